@@ -1,0 +1,111 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A shared key-value cache with expiry.
+#[async_trait]
+pub trait Cache: Send + Sync {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()>;
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
+}
+
+/// JSON on top of any cache. A value that no longer parses counts as a miss.
+#[async_trait]
+pub trait CacheExt: Cache {
+    async fn get_json<T: DeserializeOwned>(&self, key: &str) -> anyhow::Result<Option<T>> {
+        Ok(self.get(key).await?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    async fn set_json<T: Serialize + Sync>(&self, key: &str, value: &T, ttl: Duration) -> anyhow::Result<()> {
+        self.set(key, &serde_json::to_vec(value)?, ttl).await
+    }
+}
+
+impl<C: Cache + ?Sized> CacheExt for C {}
+
+const MEMORY_CACHE_LIMIT: usize = 100_000;
+
+#[derive(Default)]
+pub struct MemoryCache {
+    entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+}
+
+#[async_trait]
+impl Cache for MemoryCache {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut entries = self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
+        match entries.get(key) {
+            Some((_, expires)) if *expires <= Instant::now() => {
+                entries.remove(key);
+                Ok(None)
+            }
+            Some((value, _)) => Ok(Some(value.clone())),
+            None => Ok(None),
+        }
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()> {
+        let mut entries = self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
+        let now = Instant::now();
+        if entries.len() >= MEMORY_CACHE_LIMIT {
+            entries.retain(|_, (_, expires)| *expires > now);
+            if entries.len() >= MEMORY_CACHE_LIMIT {
+                // Still full of live entries: drop an arbitrary half rather than grow without bound.
+                let keep: Vec<String> = entries.keys().step_by(2).cloned().collect();
+                for k in keep {
+                    entries.remove(&k);
+                }
+            }
+        }
+        entries.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?.remove(key);
+        Ok(())
+    }
+}
+
+pub struct RedisCache {
+    con: redis::aio::ConnectionManager,
+    prefix: String,
+}
+
+impl RedisCache {
+    pub fn new(con: redis::aio::ConnectionManager, prefix: &str) -> Self {
+        Self { con, prefix: format!("{prefix}:cache:") }
+    }
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut con = self.con.clone();
+        Ok(redis::cmd("GET").arg(format!("{}{key}", self.prefix)).query_async(&mut con).await?)
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()> {
+        let mut con = self.con.clone();
+        let millis = ttl.as_millis().max(1) as u64;
+        redis::cmd("SET")
+            .arg(format!("{}{key}", self.prefix))
+            .arg(value)
+            .arg("PX")
+            .arg(millis)
+            .query_async::<()>(&mut con)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        let mut con = self.con.clone();
+        redis::cmd("DEL").arg(format!("{}{key}", self.prefix)).query_async::<()>(&mut con).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,175 @@
+//! GCRA (generic cell rate algorithm): `requests` per `period`, as a burst that refills
+//! one request every `period / requests`. One timestamp per key, no counters to reset.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    pub requests: u32,
+    pub period: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Until the full burst is available again.
+    pub reset_after: Duration,
+    /// When refused: until the next request would pass.
+    pub retry_after: Duration,
+}
+
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision>;
+}
+
+/// The GCRA step on microsecond timestamps; `tat` is the stored theoretical arrival time.
+/// Returns the decision and the new `tat` to store when allowed.
+fn gcra(now: u64, tat: Option<u64>, quota: Quota) -> (Decision, Option<u64>) {
+    let period = quota.period.as_micros() as u64;
+    let requests = u64::from(quota.requests.max(1));
+    let interval = (period / requests).max(1);
+    let tat = tat.unwrap_or(now).max(now);
+    let new_tat = tat + interval;
+    let ahead = new_tat - now;
+    if ahead > period {
+        let decision = Decision {
+            allowed: false,
+            limit: quota.requests,
+            remaining: 0,
+            reset_after: Duration::from_micros(tat - now),
+            retry_after: Duration::from_micros(ahead - period),
+        };
+        return (decision, None);
+    }
+    let decision = Decision {
+        allowed: true,
+        limit: quota.requests,
+        remaining: ((period - ahead) / interval) as u32,
+        reset_after: Duration::from_micros(ahead),
+        retry_after: Duration::ZERO,
+    };
+    (decision, Some(new_tat))
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+}
+
+const MEMORY_LIMITER_KEYS: usize = 100_000;
+
+#[derive(Default)]
+pub struct MemoryRateLimiter {
+    tats: Mutex<HashMap<String, u64>>,
+}
+
+#[async_trait]
+impl RateLimiter for MemoryRateLimiter {
+    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision> {
+        let now = now_micros();
+        let mut tats = self.tats.lock().map_err(|_| anyhow::anyhow!("rate limiter lock poisoned"))?;
+        if tats.len() >= MEMORY_LIMITER_KEYS {
+            // A key whose tat has passed is at full burst: forgetting it changes nothing.
+            tats.retain(|_, tat| *tat > now);
+        }
+        let (decision, new_tat) = gcra(now, tats.get(key).copied(), quota);
+        if let Some(tat) = new_tat {
+            tats.insert(key.to_owned(), tat);
+        }
+        Ok(decision)
+    }
+}
+
+/// The same step in Lua, atomic in Redis and on Redis's clock, so replicas agree.
+const GCRA_LUA: &str = r#"
+local period = tonumber(ARGV[1])
+local requests = tonumber(ARGV[2])
+local interval = math.max(1, math.floor(period / requests))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stored = redis.call('GET', KEYS[1])
+local tat = now
+if stored then tat = math.max(tonumber(stored), now) end
+local new_tat = tat + interval
+local ahead = new_tat - now
+if ahead > period then
+  return {0, 0, tat - now, ahead - period}
+end
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.floor(ahead / 1000) + 1)
+return {1, math.floor((period - ahead) / interval), ahead, 0}
+"#;
+
+pub struct RedisRateLimiter {
+    con: redis::aio::ConnectionManager,
+    prefix: String,
+    script: redis::Script,
+}
+
+impl RedisRateLimiter {
+    pub fn new(con: redis::aio::ConnectionManager, prefix: &str) -> Self {
+        Self { con, prefix: format!("{prefix}:rl:"), script: redis::Script::new(GCRA_LUA) }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for RedisRateLimiter {
+    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision> {
+        let mut con = self.con.clone();
+        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = self
+            .script
+            .key(format!("{}{key}", self.prefix))
+            .arg(quota.period.as_micros() as u64)
+            .arg(quota.requests.max(1))
+            .invoke_async(&mut con)
+            .await?;
+        Ok(Decision {
+            allowed: allowed == 1,
+            limit: quota.requests,
+            remaining: remaining.max(0) as u32,
+            reset_after: Duration::from_micros(reset.max(0) as u64),
+            retry_after: Duration::from_micros(retry.max(0) as u64),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const Q: Quota = Quota { requests: 5, period: Duration::from_secs(10) };
+
+    #[test]
+    fn a_burst_of_the_quota_passes_then_refuses() {
+        let mut tat = None;
+        for expected_remaining in (0..5).rev() {
+            let (d, new) = gcra(1_000_000, tat, Q);
+            assert!(d.allowed);
+            assert_eq!(d.remaining, expected_remaining);
+            tat = new;
+        }
+        let (d, new) = gcra(1_000_000, tat, Q);
+        assert!(!d.allowed);
+        assert_eq!(new, None);
+        assert_eq!(d.retry_after, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn one_request_comes_back_per_interval_and_all_after_the_period() {
+        let mut tat = None;
+        for _ in 0..5 {
+            tat = gcra(0, tat, Q).1;
+        }
+        assert!(!gcra(1_999_999, tat, Q).0.allowed);
+        let (d, _) = gcra(2_000_000, tat, Q);
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 0);
+        let (d, _) = gcra(10_000_000, tat, Q);
+        assert_eq!(d.remaining, 4);
+    }
+}

@@ -1,0 +1,104 @@
+//! Calls from one service to another: round robin over the replicas, the next replica
+//! when one cannot be reached, trace context and request id on every call.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+#[derive(Clone)]
+pub struct ServiceClient {
+    name: &'static str,
+    urls: Arc<[String]>,
+    next: Arc<AtomicUsize>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceClient").field("name", &self.name).field("urls", &self.urls).finish()
+    }
+}
+
+/// A shared HTTP client: no TLS for in-cluster calls, pooled connections, bounded time.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(3))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .build()
+        .unwrap_or_default()
+}
+
+impl ServiceClient {
+    pub fn new(name: &'static str, urls: Vec<String>, http: reqwest::Client) -> Self {
+        Self { name, urls: urls.into(), next: Arc::new(AtomicUsize::new(0)), http }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Replica base URLs in the order this call should try them.
+    pub fn rotation(&self) -> impl Iterator<Item = &str> {
+        let n = self.urls.len();
+        let start = if n == 0 { 0 } else { self.next.fetch_add(1, Ordering::Relaxed) % n };
+        (0..n).map(move |i| self.urls[(start + i) % n].as_str())
+    }
+
+    /// Sends `build(base_url)` to one replica after another until one is reached.
+    /// Only failures to connect move on: a replica that answered has answered.
+    pub async fn send(
+        &self,
+        build: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut last_err = None;
+        for base in self.rotation() {
+            let mut request = build(base);
+            for (name, value) in crate::telemetry::propagation_headers() {
+                request = request.header(name, value);
+            }
+            match request.send().await {
+                Ok(response) => return Ok(response),
+                Err(err) if err.is_connect() => {
+                    tracing::warn!(service = self.name, replica = base, "replica unreachable, trying the next");
+                    last_err = Some(err);
+                }
+                Err(err) => return Err(err).with_context(|| format!("calling {} at {base}", self.name)),
+            }
+        }
+        match last_err {
+            Some(err) => Err(err).with_context(|| format!("no replica of {} is reachable", self.name)),
+            None => anyhow::bail!("no replica of {} is configured", self.name),
+        }
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let response = self.send(|base| self.http.get(format!("{base}{path}"))).await?;
+        let status = response.status();
+        anyhow::ensure!(status.is_success(), "{} answered {status} to GET {path}", self.name);
+        Ok(response.json().await?)
+    }
+
+    pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<(reqwest::StatusCode, Option<T>)> {
+        let response = self.send(|base| self.http.post(format!("{base}{path}")).json(body)).await?;
+        let status = response.status();
+        if status.is_success() { Ok((status, Some(response.json().await?))) } else { Ok((status, None)) }
+    }
+}

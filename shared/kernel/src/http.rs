@@ -1,0 +1,219 @@
+//! What every service's HTTP surface shares: the server with its middleware, JSON and
+//! query errors as problem+json, probes, metrics, and cursor paging.
+
+use std::net::TcpListener;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, ErrorCode, PROBLEM_JSON};
+use crate::telemetry::{ServiceName, metrics_endpoint, observe_request};
+
+/// Builds and starts a service's HTTP server on `listener` with the shared middleware.
+/// `configure` registers the service's own routes.
+pub fn serve<F>(
+    name: &'static str,
+    listener: TcpListener,
+    max_body_bytes: usize,
+    workers: Option<usize>,
+    configure: F,
+) -> std::io::Result<Server>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(ServiceName(name)))
+            .app_data(json_config(max_body_bytes))
+            .app_data(web::PayloadConfig::new(max_body_bytes))
+            .app_data(query_config())
+            .app_data(path_config())
+            .wrap(problem_errors())
+            .wrap(from_fn(observe_request))
+            .route("/metrics", web::get().to(metrics_endpoint))
+            .configure(configure.clone())
+            .default_service(web::to(route_not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req| {
+        use actix_web::error::JsonPayloadError as E;
+        let api = match &err {
+            E::OverflowKnownLength { length, limit } => ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("The body has {length} bytes; the limit is {limit}"),
+            ),
+            E::Overflow { limit } => {
+                ApiError::new(ErrorCode::PayloadTooLarge, format!("The body is larger than the limit of {limit} bytes"))
+            }
+            E::ContentType => {
+                ApiError::new(ErrorCode::UnsupportedMediaType, "Send the body as Content-Type: application/json")
+            }
+            E::Deserialize(e) if e.is_data() => ApiError::new(ErrorCode::ValidationFailed, e.to_string()),
+            E::Deserialize(e) => ApiError::new(ErrorCode::MalformedJson, e.to_string()),
+            other => ApiError::new(ErrorCode::BadRequest, other.to_string()),
+        };
+        api.into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req| ApiError::new(ErrorCode::BadRequest, format!("Query string: {err}")).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        // An id that cannot exist answers like one that does not.
+        ApiError::new(ErrorCode::NotFound, format!("No such resource ({err})")).into()
+    })
+}
+
+pub async fn route_not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
+    Err(ApiError::new(ErrorCode::RouteNotFound, format!("No endpoint {} {}", req.method(), req.path())))
+}
+
+/// Turns any error response that is not already problem+json (actix's own 404/405/413…)
+/// into one, so that clients always get the same shape.
+pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let code = match status.as_u16() {
+            401 => ErrorCode::Unauthenticated,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::RouteNotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::BadRequest,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            502 => ErrorCode::UpstreamUnavailable,
+            503 => ErrorCode::ServiceUnavailable,
+            504 => ErrorCode::UpstreamTimeout,
+            s if s >= 500 => ErrorCode::Internal,
+            _ => ErrorCode::BadRequest,
+        };
+        let detail = match code {
+            ErrorCode::MethodNotAllowed => format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+            ErrorCode::RouteNotFound => format!("No endpoint {} {}", res.request().method(), res.request().path()),
+            _ => code.title().to_owned(),
+        };
+        let mut problem = ApiError::new(code, detail).to_problem();
+        problem.status = status.as_u16();
+        let (req, old) = res.into_parts();
+        let mut new = HttpResponse::build(status);
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                new.append_header((name.clone(), value.clone()));
+            }
+        }
+        new.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        let res = ServiceResponse::new(req, new.json(problem)).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}
+
+/// Answer of `/readyz`: ready only when every dependency answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    pub status: String,
+    pub checks: std::collections::BTreeMap<String, bool>,
+}
+
+pub fn readiness(checks: impl IntoIterator<Item = (&'static str, bool)>) -> HttpResponse {
+    let checks: std::collections::BTreeMap<String, bool> =
+        checks.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let ready = checks.values().all(|ok| *ok);
+    let body = Readiness { status: if ready { "ready" } else { "not_ready" }.into(), checks };
+    if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// `?limit=&cursor=` of every collection.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+pub const DEFAULT_PAGE: u64 = 50;
+pub const MAX_PAGE: u64 = 200;
+
+impl PageParams {
+    pub fn limit(&self) -> ApiResult<u64> {
+        match self.limit {
+            None => Ok(DEFAULT_PAGE),
+            Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_PAGE}"))),
+        }
+    }
+
+    /// The id the page starts after.
+    pub fn after(&self) -> ApiResult<Option<Uuid>> {
+        let Some(cursor) = &self.cursor else { return Ok(None) };
+        URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave out"))
+    }
+}
+
+/// One page of a collection, in id (creation) order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// `rows` were fetched with `limit + 1`; the extra row only says there is more.
+    pub fn from_rows(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Self {
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r).as_bytes())) } else { None };
+        Self { items: rows, next_cursor }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+/// Used by `ResponseError` impls elsewhere: an `ApiError` as an actix response.
+pub fn problem_response(err: &ApiError) -> HttpResponse<BoxBody> {
+    err.error_response()
+}
+
+#[doc(hidden)]
+pub type MaybeProblem<B> = EitherBody<B>;

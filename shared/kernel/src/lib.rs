@@ -1,0 +1,16 @@
+//! The kernel every Canopy service is built on.
+
+pub mod auth;
+pub mod backends;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod telemetry;
+pub mod tenancy;
+pub mod validate;
+
+pub use error::{ApiError, ApiResult, ErrorCode, FieldError, Problem, Violations};
+pub use tenancy::{ListScope, Principal, TenantId, TenantOwned, TenantScope};

@@ -1,0 +1,267 @@
+//! One telemetry setup for every service: JSON logs, a request id on every request
+//! (taken from `x-request-id` or made), W3C trace context in and out, OTLP export
+//! when an endpoint is configured, and Prometheus metrics.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use tracing::Instrument;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{LogFormat, TelemetrySettings};
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being served by this task, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Keeps the tracer provider alive; flushes spans when dropped.
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber. Spans always carry W3C trace ids (so they propagate
+/// across hops); they are exported only when an OTLP endpoint is configured.
+pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<TelemetryGuard> {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let resource = opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build();
+    let mut builder = SdkTracerProvider::builder().with_resource(resource);
+    if let Some(endpoint) = &settings.otlp_endpoint {
+        use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+        let endpoint = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_endpoint(endpoint)
+            .with_headers(Default::default())
+            .build()?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    let tracer = provider.tracer("canopy");
+
+    let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let fmt_layer = match settings.log_format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .try_init()?;
+    Ok(TelemetryGuard { provider: Some(provider) })
+}
+
+struct ActixHeaders<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl Extractor for ActixHeaders<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+}
+
+struct PairInjector<'a>(&'a mut Vec<(String, String)>);
+
+impl Injector for PairInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.push((key.to_owned(), value));
+    }
+}
+
+/// Headers an outgoing call carries so the next hop continues this trace and request.
+pub fn propagation_headers() -> Vec<(String, String)> {
+    let mut headers = Vec::with_capacity(3);
+    let cx = tracing::Span::current().context();
+    TraceContextPropagator::new().inject_context(&cx, &mut PairInjector(&mut headers));
+    if let Some(id) = current_request_id() {
+        headers.push((REQUEST_ID.to_owned(), id));
+    }
+    headers
+}
+
+fn valid_request_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 128
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// The name a service reports in its spans, logs and metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceName(pub &'static str);
+
+/// Middleware: request id, server span continuing the caller's trace, access log, metrics.
+pub async fn observe_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let service = req.app_data::<web::Data<ServiceName>>().map(|s| s.0).unwrap_or("canopy");
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_request_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let parent = TraceContextPropagator::new().extract(&ActixHeaders(req.headers()));
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = format!("{method} {route}"),
+        otel.kind = "server",
+        service,
+        http.request.method = %method,
+        http.route = %route,
+        url.path = %req.path(),
+        http.response.status_code = Empty,
+        request_id = %request_id,
+        trace_id = Empty,
+    );
+    let _ = span.set_parent(parent);
+    let trace_id = span.context().span().span_context().trace_id();
+    span.record("trace_id", tracing::field::display(trace_id));
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+
+    let quiet = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
+    let result = CURRENT_REQUEST_ID.scope(request_id.clone(), next.call(req).instrument(span.clone())).await;
+    let elapsed = started.elapsed();
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(err) => err.as_response_error().status_code().as_u16(),
+    };
+    span.record("http.response.status_code", status);
+    metrics().observe(service, &method, &route, status, elapsed.as_secs_f64());
+    let _enter = span.enter();
+    if quiet {
+        tracing::debug!(status, latency_ms = elapsed.as_secs_f64() * 1e3, "request served");
+    } else if status >= 500 {
+        tracing::warn!(status, latency_ms = elapsed.as_secs_f64() * 1e3, "request served");
+    } else {
+        tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1e3, "request served");
+    }
+    drop(_enter);
+    result.map(|mut res| {
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+        }
+        res
+    })
+}
+
+/// The request id, for handlers that need it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pub events: IntCounterVec,
+}
+
+impl Metrics {
+    fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let labels = &["service", "method", "route", "status"];
+        let requests = IntCounterVec::new(
+            Opts::new("canopy_http_requests_total", "HTTP requests served, by route and status"),
+            labels,
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("canopy_http_request_duration_seconds", "HTTP request latency").buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["service", "method", "route"],
+        )?;
+        let events = IntCounterVec::new(
+            Opts::new("canopy_events_total", "Domain events, by service and outcome"),
+            &["service", "event"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(events.clone()))?;
+        Ok(Self { registry, requests, latency, events })
+    }
+
+    fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
+        self.requests.with_label_values(&[service, method, route, &status.to_string()]).inc();
+        self.latency.with_label_values(&[service, method, route]).observe(seconds);
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// The process's metrics (one registry; every service in the process labels its own).
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(|| match Metrics::new() {
+        Ok(m) => m,
+        // Registration only fails on duplicate names, which the constructor above rules out.
+        Err(err) => panic!("metric registration failed: {err}"),
+    })
+}
+
+pub async fn metrics_endpoint() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics().render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_from_clients_are_bounded() {
+        assert!(valid_request_id("3f1c-abc_1.2:x"));
+        assert!(!valid_request_id(""));
+        assert!(!valid_request_id("has space"));
+        assert!(!valid_request_id(&"a".repeat(200)));
+        assert!(!valid_request_id("line\nbreak"));
+    }
+}
