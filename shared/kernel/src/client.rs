@@ -73,7 +73,11 @@ impl ServiceClient {
             match request.send().await {
                 Ok(response) => return Ok(response),
                 Err(err) if err.is_connect() => {
-                    tracing::warn!(service = self.name, replica = base, "replica unreachable, trying the next");
+                    tracing::warn!(
+                        service = self.name,
+                        replica = base,
+                        "replica unreachable, trying the next"
+                    );
                     last_err = Some(err);
                 }
                 Err(err) => return Err(err).with_context(|| format!("calling {} at {base}", self.name)),

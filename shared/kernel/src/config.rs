@@ -293,16 +293,12 @@ impl Settings {
         if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(
-            Env::prefixed("CANOPY_")
-                .ignore(&["config", "log", "test_backends"])
-                .split("__"),
-        );
+        figment =
+            figment.merge(Env::prefixed("CANOPY_").ignore(&["config", "log", "test_backends"]).split("__"));
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
         if settings.telemetry.otlp_endpoint.is_none() {
-            settings.telemetry.otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-                .ok()
-                .filter(|s| !s.is_empty());
+            settings.telemetry.otlp_endpoint =
+                std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|s| !s.is_empty());
         }
         if let Ok(filter) = std::env::var("CANOPY_LOG") {
             settings.telemetry.log_filter = filter;
@@ -319,7 +315,9 @@ impl Settings {
         if let Some(url) = &self.database_url {
             let url = url.expose();
             if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                problems.push("database_url: must be a postgres:// URL (unset it for the embedded SQLite)".into());
+                problems.push(
+                    "database_url: must be a postgres:// URL (unset it for the embedded SQLite)".into(),
+                );
             }
         }
         if let Some(url) = &self.redis_url {
@@ -358,7 +356,8 @@ impl Settings {
             problems.push("auth.api_key_token_ttl_secs: must be between 60 and 3600".into());
         }
         if auth.argon2_memory_kib < 8 * 1024 || auth.argon2_iterations == 0 {
-            problems.push("auth.argon2_memory_kib must be at least 8192 and argon2_iterations at least 1".into());
+            problems
+                .push("auth.argon2_memory_kib must be at least 8192 and argon2_iterations at least 1".into());
         }
         let gw = &self.gateway;
         if gw.max_body_bytes < 1024 {
@@ -375,13 +374,15 @@ impl Settings {
                 rl.tiers.keys().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        let quotas = rl.tiers.iter().map(|(k, q)| (format!("tiers.{k}"), q)).chain([
-            ("provider".to_string(), &rl.provider),
-            ("anonymous".to_string(), &rl.anonymous),
-        ]);
+        let quotas = rl
+            .tiers
+            .iter()
+            .map(|(k, q)| (format!("tiers.{k}"), q))
+            .chain([("provider".to_string(), &rl.provider), ("anonymous".to_string(), &rl.anonymous)]);
         for (name, quota) in quotas {
             if quota.requests == 0 || quota.period_secs == 0 {
-                problems.push(format!("gateway.rate_limits.{name}: requests and period_secs must be positive"));
+                problems
+                    .push(format!("gateway.rate_limits.{name}: requests and period_secs must be positive"));
             }
         }
         if self.database.max_connections == 0 {

@@ -96,8 +96,11 @@ pub async fn create_database(server_url: &str, name: &str) -> anyhow::Result<()>
 pub async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {
     anyhow::ensure!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "bad database name");
     let db = Database::connect(single(server_url)).await?;
-    db.execute_raw(Statement::from_string(DbBackend::Postgres, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-        .await?;
+    db.execute_raw(Statement::from_string(
+        DbBackend::Postgres,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    ))
+    .await?;
     db.close().await.ok();
     Ok(())
 }

@@ -74,7 +74,9 @@ impl ErrorCode {
     pub const fn spec(self) -> (&'static str, u16, &'static str) {
         match self {
             Self::BadRequest => ("bad_request", 400, "The request is not understood"),
-            Self::MalformedJson => ("malformed_json", 400, "The request body is not valid JSON for this endpoint"),
+            Self::MalformedJson => {
+                ("malformed_json", 400, "The request body is not valid JSON for this endpoint")
+            }
             Self::ValidationFailed => ("validation_failed", 422, "The request has invalid values"),
             Self::PayloadTooLarge => ("payload_too_large", 413, "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported_media_type", 415, "The request body must be JSON"),
@@ -91,11 +93,19 @@ impl ErrorCode {
             Self::MethodNotAllowed => ("method_not_allowed", 405, "The endpoint does not take this method"),
             Self::Conflict => ("conflict", 409, "The request conflicts with the current state"),
             Self::InvalidTransition => ("invalid_transition", 409, "The resource cannot move to that state"),
-            Self::PreconditionFailed => ("precondition_failed", 412, "The resource changed since you read it"),
-            Self::PreconditionRequired => ("precondition_required", 428, "Send If-Match with the version you read"),
+            Self::PreconditionFailed => {
+                ("precondition_failed", 412, "The resource changed since you read it")
+            }
+            Self::PreconditionRequired => {
+                ("precondition_required", 428, "Send If-Match with the version you read")
+            }
             Self::RateLimited => ("rate_limited", 429, "Too many requests"),
-            Self::UpstreamUnavailable => ("upstream_unavailable", 502, "A service behind the gateway is unreachable"),
-            Self::UpstreamTimeout => ("upstream_timeout", 504, "A service behind the gateway did not answer in time"),
+            Self::UpstreamUnavailable => {
+                ("upstream_unavailable", 502, "A service behind the gateway is unreachable")
+            }
+            Self::UpstreamTimeout => {
+                ("upstream_timeout", 504, "A service behind the gateway did not answer in time")
+            }
             Self::ServiceUnavailable => ("service_unavailable", 503, "The service is not ready"),
             Self::Internal => ("internal", 500, "Something went wrong on our side"),
         }

@@ -58,12 +58,14 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                 ErrorCode::PayloadTooLarge,
                 format!("The body has {length} bytes; the limit is {limit}"),
             ),
-            E::Overflow { limit } => {
-                ApiError::new(ErrorCode::PayloadTooLarge, format!("The body is larger than the limit of {limit} bytes"))
-            }
-            E::ContentType => {
-                ApiError::new(ErrorCode::UnsupportedMediaType, "Send the body as Content-Type: application/json")
-            }
+            E::Overflow { limit } => ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("The body is larger than the limit of {limit} bytes"),
+            ),
+            E::ContentType => ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the body as Content-Type: application/json",
+            ),
             E::Deserialize(e) if e.is_data() => ApiError::new(ErrorCode::ValidationFailed, e.to_string()),
             E::Deserialize(e) => ApiError::new(ErrorCode::MalformedJson, e.to_string()),
             other => ApiError::new(ErrorCode::BadRequest, other.to_string()),
@@ -73,8 +75,9 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _req| ApiError::new(ErrorCode::BadRequest, format!("Query string: {err}")).into())
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::new(ErrorCode::BadRequest, format!("Query string: {err}")).into()
+    })
 }
 
 pub fn path_config() -> web::PathConfig {
@@ -116,8 +119,12 @@ pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             _ => ErrorCode::BadRequest,
         };
         let detail = match code {
-            ErrorCode::MethodNotAllowed => format!("{} is not allowed on {}", res.request().method(), res.request().path()),
-            ErrorCode::RouteNotFound => format!("No endpoint {} {}", res.request().method(), res.request().path()),
+            ErrorCode::MethodNotAllowed => {
+                format!("{} is not allowed on {}", res.request().method(), res.request().path())
+            }
+            ErrorCode::RouteNotFound => {
+                format!("No endpoint {} {}", res.request().method(), res.request().path())
+            }
             _ => code.title().to_owned(),
         };
         let mut problem = ApiError::new(code, detail).to_problem();
@@ -201,7 +208,8 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Self {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r).as_bytes())) } else { None };
+        let next_cursor =
+            if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r).as_bytes())) } else { None };
         Self { items: rows, next_cursor }
     }
 

@@ -63,7 +63,10 @@ impl Principal {
             kind: claims.kind,
             tenant_id: claims.tid.map(TenantId),
             roles: claims.roles,
-            scopes: claims.scope.map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
+            scopes: claims
+                .scope
+                .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
             token_id: claims.jti,
             expires_at: claims.exp,
         })
@@ -161,13 +164,18 @@ pub trait TenantOwned: EntityTrait {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         let bearer = |e: &str| {
-            HeaderValue::from_str(&format!("Bearer error=\"{e}\"")).unwrap_or(HeaderValue::from_static("Bearer"))
+            HeaderValue::from_str(&format!("Bearer error=\"{e}\""))
+                .unwrap_or(HeaderValue::from_static("Bearer"))
         };
         match err {
-            AuthError::Expired => ApiError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it")
-                .with_header(header::WWW_AUTHENTICATE, bearer("invalid_token")),
-            AuthError::Invalid(why) => ApiError::new(ErrorCode::InvalidToken, format!("The access token is not valid: {why}"))
-                .with_header(header::WWW_AUTHENTICATE, bearer("invalid_token")),
+            AuthError::Expired => {
+                ApiError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it")
+                    .with_header(header::WWW_AUTHENTICATE, bearer("invalid_token"))
+            }
+            AuthError::Invalid(why) => {
+                ApiError::new(ErrorCode::InvalidToken, format!("The access token is not valid: {why}"))
+                    .with_header(header::WWW_AUTHENTICATE, bearer("invalid_token"))
+            }
             AuthError::KeysUnavailable => ApiError::new(
                 ErrorCode::ServiceUnavailable,
                 "Token keys cannot be fetched right now; try again shortly",
@@ -197,10 +205,14 @@ impl FromRequest for Principal {
         let req = req.clone();
         Box::pin(async move {
             let token = token.ok_or_else(|| {
-                ApiError::new(ErrorCode::Unauthenticated, "Send an access token: Authorization: Bearer <token>")
-                    .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "Send an access token: Authorization: Bearer <token>",
+                )
+                .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
             })?;
-            let verifier = verifier.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no token verifier configured")))?;
+            let verifier = verifier
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no token verifier configured")))?;
             let claims = verifier.verify(&token).await?;
             let principal = Principal::from_claims(claims)?;
             req.extensions_mut().insert(principal.clone());

@@ -23,8 +23,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Requester, Role::TenantAdmin, Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin];
+    pub const ALL: [Role; 6] = [
+        Role::Requester,
+        Role::TenantAdmin,
+        Role::Agent,
+        Role::Engineer,
+        Role::Dispatcher,
+        Role::ProviderAdmin,
+    ];
 
     /// Provider roles work across tenants; tenant roles only inside their own.
     pub fn is_provider(self) -> bool {
@@ -54,10 +60,7 @@ impl FromStr for Role {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown role `{s}`; roles are {}",
-                Role::ALL.map(Role::as_str).join(", ")
-            )
+            format!("unknown role `{s}`; roles are {}", Role::ALL.map(Role::as_str).join(", "))
         })
     }
 }

@@ -7,4 +7,4 @@ mod verifier;
 
 pub use claims::{Claims, PrincipalKind, Role, TokenKind};
 pub use keys::{Jwk, Jwks, SigningKey, TokenSigner};
-pub use verifier::{AuthError, TokenVerifier};
+pub use verifier::{AuthError, KeySource, TokenVerifier};

@@ -6,8 +6,24 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use tokio::sync::Mutex;
 
+use async_trait::async_trait;
+
 use super::{Claims, Jwks};
 use crate::client::ServiceClient;
+
+/// Where a verifier learns the current public keys.
+#[async_trait]
+pub trait KeySource: Send + Sync {
+    async fn fetch(&self) -> anyhow::Result<Jwks>;
+}
+
+/// The tenants service's `/.well-known/jwks.json`.
+#[async_trait]
+impl KeySource for ServiceClient {
+    async fn fetch(&self) -> anyhow::Result<Jwks> {
+        self.get_json("/.well-known/jwks.json").await
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
@@ -27,7 +43,7 @@ pub enum AuthError {
 pub struct TokenVerifier {
     keys: RwLock<HashMap<String, DecodingKey>>,
     validation: Validation,
-    remote: Option<ServiceClient>,
+    source: Option<Box<dyn KeySource>>,
     min_refresh: Duration,
     last_refresh: Mutex<Option<Instant>>,
 }
@@ -48,7 +64,7 @@ impl TokenVerifier {
         let verifier = Self {
             keys: RwLock::new(HashMap::new()),
             validation: Self::validation(issuer, audience),
-            remote: None,
+            source: None,
             min_refresh: Duration::from_secs(10),
             last_refresh: Mutex::new(None),
         };
@@ -56,12 +72,17 @@ impl TokenVerifier {
         verifier
     }
 
-    /// A verifier that fetches `/.well-known/jwks.json` from the tenants service.
-    pub fn remote(issuer: &str, audience: &str, tenants: ServiceClient, min_refresh: Duration) -> Self {
+    /// A verifier that learns keys from `source` (the tenants service's JWKS, or its key table).
+    pub fn from_source(
+        issuer: &str,
+        audience: &str,
+        source: impl KeySource + 'static,
+        min_refresh: Duration,
+    ) -> Self {
         Self {
             keys: RwLock::new(HashMap::new()),
             validation: Self::validation(issuer, audience),
-            remote: Some(tenants),
+            source: Some(Box::new(source)),
             min_refresh,
             last_refresh: Mutex::new(None),
         }
@@ -85,13 +106,13 @@ impl TokenVerifier {
 
     /// Fetches the JWKS unless another fetch happened within `min_refresh`.
     async fn refresh(&self) -> Result<(), AuthError> {
-        let Some(remote) = &self.remote else { return Ok(()) };
+        let Some(source) = &self.source else { return Ok(()) };
         let mut last = self.last_refresh.lock().await;
         if last.is_some_and(|at| at.elapsed() < self.min_refresh) {
             return Ok(());
         }
         *last = Some(Instant::now());
-        let jwks: Jwks = remote.get_json("/.well-known/jwks.json").await.map_err(|err| {
+        let jwks = source.fetch().await.map_err(|err| {
             tracing::warn!(error = %format!("{err:#}"), "JWKS fetch failed");
             AuthError::KeysUnavailable
         })?;
@@ -112,13 +133,16 @@ impl TokenVerifier {
                 self.key(&kid).ok_or(AuthError::Invalid("the token is signed with an unknown key"))?
             }
         };
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => AuthError::Expired,
-            ErrorKind::ImmatureSignature => AuthError::Invalid("the token is not valid yet"),
-            ErrorKind::InvalidSignature => AuthError::Invalid("bad signature"),
-            ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => AuthError::Invalid("wrong issuer or audience"),
-            _ => AuthError::Invalid("malformed token"),
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::ImmatureSignature => AuthError::Invalid("the token is not valid yet"),
+                ErrorKind::InvalidSignature => AuthError::Invalid("bad signature"),
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+                    AuthError::Invalid("wrong issuer or audience")
+                }
+                _ => AuthError::Invalid("malformed token"),
+            })?;
         Ok(data.claims)
     }
 }

@@ -121,7 +121,11 @@ impl EventBus for MemoryBus {
             StartFrom::Earliest => t.first_seq,
         };
         t.groups.entry(group.to_owned()).or_insert_with(|| Group { next, pending: BTreeMap::new() });
-        Ok(Box::new(MemorySubscription { bus: self.clone(), topic: topic.to_owned(), group: group.to_owned() }))
+        Ok(Box::new(MemorySubscription {
+            bus: self.clone(),
+            topic: topic.to_owned(),
+            group: group.to_owned(),
+        }))
     }
 }
 
@@ -138,7 +142,8 @@ impl MemorySubscription {
         let now = Instant::now();
         let end = t.end();
         let Some(group) = t.groups.get_mut(&self.group) else { return Ok(None) };
-        let stale = group.pending.iter().find(|(_, at)| now.duration_since(**at) >= CLAIM_AFTER).map(|(s, _)| *s);
+        let stale =
+            group.pending.iter().find(|(_, at)| now.duration_since(**at) >= CLAIM_AFTER).map(|(s, _)| *s);
         let seq = match stale {
             Some(seq) => seq,
             None if group.next < end => {

@@ -1,0 +1,6 @@
+//! One migration set per service. A service applies its own set to its own schema
+//! (PostgreSQL) or file (SQLite) when it starts, and `canopy migrate` applies them all.
+
+pub mod tenants;
+
+pub use sea_orm_migration::MigratorTrait;

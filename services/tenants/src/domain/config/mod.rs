@@ -1,0 +1,164 @@
+//! A tenant's virtual configuration: one validated document, versioned on every change.
+
+mod parts;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use canopy_kernel::Violations;
+use canopy_sla::CalendarSpec;
+
+pub use parts::{
+    Branding, Category, CustomField, FieldKind, PriorityMatrix, Site, TicketType, WEBHOOK_EVENTS, Webhook,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Locale {
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+/// The configuration document, as `GET/PUT /tenants/{id}/config` carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// IANA time zone, e.g. `Asia/Shanghai`.
+    #[schema(example = "Asia/Shanghai")]
+    pub timezone: String,
+    pub locale: Locale,
+    pub business_calendar: CalendarSpec,
+    #[serde(default = "parts::default_categories")]
+    pub ticket_categories: Vec<Category>,
+    #[serde(default)]
+    pub priority_matrix: PriorityMatrix,
+    #[serde(default)]
+    pub custom_fields: Vec<CustomField>,
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    #[serde(default)]
+    pub branding: Branding,
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+}
+
+/// Fields of a config response that a client may send back unchanged on PUT.
+pub const READ_ONLY_FIELDS: [&str; 4] = ["version", "updated_at", "updated_by", "tenant_id"];
+
+impl TenantConfig {
+    /// What a new tenant starts with.
+    pub fn initial(timezone: &str, locale: Locale) -> Self {
+        Self {
+            timezone: timezone.to_owned(),
+            locale,
+            business_calendar: CalendarSpec::office_hours(),
+            ticket_categories: parts::default_categories(),
+            priority_matrix: PriorityMatrix::default(),
+            custom_fields: Vec::new(),
+            sites: Vec::new(),
+            branding: Branding::default(),
+            webhooks: Vec::new(),
+        }
+    }
+
+    /// Checks every rule and carries webhook secrets over from `previous` where the client
+    /// did not send them (secrets are write-only). All problems are reported at once.
+    pub fn validate(&mut self, previous: Option<&TenantConfig>) -> Violations {
+        let mut v = Violations::new();
+        check_timezone(&self.timezone, &mut v);
+        if let Err(errors) = self.business_calendar.validate() {
+            for e in errors {
+                v.add(format!("business_calendar.{}", e.path), e.message);
+            }
+        }
+        parts::check_categories(&self.ticket_categories, &mut v);
+        self.priority_matrix.check(&mut v);
+        parts::check_custom_fields(&self.custom_fields, &mut v);
+        parts::check_sites(&self.sites, &mut v);
+        self.branding.check(&mut v);
+        parts::settle_webhooks(
+            &mut self.webhooks,
+            previous.map(|p| p.webhooks.as_slice()).unwrap_or(&[]),
+            &mut v,
+        );
+        v
+    }
+
+    /// The document as clients see it: no webhook secrets.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        for hook in &mut copy.webhooks {
+            hook.secret = None;
+        }
+        copy
+    }
+}
+
+pub fn check_timezone(name: &str, v: &mut Violations) {
+    if jiff::tz::db().get(name).is_err() {
+        v.add(
+            "timezone",
+            format!("`{name}` is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC)"),
+        );
+    }
+}
+
+/// Paths that differ between two documents, two levels deep (`business_calendar.holidays`).
+pub fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
+    fn walk(old: &Value, new: &Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+        match (old, new) {
+            (Value::Object(a), Value::Object(b)) if depth < 2 => {
+                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    walk(
+                        a.get(key).unwrap_or(&Value::Null),
+                        b.get(key).unwrap_or(&Value::Null),
+                        &path,
+                        depth + 1,
+                        out,
+                    );
+                }
+            }
+            (a, b) if a != b => out.push(prefix.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(old, new, "", 0, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_initial_configuration_is_valid() {
+        let mut c = TenantConfig::initial("Asia/Shanghai", Locale::ZhCn);
+        assert!(c.validate(None).is_empty());
+        assert_eq!(
+            c.ticket_categories.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+            ["network", "virus_security", "software", "hardware", "other"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_named() {
+        let mut c = TenantConfig::initial("Mars/Olympus_Mons", Locale::En);
+        let err = c.validate(None).into_result().err().unwrap();
+        assert_eq!(err.field_errors()[0].field, "timezone");
+    }
+
+    #[test]
+    fn changed_paths_go_two_levels_deep() {
+        let a = json!({"timezone": "UTC", "business_calendar": {"holidays": [], "weekly": {"mon": []}}});
+        let b = json!({"timezone": "UTC", "business_calendar": {"holidays": ["2026-10-01"], "weekly": {"mon": []}}, "sites": []});
+        assert_eq!(changed_paths(&a, &b), vec!["business_calendar.holidays", "sites"]);
+    }
+}

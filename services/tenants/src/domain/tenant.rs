@@ -1,0 +1,129 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Violations};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Trial,
+    Active,
+    /// Can read, cannot write (unpaid invoices, a provider decision).
+    Suspended,
+    /// Ended for good: no access.
+    Cancelled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Activate,
+    Suspend,
+    Cancel,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trial => "trial",
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Trial, Self::Active, Self::Suspended, Self::Cancelled].into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn can_write(self) -> bool {
+        matches!(self, Self::Trial | Self::Active)
+    }
+
+    /// The status after `action`, or why it cannot happen.
+    pub fn apply(self, action: Lifecycle) -> ApiResult<Self> {
+        use Lifecycle::*;
+        use TenantStatus::*;
+        match (self, action) {
+            (Trial | Suspended, Activate) => Ok(Active),
+            (Trial | Active, Suspend) => Ok(Suspended),
+            (Trial | Active | Suspended, Cancel) => Ok(Cancelled),
+            (from, action) => Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                format!(
+                    "A {} tenant cannot be {}",
+                    from.as_str(),
+                    match action {
+                        Activate => "activated",
+                        Suspend => "suspended",
+                        Cancel => "cancelled",
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// Refuses writes by the tenant's own users while suspended or cancelled.
+    pub fn ensure_writable(self) -> ApiResult<()> {
+        match self {
+            Self::Suspended => Err(ApiError::new(
+                ErrorCode::TenantSuspended,
+                "The tenant is suspended: its data can be read but not changed",
+            )),
+            Self::Cancelled => Err(ApiError::new(ErrorCode::TenantCancelled, "The tenant is cancelled")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A tenant's short key, the prefix of its ticket numbers (`ACME-42`).
+pub fn check_key(key: &str, v: &mut Violations) {
+    v.check(
+        (2..=10).contains(&key.len())
+            && key.starts_with(|c: char| c.is_ascii_uppercase())
+            && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        "key",
+        "must be 2–10 upper-case letters or digits, starting with a letter (e.g. ACME)",
+    );
+}
+
+/// Rate-limit tier names until the catalogue assigns tiers from contracts.
+pub fn check_tier(tier: &str, known: &[&str], v: &mut Violations) {
+    v.check(known.contains(&tier), "tier", format!("must be one of: {}", known.join(", ")));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Lifecycle::*;
+    use TenantStatus::*;
+
+    #[test]
+    fn lifecycle() {
+        assert_eq!(Trial.apply(Activate).ok(), Some(Active));
+        assert_eq!(Active.apply(Suspend).ok(), Some(Suspended));
+        assert_eq!(Suspended.apply(Activate).ok(), Some(Active));
+        assert_eq!(Suspended.apply(Cancel).ok(), Some(Cancelled));
+        for action in [Activate, Suspend, Cancel] {
+            assert_eq!(Cancelled.apply(action).err().map(|e| e.code()), Some(ErrorCode::InvalidTransition));
+        }
+        assert!(Active.apply(Activate).is_err());
+        assert!(Suspended.apply(Suspend).is_err());
+    }
+
+    #[test]
+    fn suspended_tenants_read_only() {
+        assert!(Active.ensure_writable().is_ok());
+        assert_eq!(Suspended.ensure_writable().err().map(|e| e.code()), Some(ErrorCode::TenantSuspended));
+    }
+
+    #[test]
+    fn keys() {
+        for (key, ok) in
+            [("ACME", true), ("A1", true), ("acme", false), ("1ACME", false), ("A", false), ("ACME-1", false)]
+        {
+            let mut v = Violations::new();
+            check_key(key, &mut v);
+            assert_eq!(v.is_empty(), ok, "{key}");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use canopy_kernel::auth::Jwks;
+use canopy_kernel::tenancy::bearer_token;
+use canopy_kernel::validate::normalize_email;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope};
+
+use super::users::UserView;
+use crate::domain::tenant::TenantStatus;
+use crate::domain::user::roles_from_column;
+use crate::state::{TenantsState, revoked_token_key};
+use crate::store::entities::user;
+use crate::store::sessions::Refresh;
+use crate::store::users::UserScope;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/auth/login", web::post().to(login))
+        .route("/api/v1/auth/refresh", web::post().to(refresh))
+        .route("/api/v1/auth/logout", web::post().to(logout))
+        .route("/api/v1/auth/me", web::get().to(me))
+        .route("/.well-known/jwks.json", web::get().to(jwks));
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "li.wei@acme.example")]
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Seconds until the refresh token expires (unless rotated or revoked first).
+    pub refresh_expires_in: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    /// Ends this session (its whole token family).
+    pub refresh_token: Option<String>,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, "Email or password is wrong")
+}
+
+/// Tokens for a user who may sign in: active, and not of a cancelled tenant.
+async fn issue(
+    state: &TenantsState,
+    user: &user::Model,
+    family_token: Option<(String, chrono::DateTime<chrono::Utc>)>,
+) -> ApiResult<TokenResponse> {
+    if let Some(tenant) = user.tenant_id {
+        let status = state.tenants.status(&TenantScope::trusted(canopy_kernel::TenantId(tenant))).await?;
+        if status == TenantStatus::Cancelled {
+            return Err(ApiError::new(
+                ErrorCode::TenantCancelled,
+                "This company's service has been cancelled",
+            ));
+        }
+    }
+    let now = state.now();
+    let (refresh_token, refresh_expires) = match family_token {
+        Some(rotated) => rotated,
+        None => state.sessions.start(user.id, user.tenant_id, now, state.refresh_ttl()).await?,
+    };
+    let (access_token, expires_in) =
+        state.access_token_for_user(user.id, user.tenant_id, roles_from_column(&user.roles))?;
+    Ok(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer".into(),
+        expires_in,
+        refresh_expires_in: (refresh_expires - now).num_seconds().max(0) as u64,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn login(state: web::Data<TenantsState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let email = normalize_email(&body.email);
+    let user = state.users.find_for_login(&email).await?;
+    // Always verify a hash, so an unknown email takes as long as a wrong password.
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = state.verify_password(body.password, stored).await?;
+    let user = match user {
+        Some(user) if ok && user.active => user,
+        _ => return Err(invalid_credentials()),
+    };
+    let tokens = issue(&state, &user, None).await?;
+    state.users.touch_login(user.id, state.now()).await?;
+    tracing::info!(user = %user.id, "signed in");
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    description = "Rotates the refresh token: the presented one is spent and a new pair is issued. Presenting a spent token revokes its whole family.",
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
+pub async fn refresh(
+    state: web::Data<TenantsState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    match state.sessions.rotate(&body.refresh_token, now, state.refresh_ttl()).await? {
+        Refresh::Rotated { user_id, token, expires_at } => {
+            let user =
+                state.users.find_for_refresh(user_id).await?.filter(|u| u.active).ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidToken,
+                        "The account behind this session is no longer active",
+                    )
+                })?;
+            Ok(HttpResponse::Ok().json(issue(&state, &user, Some((token, expires_at))).await?))
+        }
+        Refresh::Invalid => {
+            Err(ApiError::new(ErrorCode::InvalidToken, "The refresh token is unknown, expired or revoked"))
+        }
+        Refresh::Reused => Err(ApiError::new(
+            ErrorCode::RefreshTokenReused,
+            "This refresh token was already used; every session from the same sign-in has been ended. Sign in again.",
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+    description = "Ends the session of the refresh token, and revokes the presented access token until it expires.",
+    responses((status = 204)))]
+pub async fn logout(
+    state: web::Data<TenantsState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let body: LogoutRequest = super::optional_json(&body)?;
+    let now = state.now();
+    if let Some(token) = &body.refresh_token {
+        state.sessions.revoke(token, now).await?;
+    }
+    if bearer_token(&req).is_some() {
+        if let Ok(principal) = <Principal as actix_web::FromRequest>::extract(&req).await {
+            let left = (principal.expires_at - now.timestamp()).max(1) as u64;
+            state
+                .backends
+                .cache
+                .set(&revoked_token_key(principal.token_id), b"1", std::time::Duration::from_secs(left))
+                .await
+                .map_err(ApiError::internal)?;
+        }
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+pub async fn me(state: web::Data<TenantsState>, principal: Principal) -> ApiResult<HttpResponse> {
+    if principal.kind != canopy_kernel::auth::PrincipalKind::User {
+        return Err(ApiError::forbidden("API keys have no user"));
+    }
+    let scope = match principal.tenant_id {
+        Some(t) => UserScope::Tenant(principal.scope_for(t.0)?),
+        None => UserScope::Provider,
+    };
+    let user = state.users.get(scope, principal.subject).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    description = "Public keys (Ed25519) that verify Canopy access tokens.",
+    responses((status = 200, body = Jwks)))]
+pub async fn jwks(state: web::Data<TenantsState>) -> ApiResult<HttpResponse> {
+    let jwks = state.keys.jwks().await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().insert_header(("cache-control", "public, max-age=300")).json(jwks))
+}

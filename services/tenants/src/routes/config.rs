@@ -1,0 +1,210 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::http::MAX_PAGE;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem};
+
+use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig};
+use crate::state::{TenantEvent, TenantsState};
+use crate::store::configs::document;
+use crate::store::entities::tenant_config;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/tenants/{tenant_id}/config")
+            .route(web::get().to(get))
+            .route(web::put().to(put)),
+    )
+    .route("/api/v1/tenants/{tenant_id}/config/history", web::get().to(history))
+    .route("/api/v1/tenants/{tenant_id}/config/history/{version}", web::get().to(version));
+}
+
+/// The configuration with its version. Send `version` back (or `If-Match`) when you PUT.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfigView {
+    pub tenant_id: Uuid,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Uuid,
+    #[serde(flatten)]
+    pub config: TenantConfig,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfigChange {
+    pub version: i64,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: Uuid,
+    /// What changed from the version before, e.g. `business_calendar.holidays`.
+    pub changed_paths: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfigHistory {
+    pub items: Vec<ConfigChange>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn view(row: &tenant_config::Model) -> ApiResult<ConfigView> {
+    Ok(ConfigView {
+        tenant_id: row.tenant_id,
+        version: row.version,
+        updated_at: row.changed_at,
+        updated_by: row.changed_by,
+        config: document(row)?.redacted(),
+    })
+}
+
+fn respond(status: actix_web::http::StatusCode, row: &tenant_config::Model) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::build(status)
+        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .json(view(row)?))
+}
+
+const READERS: [Role; 6] = Role::ALL;
+const EDITORS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];
+const HISTORY_READERS: [Role; 5] =
+    [Role::TenantAdmin, Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin];
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/config", tag = "config", security(("bearer" = [])),
+    params(("tenant_id" = Uuid, Path)), responses((status = 200, body = ConfigView), (status = 404, body = Problem)))]
+pub async fn get(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let scope = principal.scope_for(*path)?;
+    principal.require_any(&READERS)?;
+    respond(actix_web::http::StatusCode::OK, &state.configs.current(&scope).await?)
+}
+
+/// The version a writer read: `If-Match: "7"`, or `version` in the body.
+fn expected_version(req: &HttpRequest, body: &serde_json::Value) -> ApiResult<Option<i64>> {
+    if let Some(value) = req.headers().get(header::IF_MATCH) {
+        let text = value.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+        return text.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "If-Match must be the ETag of the version you read, e.g. \"7\"",
+            )
+        });
+    }
+    match body.get("version") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => {
+            v.as_i64().map(Some).ok_or_else(|| ApiError::invalid("version", "must be the version you read"))
+        }
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant_id}/config", tag = "config", security(("bearer" = [])),
+    request_body = TenantConfig, params(("tenant_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    description = "Replaces the whole configuration. Every problem is reported at once; nothing is saved unless all is valid. \
+        With If-Match (or `version`), a concurrent change is refused with 412 instead of being overwritten. \
+        Webhook secrets are write-only: leave `secret` out to keep a webhook's current one.",
+    responses((status = 200, body = ConfigView), (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn put(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let scope = principal.scope_for(*path)?;
+    principal.require_any(&EDITORS)?;
+    state.ensure_writable(&principal, &scope).await?;
+    let mut body = body.into_inner();
+    let expected = expected_version(&req, &body)?;
+    if let Some(object) = body.as_object_mut() {
+        for field in READ_ONLY_FIELDS {
+            object.remove(field);
+        }
+    }
+    // Parse errors name the path of the bad value (`business_calendar.weekly.mon[0]`).
+    let mut config: TenantConfig = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid(if path == "." { "body".to_owned() } else { path }, e.into_inner().to_string())
+    })?;
+    let current = state.configs.current(&scope).await?;
+    let previous = document(&current)?;
+    config.validate(Some(&previous)).into_result()?;
+    let now = state.now();
+    let row = state.configs.save(&scope, expected, &config, principal.subject, now).await?;
+    if row.version != current.version {
+        let changed: Vec<String> = serde_json::from_value(row.changed_paths.clone()).unwrap_or_default();
+        tracing::info!(tenant = %row.tenant_id, version = row.version, changed = ?changed, "configuration changed");
+        state
+            .publish(TenantEvent::ConfigUpdated {
+                tenant_id: row.tenant_id,
+                version: row.version,
+                changed_paths: changed,
+                at: now,
+            })
+            .await;
+    }
+    respond(actix_web::http::StatusCode::OK, &row)
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/config/history", tag = "config", security(("bearer" = [])),
+    params(("tenant_id" = Uuid, Path), HistoryQuery), description = "Every version, newest first: who changed what, and when.",
+    responses((status = 200, body = ConfigHistory)))]
+pub async fn history(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+    query: web::Query<HistoryQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = principal.scope_for(*path)?;
+    principal.require_any(&HISTORY_READERS)?;
+    let limit = match query.limit {
+        None => 50,
+        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+        Some(_) => return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_PAGE}"))),
+    };
+    let before = match &query.cursor {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API gave out"))?,
+        ),
+    };
+    let mut rows = state.configs.history(&scope, before, limit).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|r| r.version.to_string()) } else { None };
+    let items = rows
+        .into_iter()
+        .map(|r| ConfigChange {
+            version: r.version,
+            changed_at: r.changed_at,
+            changed_by: r.changed_by,
+            changed_paths: serde_json::from_value(r.changed_paths).unwrap_or_default(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ConfigHistory { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/config/history/{version}", tag = "config", security(("bearer" = [])),
+    params(("tenant_id" = Uuid, Path), ("version" = i64, Path)), responses((status = 200, body = ConfigView), (status = 404, body = Problem)))]
+pub async fn version(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    path: web::Path<(Uuid, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (tenant, version) = path.into_inner();
+    let scope = principal.scope_for(tenant)?;
+    principal.require_any(&HISTORY_READERS)?;
+    respond(actix_web::http::StatusCode::OK, &state.configs.version(&scope, version).await?)
+}

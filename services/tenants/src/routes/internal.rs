@@ -1,0 +1,75 @@
+//! Endpoints for other services, never routed by the gateway.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantId, TenantScope};
+
+use crate::domain::tenant::TenantStatus;
+use crate::state::TenantsState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/internal/v1/api-keys/exchange", web::post().to(exchange))
+        .route("/internal/v1/tenants/{id}/status", web::get().to(status));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRequest {
+    pub key: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExchangedKey {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub tenant_id: Uuid,
+    pub key_id: Uuid,
+    pub scopes: Vec<String>,
+    pub tenant_status: TenantStatus,
+}
+
+/// The gateway trades a monitoring agent's API key for a short-lived access token, so that
+/// services behind it only ever verify one kind of credential. The key is the proof.
+pub async fn exchange(
+    state: web::Data<TenantsState>,
+    body: web::Json<ExchangeRequest>,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    let key = state.api_keys.authenticate(&body.key, now).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidToken, "The API key is unknown, expired or revoked")
+    })?;
+    let tenant_status = state.tenants.status(&TenantScope::trusted(TenantId(key.tenant_id))).await?;
+    if tenant_status == TenantStatus::Cancelled {
+        return Err(ApiError::new(ErrorCode::TenantCancelled, "The tenant is cancelled"));
+    }
+    let (access_token, expires_in) = state.access_token_for_key(key.id, key.tenant_id, &key.scopes)?;
+    Ok(HttpResponse::Ok().json(ExchangedKey {
+        access_token,
+        expires_in,
+        tenant_id: key.tenant_id,
+        key_id: key.id,
+        scopes: key.scopes.split_whitespace().map(str::to_owned).collect(),
+        tenant_status,
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenantStatusView {
+    pub tenant_id: Uuid,
+    pub status: TenantStatus,
+    pub tier: String,
+}
+
+/// A tenant's status and tier, for the gateway (read-only enforcement, rate-limit size).
+pub async fn status(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let scope = principal.scope_for(*id)?;
+    let tenant = state.tenants.get(&scope).await?;
+    let status = TenantStatus::parse(&tenant.status).unwrap_or(TenantStatus::Suspended);
+    Ok(HttpResponse::Ok().json(TenantStatusView { tenant_id: tenant.id, status, tier: tenant.tier }))
+}

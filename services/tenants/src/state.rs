@@ -1,0 +1,163 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use canopy_kernel::auth::{Claims, PrincipalKind, Role, TokenKind, TokenSigner};
+use canopy_kernel::backends::Backends;
+use canopy_kernel::clock::SharedClock;
+use canopy_kernel::config::Settings;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
+
+use crate::domain::secrets::PasswordHasherConfig;
+use crate::domain::tenant::TenantStatus;
+use crate::store::{
+    api_keys::ApiKeys, configs::Configs, keys::Keys, sessions::Sessions, tenants::Tenants, users::Users,
+};
+
+/// The event stream other services follow for tenant changes.
+pub const TENANTS_TOPIC: &str = "tenants";
+
+/// The cache entry the gateway keeps per tenant; dropped on every status change.
+pub fn status_cache_key(tenant: Uuid) -> String {
+    format!("tenant-status:{tenant}")
+}
+
+/// The cache entry that marks a logged-out access token until it expires.
+pub fn revoked_token_key(jti: Uuid) -> String {
+    format!("revoked-jti:{jti}")
+}
+
+pub struct TenantsState {
+    pub settings: Arc<Settings>,
+    pub clock: SharedClock,
+    pub backends: Backends,
+    pub db: DatabaseConnection,
+    pub tenants: Tenants,
+    pub users: Users,
+    pub sessions: Sessions,
+    pub api_keys: ApiKeys,
+    pub configs: Configs,
+    pub keys: Keys,
+    pub signer: TokenSigner,
+    pub passwords: PasswordHasherConfig,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type")]
+pub enum TenantEvent {
+    #[serde(rename = "tenant.created")]
+    Created { tenant_id: Uuid, at: DateTime<Utc> },
+    #[serde(rename = "tenant.status_changed")]
+    StatusChanged { tenant_id: Uuid, status: TenantStatus, at: DateTime<Utc> },
+    #[serde(rename = "tenant.updated")]
+    Updated { tenant_id: Uuid, at: DateTime<Utc> },
+    #[serde(rename = "tenant.config_updated")]
+    ConfigUpdated { tenant_id: Uuid, version: i64, changed_paths: Vec<String>, at: DateTime<Utc> },
+}
+
+impl TenantsState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Tells other services; a failure to publish is logged, never fails the request that
+    /// already committed (consumers also re-read on their cache expiry).
+    pub async fn publish(&self, event: TenantEvent) {
+        let payload = match serde_json::to_vec(&event) {
+            Ok(p) => p,
+            Err(err) => return tracing::error!(%err, "cannot encode tenant event"),
+        };
+        if let Err(err) = self.backends.bus.publish(TENANTS_TOPIC, &payload).await {
+            tracing::warn!(error = %format!("{err:#}"), "tenant event not published");
+        }
+    }
+
+    pub async fn forget_status(&self, tenant: Uuid) {
+        if let Err(err) = self.backends.cache.delete(&status_cache_key(tenant)).await {
+            tracing::warn!(error = %format!("{err:#}"), "tenant status cache entry not dropped");
+        }
+    }
+
+    /// Tenant users may change nothing while their tenant is suspended; provider staff may
+    /// (to put things right), unless the tenant is cancelled.
+    pub async fn ensure_writable(&self, principal: &Principal, scope: &TenantScope) -> ApiResult<()> {
+        let status = self.tenants.status(scope).await?;
+        match status {
+            TenantStatus::Cancelled => {
+                Err(ApiError::new(ErrorCode::TenantCancelled, "The tenant is cancelled"))
+            }
+            _ if principal.is_provider() => Ok(()),
+            status => status.ensure_writable(),
+        }
+    }
+
+    pub fn access_token_for_user(
+        &self,
+        user_id: Uuid,
+        tenant_id: Option<Uuid>,
+        roles: Vec<Role>,
+    ) -> ApiResult<(String, u64)> {
+        let ttl = self.settings.auth.access_token_ttl_secs;
+        self.sign(user_id, tenant_id, roles, PrincipalKind::User, None, ttl)
+    }
+
+    pub fn access_token_for_key(
+        &self,
+        key_id: Uuid,
+        tenant_id: Uuid,
+        scopes: &str,
+    ) -> ApiResult<(String, u64)> {
+        let ttl = self.settings.auth.api_key_token_ttl_secs;
+        self.sign(key_id, Some(tenant_id), Vec::new(), PrincipalKind::ApiKey, Some(scopes.to_owned()), ttl)
+    }
+
+    fn sign(
+        &self,
+        sub: Uuid,
+        tid: Option<Uuid>,
+        roles: Vec<Role>,
+        kind: PrincipalKind,
+        scope: Option<String>,
+        ttl: u64,
+    ) -> ApiResult<(String, u64)> {
+        let now = self.now();
+        let claims = Claims {
+            iss: self.settings.auth.issuer.clone(),
+            aud: self.settings.auth.audience.clone(),
+            sub,
+            tid,
+            roles,
+            kind,
+            typ: TokenKind::Access,
+            scope,
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: (now + TimeDelta::seconds(ttl as i64)).timestamp(),
+            jti: Uuid::new_v4(),
+        };
+        Ok((self.signer.sign(&claims).map_err(ApiError::internal)?, ttl))
+    }
+
+    pub fn refresh_ttl(&self) -> TimeDelta {
+        TimeDelta::seconds(self.settings.auth.refresh_token_ttl_secs as i64)
+    }
+
+    /// Password hashing is slow on purpose; it runs off the async workers.
+    pub async fn hash_password(&self, password: String) -> ApiResult<String> {
+        let hasher = self.passwords.clone();
+        tokio::task::spawn_blocking(move || hasher.hash(&password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
+    pub async fn verify_password(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
+        let hasher = self.passwords.clone();
+        tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+            .await
+            .map_err(ApiError::internal)
+    }
+}

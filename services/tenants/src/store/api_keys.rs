@@ -1,0 +1,115 @@
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use canopy_kernel::http::PageParams;
+use canopy_kernel::{ApiError, ApiResult, TenantOwned, TenantScope};
+
+use super::entities::api_key;
+use super::paged;
+use crate::domain::secrets::{api_key_prefix, digests_equal, new_api_key, sha256_hex};
+
+/// What a tenant API key may do.
+pub const API_KEY_SCOPES: [&str; 3] = ["events:write", "tickets:read", "tickets:write"];
+
+#[derive(Clone)]
+pub struct ApiKeys {
+    db: DatabaseConnection,
+}
+
+impl ApiKeys {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Creates a key; the full key is returned here and never again.
+    pub async fn create(
+        &self,
+        scope: &TenantScope,
+        name: String,
+        scopes: Vec<String>,
+        expires_at: Option<DateTime<Utc>>,
+        created_by: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<(String, api_key::Model)> {
+        let (key, prefix) = new_api_key();
+        let row = api_key::ActiveModel {
+            tenant_id: Set(scope.tenant_id().0),
+            id: Set(Uuid::now_v7()),
+            name: Set(name),
+            prefix: Set(prefix),
+            secret_hash: Set(sha256_hex(&key)),
+            scopes: Set(scopes.join(" ")),
+            created_by: Set(created_by),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            last_used_at: Set(None),
+            revoked_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok((key, row))
+    }
+
+    pub async fn list(
+        &self,
+        scope: &TenantScope,
+        page: &PageParams,
+    ) -> ApiResult<(Vec<api_key::Model>, u64)> {
+        let (query, limit) = paged(api_key::Entity::scoped(scope), api_key::Column::Id, page)?;
+        Ok((query.all(&self.db).await?, limit))
+    }
+
+    pub async fn get(&self, scope: &TenantScope, id: Uuid) -> ApiResult<api_key::Model> {
+        api_key::Entity::scoped(scope)
+            .filter(api_key::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("API key"))
+    }
+
+    /// Revokes a key; revoking twice is harmless. Returns the key's prefix.
+    pub async fn revoke(
+        &self,
+        scope: &TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<api_key::Model> {
+        let key = self.get(scope, id).await?;
+        api_key::Entity::scoped_update(scope)
+            .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+            .filter(api_key::Column::Id.eq(id))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        self.get(scope, key.id).await
+    }
+
+    /// The live key matching a presented secret, if any. Records its use (at most once a minute).
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Option<api_key::Model>> {
+        let Some(prefix) = api_key_prefix(presented) else { return Ok(None) };
+        let Some(key) =
+            api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(&self.db).await?
+        else {
+            return Ok(None);
+        };
+        let live = key.revoked_at.is_none() && key.expires_at.is_none_or(|at| at > now);
+        if !live || !digests_equal(&key.secret_hash, &sha256_hex(presented)) {
+            return Ok(None);
+        }
+        if key.last_used_at.is_none_or(|at| now - at > TimeDelta::minutes(1)) {
+            api_key::Entity::update_many()
+                .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+                .filter(api_key::Column::TenantId.eq(key.tenant_id))
+                .filter(api_key::Column::Id.eq(key.id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(Some(key))
+    }
+}
