@@ -2,6 +2,7 @@
 //! refresh tokens, the JWKS, API keys for monitoring agents, and each tenant's versioned
 //! virtual configuration.
 
+pub mod admin;
 pub mod bootstrap;
 pub mod domain;
 pub mod openapi;
@@ -87,16 +88,11 @@ impl Application {
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let app_state = state.clone();
-        let server = canopy_kernel::http::serve(
-            SERVICE,
-            listener,
-            settings.gateway.max_body_bytes,
-            None,
-            move |cfg| {
-                cfg.app_data(app_state.clone()).app_data(verifier.clone());
-                configure(cfg);
-            },
-        )?;
+        let options = canopy_kernel::http::ServeOptions::new(settings.gateway.max_body_bytes);
+        let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
+            cfg.app_data(app_state.clone()).app_data(verifier.clone());
+            configure(cfg);
+        })?;
         tracing::info!(%addr, database = %canopy_kernel::db::describe(&settings, SERVICE), backends = state.backends.describe(), "tenants service listening");
         Ok(Self { addr, server, state })
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use canopy_kernel::auth::{Claims, PrincipalKind, Role, TokenKind, TokenSigner};
-use canopy_kernel::backends::Backends;
+use canopy_kernel::backends::{Backends, topics};
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
@@ -16,19 +16,6 @@ use crate::domain::tenant::TenantStatus;
 use crate::store::{
     api_keys::ApiKeys, configs::Configs, keys::Keys, sessions::Sessions, tenants::Tenants, users::Users,
 };
-
-/// The event stream other services follow for tenant changes.
-pub const TENANTS_TOPIC: &str = "tenants";
-
-/// The cache entry the gateway keeps per tenant; dropped on every status change.
-pub fn status_cache_key(tenant: Uuid) -> String {
-    format!("tenant-status:{tenant}")
-}
-
-/// The cache entry that marks a logged-out access token until it expires.
-pub fn revoked_token_key(jti: Uuid) -> String {
-    format!("revoked-jti:{jti}")
-}
 
 pub struct TenantsState {
     pub settings: Arc<Settings>,
@@ -56,6 +43,8 @@ pub enum TenantEvent {
     Updated { tenant_id: Uuid, at: DateTime<Utc> },
     #[serde(rename = "tenant.config_updated")]
     ConfigUpdated { tenant_id: Uuid, version: i64, changed_paths: Vec<String>, at: DateTime<Utc> },
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked { tenant_id: Uuid, key_id: Uuid, prefix: String, at: DateTime<Utc> },
 }
 
 impl TenantsState {
@@ -70,14 +59,8 @@ impl TenantsState {
             Ok(p) => p,
             Err(err) => return tracing::error!(%err, "cannot encode tenant event"),
         };
-        if let Err(err) = self.backends.bus.publish(TENANTS_TOPIC, &payload).await {
+        if let Err(err) = self.backends.bus.publish(topics::TENANTS, &payload).await {
             tracing::warn!(error = %format!("{err:#}"), "tenant event not published");
-        }
-    }
-
-    pub async fn forget_status(&self, tenant: Uuid) {
-        if let Err(err) = self.backends.cache.delete(&status_cache_key(tenant)).await {
-            tracing::warn!(error = %format!("{err:#}"), "tenant status cache entry not dropped");
         }
     }
 

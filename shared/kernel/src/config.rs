@@ -153,6 +153,8 @@ pub struct GatewaySettings {
     pub rate_limits: RateLimitSettings,
     /// How long the gateway trusts a tenant's status before asking again.
     pub tenant_status_ttl_secs: u64,
+    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -243,6 +245,7 @@ impl Default for GatewaySettings {
             cors_allowed_origins: Vec::new(),
             rate_limits: RateLimitSettings::default(),
             tenant_status_ttl_secs: 30,
+            trust_forwarded_for: false,
         }
     }
 }

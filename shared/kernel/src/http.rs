@@ -17,26 +17,79 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult, ErrorCode, PROBLEM_JSON};
 use crate::telemetry::{ServiceName, metrics_endpoint, observe_request};
 
+/// How a service's HTTP server is set up.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub max_body_bytes: usize,
+    /// Worker threads; default one per core.
+    pub workers: Option<usize>,
+    /// Origins allowed by CORS (`*` for any); empty turns CORS off (same-origin only).
+    pub cors_origins: Vec<String>,
+}
+
+impl ServeOptions {
+    pub fn new(max_body_bytes: usize) -> Self {
+        Self { max_body_bytes, workers: None, cors_origins: Vec::new() }
+    }
+}
+
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "x-api-key",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers([
+            "x-request-id",
+            "etag",
+            "location",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "ratelimit-policy",
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        cors = cors.allow_any_origin();
+    } else {
+        for origin in origins {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
 /// Builds and starts a service's HTTP server on `listener` with the shared middleware.
 /// `configure` registers the service's own routes.
 pub fn serve<F>(
     name: &'static str,
     listener: TcpListener,
-    max_body_bytes: usize,
-    workers: Option<usize>,
+    options: &ServeOptions,
     configure: F,
 ) -> std::io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    let options = options.clone();
+    let workers = options.workers;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(ServiceName(name)))
-            .app_data(json_config(max_body_bytes))
-            .app_data(web::PayloadConfig::new(max_body_bytes))
+            .app_data(json_config(options.max_body_bytes))
+            .app_data(web::PayloadConfig::new(options.max_body_bytes))
             .app_data(query_config())
             .app_data(path_config())
             .wrap(problem_errors())
+            .wrap(actix_web::middleware::Condition::new(
+                !options.cors_origins.is_empty(),
+                cors(&options.cors_origins),
+            ))
             .wrap(from_fn(observe_request))
             .route("/metrics", web::get().to(metrics_endpoint))
             .configure(configure.clone())

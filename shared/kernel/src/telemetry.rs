@@ -195,6 +195,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    upstream: HistogramVec,
     pub events: IntCounterVec,
 }
 
@@ -212,19 +213,34 @@ impl Metrics {
             ]),
             &["service", "method", "route"],
         )?;
+        let upstream = HistogramVec::new(
+            HistogramOpts::new(
+                "canopy_gateway_upstream_duration_seconds",
+                "Time for a service behind the gateway to answer",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ]),
+            &["upstream", "status"],
+        )?;
         let events = IntCounterVec::new(
             Opts::new("canopy_events_total", "Domain events, by service and outcome"),
             &["service", "event"],
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(upstream.clone()))?;
         registry.register(Box::new(events.clone()))?;
-        Ok(Self { registry, requests, latency, events })
+        Ok(Self { registry, requests, latency, upstream, events })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[service, method, route, &status.to_string()]).inc();
         self.latency.with_label_values(&[service, method, route]).observe(seconds);
+    }
+
+    pub fn observe_upstream(&self, upstream: &str, status: u16, seconds: f64) {
+        self.upstream.with_label_values(&[upstream, &status.to_string()]).observe(seconds);
     }
 
     pub fn registry(&self) -> &Registry {

@@ -9,7 +9,7 @@ use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::validate::clean_text;
 use canopy_kernel::{ApiResult, Principal, Problem, Violations};
 
-use crate::state::TenantsState;
+use crate::state::{TenantEvent, TenantsState};
 use crate::store::api_keys::API_KEY_SCOPES;
 use crate::store::entities::api_key;
 
@@ -164,14 +164,20 @@ pub async fn revoke(
     state.ensure_writable(&principal, &scope).await?;
     let key = state.api_keys.revoke(&scope, id, state.now()).await?;
     // The gateway caches exchanged keys by prefix; drop the entry so the key stops working now.
-    if let Err(err) = state.backends.cache.delete(&api_key_cache_key(&key.prefix)).await {
+    if let Err(err) =
+        state.backends.cache.delete(&canopy_kernel::auth::cache_keys::api_key(&key.prefix)).await
+    {
         tracing::warn!(error = %format!("{err:#}"), "API key cache entry not dropped");
     }
+    let at = state.now();
+    state
+        .publish(TenantEvent::ApiKeyRevoked {
+            tenant_id: key.tenant_id,
+            key_id: key.id,
+            prefix: key.prefix.clone(),
+            at,
+        })
+        .await;
     tracing::info!(tenant = %key.tenant_id, key = %key.prefix, "API key revoked");
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The gateway's cache entry for an exchanged API key.
-pub fn api_key_cache_key(prefix: &str) -> String {
-    format!("api-key:{prefix}")
 }

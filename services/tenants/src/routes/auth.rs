@@ -10,7 +10,7 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantSc
 use super::users::UserView;
 use crate::domain::tenant::TenantStatus;
 use crate::domain::user::roles_from_column;
-use crate::state::{TenantsState, revoked_token_key};
+use crate::state::TenantsState;
 use crate::store::entities::user;
 use crate::store::sessions::Refresh;
 use crate::store::users::UserScope;
@@ -158,7 +158,11 @@ pub async fn logout(
             state
                 .backends
                 .cache
-                .set(&revoked_token_key(principal.token_id), b"1", std::time::Duration::from_secs(left))
+                .set(
+                    &canopy_kernel::auth::cache_keys::revoked_token(principal.token_id),
+                    b"1",
+                    std::time::Duration::from_secs(left),
+                )
                 .await
                 .map_err(ApiError::internal)?;
         }

@@ -249,7 +249,6 @@ async fn transition(
     };
     let now = state.now();
     let tenant = state.tenants.transition(&scope, action, reason, now).await?;
-    state.forget_status(tenant.id).await;
     let view = TenantView::from(tenant);
     state.publish(TenantEvent::StatusChanged { tenant_id: view.id, status: view.status, at: now }).await;
     tracing::info!(tenant = %view.id, status = view.status.as_str(), "tenant status changed");

@@ -1,8 +1,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use canopy_kernel::http::PageParams;

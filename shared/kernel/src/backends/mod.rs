@@ -13,6 +13,13 @@ pub use rate_limit::{Decision, MemoryRateLimiter, Quota, RateLimiter, RedisRateL
 
 use crate::config::Settings;
 
+/// Event streams services publish, and what their events are named.
+pub mod topics {
+    /// `tenant.created`, `tenant.updated`, `tenant.status_changed`, `tenant.config_updated`,
+    /// `api_key.revoked`; every event carries `tenant_id`.
+    pub const TENANTS: &str = "tenants";
+}
+
 #[derive(Clone)]
 pub struct Backends {
     pub cache: Arc<dyn Cache>,

@@ -1,0 +1,182 @@
+//! `canopy demo`: a small believable data set, so a newcomer sees something real at once.
+//! Loading it twice changes nothing.
+
+use chrono::{TimeDelta, Utc};
+use jiff::civil::date;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::config::Settings;
+use canopy_kernel::{TenantId, TenantScope};
+use canopy_sla::{CalendarSpec, WeeklyHours};
+use canopy_tenants::admin::{SHELL_ACTOR, Shell, TenantSpec};
+use canopy_tenants::domain::config::{Locale, Site};
+use canopy_tenants::domain::secrets::PasswordHasherConfig;
+use canopy_tenants::store::configs::document;
+
+pub const DEMO_PASSWORD: &str = "canopy-demo-2026";
+pub const DEMO_ADMIN: &str = "admin@canopy.demo";
+
+pub struct DemoSummary {
+    pub created: bool,
+    pub logins: Vec<(String, String)>,
+}
+
+struct DemoTenant {
+    spec: TenantSpec<'static>,
+    calendar: CalendarSpec,
+    sites: Vec<(&'static str, &'static str, &'static str, f64, f64)>,
+    users: Vec<(&'static str, &'static str, Role)>,
+}
+
+fn tenants() -> Vec<DemoTenant> {
+    let now = Utc::now();
+    vec![
+        DemoTenant {
+            spec: TenantSpec {
+                key: "ACME",
+                name: "Acme Trading GmbH",
+                timezone: "Europe/Berlin",
+                locale: Locale::En,
+                tier: "gold",
+                trial_ends_at: None,
+            },
+            calendar: CalendarSpec {
+                weekly: WeeklyHours::weekdays(&[("08:00", "18:00")]),
+                holidays: vec![date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)],
+                extra_working_days: vec![],
+            },
+            sites: vec![
+                ("Berlin head office", "Friedrichstraße 68, 10117 Berlin", "berlin", 52.5076, 13.3904),
+                ("Hamburg warehouse", "Am Sandtorkai 50, 20457 Hamburg", "hamburg", 53.5437, 9.9887),
+            ],
+            users: vec![
+                ("it@acme.demo", "Greta Hoffmann", Role::TenantAdmin),
+                ("jonas@acme.demo", "Jonas Weber", Role::Requester),
+                ("lea@acme.demo", "Lea Schulz", Role::Requester),
+            ],
+        },
+        DemoTenant {
+            spec: TenantSpec {
+                key: "LOTUS",
+                name: "莲花设计工作室 Lotus Design",
+                timezone: "Asia/Shanghai",
+                locale: Locale::ZhCn,
+                tier: "silver",
+                trial_ends_at: None,
+            },
+            calendar: CalendarSpec {
+                weekly: WeeklyHours::weekdays(&[("09:00", "12:00"), ("13:00", "18:00")]),
+                // National Day week, worked back on the Sunday before and the Saturday after.
+                holidays: (1..=7).map(|d| date(2026, 10, d)).collect(),
+                extra_working_days: vec![date(2026, 9, 27), date(2026, 10, 10)],
+            },
+            sites: vec![(
+                "上海总部 Shanghai studio",
+                "上海市浦东新区世纪大道100号",
+                "shanghai-pudong",
+                31.2354,
+                121.5055,
+            )],
+            users: vec![
+                ("admin@lotus.demo", "王芳 Wang Fang", Role::TenantAdmin),
+                ("chen@lotus.demo", "陈磊 Chen Lei", Role::Requester),
+            ],
+        },
+        DemoTenant {
+            spec: TenantSpec {
+                key: "HARBOR",
+                name: "Harbor Family Clinic",
+                timezone: "America/New_York",
+                locale: Locale::En,
+                tier: "bronze",
+                trial_ends_at: Some(now + TimeDelta::days(30)),
+            },
+            calendar: CalendarSpec {
+                weekly: WeeklyHours {
+                    sat: vec![("09:00".into(), "13:00".into())],
+                    ..WeeklyHours::weekdays(&[("07:30", "19:00")])
+                },
+                holidays: vec![date(2026, 11, 26), date(2026, 12, 25)],
+                extra_working_days: vec![],
+            },
+            sites: vec![("Clinic", "120 Harbor St, Boston, MA 02210", "boston", 42.3496, -71.0453)],
+            users: vec![
+                ("office@harbor.demo", "Dana Brooks", Role::TenantAdmin),
+                ("nurse.kim@harbor.demo", "Kim Lee", Role::Requester),
+            ],
+        },
+    ]
+}
+
+const STAFF: [(&str, &str, Role); 5] = [
+    (DEMO_ADMIN, "Provider Admin", Role::ProviderAdmin),
+    ("desk@canopy.demo", "Sam Rivera (service desk)", Role::Agent),
+    ("zhang.wei@canopy.demo", "Zhang Wei (engineer)", Role::Engineer),
+    ("m.mueller@canopy.demo", "Max Müller (engineer)", Role::Engineer),
+    ("dispatch@canopy.demo", "Ana Costa (dispatcher)", Role::Dispatcher),
+];
+
+pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
+    let db = canopy_tenants::migrate(settings).await?;
+    let (memory, iterations) = (settings.auth.argon2_memory_kib, settings.auth.argon2_iterations);
+    let passwords =
+        tokio::task::spawn_blocking(move || PasswordHasherConfig::new(memory, iterations)).await??;
+    let shell = Shell::new(db, passwords);
+    let now = Utc::now();
+    let already =
+        shell.users.find_for_login(DEMO_ADMIN).await.map_err(|e| anyhow::anyhow!("{e:?}"))?.is_some();
+    if already {
+        return Ok(DemoSummary { created: false, logins: demo_logins() });
+    }
+    for (email, name, role) in STAFF {
+        shell
+            .create_user(None, email, name, DEMO_PASSWORD, vec![role], now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{email}: {e:?}"))?;
+    }
+    for t in tenants() {
+        let key = t.spec.key;
+        let tenant = shell.create_tenant(t.spec, now).await.map_err(|e| anyhow::anyhow!("{key}: {e:?}"))?;
+        let scope = TenantScope::trusted(TenantId(tenant.id));
+        let current = shell.configs.current(&scope).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let mut config = document(&current).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        config.business_calendar = t.calendar;
+        config.sites = t
+            .sites
+            .into_iter()
+            .map(|(name, address, region, lat, lon)| Site {
+                id: uuid::Uuid::now_v7(),
+                name: name.into(),
+                address: address.into(),
+                region: region.into(),
+                latitude: Some(lat),
+                longitude: Some(lon),
+                contact: None,
+            })
+            .collect();
+        let problems = config.validate(None);
+        anyhow::ensure!(problems.is_empty(), "demo configuration of {key} is invalid: {problems:?}");
+        shell
+            .configs
+            .save(&scope, None, &config, SHELL_ACTOR, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        for (email, name, role) in t.users {
+            shell
+                .create_user(Some(tenant.id), email, name, DEMO_PASSWORD, vec![role], now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{email}: {e:?}"))?;
+        }
+    }
+    Ok(DemoSummary { created: true, logins: demo_logins() })
+}
+
+fn demo_logins() -> Vec<(String, String)> {
+    vec![
+        (DEMO_ADMIN.into(), "provider admin".into()),
+        ("dispatch@canopy.demo".into(), "dispatcher".into()),
+        ("it@acme.demo".into(), "tenant admin of Acme (gold, Berlin)".into()),
+        ("admin@lotus.demo".into(), "tenant admin of Lotus (silver, Shanghai)".into()),
+        ("jonas@acme.demo".into(), "requester at Acme".into()),
+    ]
+}

@@ -1,0 +1,67 @@
+//! The whole platform in one process, as `canopy serve` runs it: every service on its own
+//! loopback port, the gateway in front on the public address. The services talk to each
+//! other over HTTP exactly as they do when they run as separate processes.
+
+pub mod demo;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use tokio::task::JoinHandle;
+
+use canopy_kernel::backends::Backends;
+use canopy_kernel::clock::SharedClock;
+use canopy_kernel::config::{Settings, UrlList};
+
+pub struct Platform {
+    pub gateway: SocketAddr,
+    pub tenants: SocketAddr,
+    pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
+    handles: Vec<ServerHandle>,
+    servers: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Platform {
+    /// Starts every built service and the gateway on `listener`. Backends (cache, limiter,
+    /// bus) are shared by the services, as Redis would be.
+    pub async fn start(
+        mut settings: Settings,
+        backends: Backends,
+        clock: SharedClock,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let internal = || TcpListener::bind("127.0.0.1:0");
+        let tenants_listener = internal()?;
+        let tenants_addr = tenants_listener.local_addr()?;
+        settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
+        let settings = Arc::new(settings);
+
+        let tenants =
+            canopy_tenants::Application::build(settings.clone(), backends.clone(), clock, tenants_listener)
+                .await?;
+        let tenants_state = tenants.state();
+        let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
+        let gateway_addr = gateway.addr();
+        let handles = vec![gateway.handle(), tenants.handle()];
+        let servers = vec![tokio::spawn(tenants.run()), tokio::spawn(gateway.run())];
+        Ok(Self { gateway: gateway_addr, tenants: tenants_addr, tenants_state, handles, servers })
+    }
+
+    /// Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        for server in self.servers {
+            server.await??;
+        }
+        Ok(())
+    }
+
+    pub async fn stop(self) {
+        for handle in &self.handles {
+            handle.stop(true).await;
+        }
+        for server in self.servers {
+            let _ = server.await;
+        }
+    }
+}

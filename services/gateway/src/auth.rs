@@ -1,0 +1,149 @@
+//! Who is calling. A client's credential is verified here, once, and turned into the one
+//! credential services understand: a Canopy access token.
+
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use canopy_kernel::auth::cache_keys;
+use canopy_kernel::backends::CacheExt;
+use canopy_kernel::tenancy::bearer_token;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem};
+
+use crate::state::GatewayState;
+
+pub enum Caller {
+    /// A public endpoint called without a credential.
+    Anonymous,
+    /// `token` is what the gateway forwards as `Authorization: Bearer`.
+    Authenticated { principal: Principal, token: String },
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedKey {
+    key_hash: String,
+    access_token: String,
+    expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Exchanged {
+    access_token: String,
+    expires_in: u64,
+}
+
+fn api_key(req: &HttpRequest) -> Option<&str> {
+    if let Some(key) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(key.trim());
+    }
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("apikey").then(|| key.trim())
+}
+
+fn digest(key: &str) -> String {
+    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn authenticate(state: &GatewayState, req: &HttpRequest, public: bool) -> ApiResult<Caller> {
+    if public {
+        return Ok(Caller::Anonymous);
+    }
+    let token = match (api_key(req), bearer_token(req)) {
+        (Some(key), _) => exchange(state, key).await?,
+        (None, Some(token)) => token.to_owned(),
+        (None, None) => {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "Send an access token (Authorization: Bearer …) or an API key (X-Api-Key: …)",
+            )
+            .with_header(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer")));
+        }
+    };
+    let claims = state.verifier.verify(&token).await?;
+    let principal = Principal::from_claims(claims)?;
+    let revoked =
+        state.backends.cache.get(&cache_keys::revoked_token(principal.token_id)).await.unwrap_or_else(
+            |err| {
+                tracing::warn!(error = %format!("{err:#}"), "revocation list unavailable");
+                None
+            },
+        );
+    if revoked.is_some() {
+        return Err(ApiError::new(ErrorCode::InvalidToken, "The access token was revoked at sign-out"));
+    }
+    Ok(Caller::Authenticated { principal, token })
+}
+
+/// Trades a monitoring agent's API key for a short-lived access token, cached until shortly
+/// before it expires (and dropped by the tenants service when the key is revoked).
+async fn exchange(state: &GatewayState, key: &str) -> ApiResult<String> {
+    let invalid = || ApiError::new(ErrorCode::InvalidToken, "The API key is unknown, expired or revoked");
+    // `cnp_` + 8 characters name the key; the rest is its secret.
+    let prefix = key.get(..12).filter(|p| p.starts_with("cnp_")).ok_or_else(invalid)?;
+    let cache_key = cache_keys::api_key(prefix);
+    let key_hash = digest(key);
+    let now = chrono::Utc::now().timestamp();
+    if let Ok(Some(cached)) = state.backends.cache.get_json::<CachedKey>(&cache_key).await {
+        if cached.key_hash == key_hash && cached.expires_at - now > 30 {
+            return Ok(cached.access_token);
+        }
+    }
+    let tenants = state.tenants().map_err(ApiError::internal)?;
+    let response = tenants
+        .send(|base| {
+            tenants
+                .http()
+                .post(format!("{base}/internal/v1/api-keys/exchange"))
+                .json(&serde_json::json!({ "key": key }))
+        })
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %format!("{err:#}"), "API key exchange failed");
+            ApiError::new(ErrorCode::UpstreamUnavailable, "API keys cannot be checked right now")
+        })?;
+    let status = response.status();
+    if status.is_success() {
+        let exchanged: Exchanged = response.json().await.map_err(ApiError::internal)?;
+        let entry = CachedKey {
+            key_hash,
+            access_token: exchanged.access_token.clone(),
+            expires_at: now + exchanged.expires_in as i64,
+        };
+        let ttl = Duration::from_secs(exchanged.expires_in.saturating_sub(30).max(1));
+        if let Err(err) = state.backends.cache.set_json(&cache_key, &entry, ttl).await {
+            tracing::warn!(error = %format!("{err:#}"), "exchanged API key not cached");
+        }
+        return Ok(exchanged.access_token);
+    }
+    // The tenants service explains refusals (unknown key, cancelled tenant); pass them on.
+    match response.json::<Problem>().await {
+        Ok(problem) if status.is_client_error() => Err(relay(problem)),
+        _ => Err(ApiError::new(ErrorCode::UpstreamUnavailable, format!("API key check failed ({status})"))),
+    }
+}
+
+fn relay(problem: Problem) -> ApiError {
+    let code =
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == problem.code).unwrap_or(ErrorCode::InvalidToken);
+    ApiError::new(code, problem.detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn api_keys_come_from_either_header() {
+        let a = TestRequest::default().insert_header(("x-api-key", "cnp_abc")).to_http_request();
+        assert_eq!(api_key(&a), Some("cnp_abc"));
+        let b = TestRequest::default().insert_header(("authorization", "ApiKey cnp_def")).to_http_request();
+        assert_eq!(api_key(&b), Some("cnp_def"));
+        let c = TestRequest::default().insert_header(("authorization", "Bearer x.y.z")).to_http_request();
+        assert_eq!(api_key(&c), None);
+    }
+}

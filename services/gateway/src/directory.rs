@@ -1,0 +1,117 @@
+//! What the gateway knows of each tenant: its status (suspended tenants read only,
+//! cancelled ones nothing) and its tier (the size of its rate limit). Kept in process for a
+//! short while and dropped as soon as the tenants service announces a change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use canopy_kernel::backends::{EventBus, StartFrom, topics};
+use canopy_kernel::client::ServiceClient;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct TenantInfo {
+    pub status: String,
+    pub tier: String,
+}
+
+pub struct TenantDirectory {
+    entries: Mutex<HashMap<Uuid, (TenantInfo, Instant)>>,
+    ttl: Duration,
+}
+
+#[derive(Deserialize)]
+struct TenantEvent {
+    tenant_id: Uuid,
+}
+
+impl TenantDirectory {
+    pub fn new(ttl: Duration) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), ttl }
+    }
+
+    fn cached(&self, tenant: Uuid, fresh_only: bool) -> Option<TenantInfo> {
+        let entries = self.entries.lock().ok()?;
+        let (info, at) = entries.get(&tenant)?;
+        (!fresh_only || at.elapsed() < self.ttl).then(|| info.clone())
+    }
+
+    pub fn forget(&self, tenant: Uuid) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&tenant);
+        }
+    }
+
+    /// The tenant's status and tier, asked of the tenants service with the caller's own token.
+    pub async fn get(&self, tenants: &ServiceClient, tenant: Uuid, token: &str) -> ApiResult<TenantInfo> {
+        if let Some(info) = self.cached(tenant, true) {
+            return Ok(info);
+        }
+        let path = format!("/internal/v1/tenants/{tenant}/status");
+        let fetched =
+            tenants.send(|base| tenants.http().get(format!("{base}{path}")).bearer_auth(token)).await;
+        let info = match fetched {
+            Ok(response) if response.status().is_success() => {
+                response.json::<TenantInfo>().await.map_err(ApiError::internal)?
+            }
+            Ok(response) if response.status() == 404 => return Err(ApiError::not_found("tenant")),
+            other => {
+                if let Err(err) = &other {
+                    tracing::warn!(error = %format!("{err:#}"), "tenant status unavailable");
+                }
+                // Better a slightly stale answer than none while the tenants service is away.
+                return self.cached(tenant, false).ok_or_else(|| {
+                    ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service is unavailable")
+                });
+            }
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 100_000 {
+                entries.clear();
+            }
+            entries.insert(tenant, (info.clone(), Instant::now()));
+        }
+        Ok(info)
+    }
+
+    /// Follows the tenants service's events and forgets every tenant that changes. Each
+    /// gateway replica is its own consumer group: every replica must hear every event.
+    pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>) {
+        let group = format!("gateway-{}", Uuid::new_v4().simple());
+        tokio::spawn(async move {
+            loop {
+                let mut subscription = match bus
+                    .subscribe(topics::TENANTS, &group, "gateway", StartFrom::Latest)
+                    .await
+                {
+                    Ok(s) => s,
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "cannot follow tenant events; retrying");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                };
+                loop {
+                    match subscription.next(Duration::from_secs(5)).await {
+                        Ok(Some(delivery)) => {
+                            if let Ok(event) = serde_json::from_slice::<TenantEvent>(&delivery.payload) {
+                                self.forget(event.tenant_id);
+                            }
+                            let _ = subscription.ack(&delivery.id).await;
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %format!("{err:#}"), "tenant event stream interrupted");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

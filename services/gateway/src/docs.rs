@@ -1,0 +1,138 @@
+//! The merged OpenAPI document of every service behind the gateway, the docs page, and the
+//! start page. Assets ship in the repository (see `assets/README.md`).
+
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+use tokio::sync::Mutex;
+
+use crate::routes::service_for;
+use crate::state::GatewayState;
+
+const SWAGGER_JS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js");
+const SWAGGER_CSS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui.css");
+const DOCS_HTML: &str = include_str!("../assets/docs.html");
+const START_HTML: &str = include_str!("../assets/start.html");
+
+/// Merged documents are rebuilt at most this often, and at once when one was incomplete.
+const DOCS_TTL: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+pub struct DocsCache {
+    merged: Mutex<Option<(Value, Instant)>>,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api-docs/openapi.json", web::get().to(openapi))
+        .route("/docs", web::get().to(docs_page))
+        .route(
+            "/docs/swagger-ui-bundle.js",
+            web::get().to(|| async { asset(SWAGGER_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/docs/swagger-ui.css",
+            web::get().to(|| async { asset(SWAGGER_CSS, "text/css; charset=utf-8") }),
+        )
+        .route("/", web::get().to(start_page));
+}
+
+fn asset(body: &'static [u8], content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("cache-control", "public, max-age=86400"))
+        .body(body)
+}
+
+async fn docs_page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(DOCS_HTML)
+}
+
+async fn start_page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(START_HTML)
+}
+
+async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
+    let mut cached = state.docs.merged.lock().await;
+    if let Some((doc, at)) = cached.as_ref() {
+        if at.elapsed() < DOCS_TTL {
+            return HttpResponse::Ok().json(doc);
+        }
+    }
+    let (doc, complete) = merge(&state).await;
+    if complete {
+        *cached = Some((doc.clone(), Instant::now()));
+    }
+    HttpResponse::Ok().json(doc)
+}
+
+/// The gateway's own document, with every service's routed paths and schemas folded in.
+/// Paths a service does not expose through the gateway are left out.
+async fn merge(state: &GatewayState) -> (Value, bool) {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    let mut tags = Vec::new();
+    let mut complete = true;
+    let mut services: Vec<_> = state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).collect();
+    services.sort_by_key(|(name, _)| **name);
+    for (name, client) in services {
+        let doc: Value = match client.get_json("/api-docs/openapi.json").await {
+            Ok(doc) => doc,
+            Err(err) => {
+                tracing::warn!(service = name, error = %format!("{err:#}"), "OpenAPI document unavailable");
+                complete = false;
+                continue;
+            }
+        };
+        if let Some(Value::Object(p)) = doc.get("paths") {
+            for (path, item) in p {
+                if service_for(path) == Some(name) {
+                    paths.insert(path.clone(), item.clone());
+                }
+            }
+        }
+        if let Some(Value::Object(s)) = doc.pointer("/components/schemas") {
+            schemas.extend(s.clone());
+        }
+        if let Some(Value::Array(t)) = doc.get("tags") {
+            tags.extend(t.iter().cloned());
+        }
+    }
+    paths.extend(own_paths());
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Canopy API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The managed IT service platform. Every error is application/problem+json with a stable `code`. \
+                Collections page with `cursor`/`limit`. Times are RFC 3339 UTC. Authenticate with a bearer token from \
+                POST /api/v1/auth/login, or (monitoring agents) an API key in X-Api-Key.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            },
+        },
+        "tags": tags,
+    });
+    (doc, complete)
+}
+
+fn own_paths() -> Map<String, Value> {
+    let probe = |summary: &str| json!({"get": {"tags": ["ops"], "summary": summary, "responses": {"200": {"description": "OK"}, "503": {"description": "Not ready"}}}});
+    let mut m = Map::new();
+    m.insert("/healthz".into(), probe("The gateway process is alive"));
+    m.insert(
+        "/readyz".into(),
+        probe("Ready: Redis (if used) and at least one replica of every service answer"),
+    );
+    m.insert(
+        "/metrics".into(),
+        json!({"get": {"tags": ["ops"], "summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}}),
+    );
+    m
+}

@@ -1,0 +1,41 @@
+//! Which service answers which path. Only these prefixes are routed: anything else, and
+//! every service's `/internal/...`, is unreachable from outside.
+
+/// (path prefix, service)
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/api/v1/auth", "tenants"),
+    ("/api/v1/tenants", "tenants"),
+    ("/api/v1/users", "tenants"),
+    ("/.well-known/jwks.json", "tenants"),
+];
+
+/// Endpoints that take no credential (they are rate-limited per client address instead).
+pub const PUBLIC: &[&str] =
+    &["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/.well-known/jwks.json"];
+
+pub fn service_for(path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .find(|(prefix, _)| {
+            path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map(|(_, service)| *service)
+}
+
+pub fn is_public(path: &str) -> bool {
+    PUBLIC.contains(&path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        assert_eq!(service_for("/api/v1/tenants"), Some("tenants"));
+        assert_eq!(service_for("/api/v1/tenants/1/config"), Some("tenants"));
+        assert_eq!(service_for("/api/v1/tenantsx"), None);
+        assert_eq!(service_for("/internal/v1/api-keys/exchange"), None);
+        assert_eq!(service_for("/api/v1/unknown"), None);
+    }
+}

@@ -1,0 +1,30 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use canopy_kernel::auth::TokenVerifier;
+use canopy_kernel::backends::Backends;
+use canopy_kernel::client::ServiceClient;
+use canopy_kernel::config::Settings;
+
+use crate::directory::TenantDirectory;
+use crate::docs::DocsCache;
+
+pub struct GatewayState {
+    pub settings: Arc<Settings>,
+    pub backends: Backends,
+    pub verifier: TokenVerifier,
+    /// Services behind the gateway, by name; each a set of replicas.
+    pub upstreams: HashMap<&'static str, ServiceClient>,
+    pub directory: Arc<TenantDirectory>,
+    pub docs: DocsCache,
+}
+
+impl GatewayState {
+    pub fn upstream(&self, service: &str) -> Option<&ServiceClient> {
+        self.upstreams.get(service).filter(|c| !c.urls().is_empty())
+    }
+
+    pub fn tenants(&self) -> anyhow::Result<&ServiceClient> {
+        self.upstream("tenants").ok_or_else(|| anyhow::anyhow!("no tenants service is configured"))
+    }
+}
