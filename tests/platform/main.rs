@@ -1,1 +1,15 @@
-//! placeholder replaced below
+//! The behavioural suite: the real platform (gateway in front of the services) on random
+//! ports, over every backend named in CANOPY_TEST_BACKENDS (`sqlite`, `postgres`; the
+//! README's test command sets it). Each test gets its own database and Redis prefix.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod config;
+mod gateway;
+mod isolation;
+mod lifecycle;
+mod processes;
+mod tokens;
+mod validation;

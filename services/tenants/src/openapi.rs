@@ -1,4 +1,4 @@
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{api_keys, auth, config, tenants, users};
@@ -7,7 +7,7 @@ use crate::routes::{api_keys, auth, config, tenants, users};
 #[openapi(
     info(title = "Canopy tenants", description = "Tenants, users, sign-in and tokens, API keys, virtual configuration."),
     paths(
-        auth::login, auth::refresh, auth::logout, auth::me, auth::jwks,
+        auth::login, auth::refresh, auth::logout, auth::me, auth::whoami, auth::jwks,
         tenants::create, tenants::list, tenants::get, tenants::update, tenants::suspend, tenants::activate, tenants::cancel,
         users::create_tenant_user, users::list_tenant_users, users::get_tenant_user, users::update_tenant_user,
         users::deactivate_tenant_user, users::create_staff, users::list_staff, users::get_staff, users::update_staff,
@@ -35,6 +35,10 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
     }
 }

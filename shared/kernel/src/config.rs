@@ -299,6 +299,7 @@ impl Settings {
         figment =
             figment.merge(Env::prefixed("CANOPY_").ignore(&["config", "log", "test_backends"]).split("__"));
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.apply_verbatim(|name| std::env::var(name).ok());
         if settings.telemetry.otlp_endpoint.is_none() {
             settings.telemetry.otlp_endpoint =
                 std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|s| !s.is_empty());
@@ -308,6 +309,33 @@ impl Settings {
         }
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// Environment values are parsed as numbers, booleans or lists where they look like one,
+    /// which would turn the password `0123456789` into `123456789`. Values that are text by
+    /// nature are taken again exactly as written.
+    fn apply_verbatim(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = var("CANOPY_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("CANOPY_ADMIN_EMAIL") {
+            self.admin_email = Some(v);
+        }
+        if let Some(v) = var("CANOPY_ADMIN_PASSWORD") {
+            self.admin_password = Some(Secret::new(v));
+        }
+        if let Some(v) = var("CANOPY_DATABASE_URL") {
+            self.database_url = Some(Secret::new(v)).filter(|s| !s.expose().is_empty());
+        }
+        if let Some(v) = var("CANOPY_REDIS_URL") {
+            self.redis_url = Some(Secret::new(v)).filter(|s| !s.expose().is_empty());
+        }
+        if let Some(v) = var("CANOPY_REDIS_PREFIX") {
+            self.redis_prefix = v;
+        }
+        if let Some(v) = var("CANOPY_AUTH__SIGNING_KEY_PEM") {
+            self.auth.signing_key_pem = Some(Secret::new(v));
+        }
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -427,6 +455,20 @@ mod tests {
         let Err(ConfigError::Invalid(problems)) = s.validate() else { panic!("expected invalid") };
         assert!(problems.iter().any(|p| p.starts_with("listen")));
         assert!(problems.iter().any(|p| p.starts_with("admin_email and admin_password")));
+    }
+
+    #[test]
+    fn text_values_from_the_environment_stay_as_written() {
+        let mut s = Settings::default();
+        s.apply_verbatim(|name| match name {
+            "CANOPY_ADMIN_PASSWORD" => Some("0123456789".into()),
+            "CANOPY_REDIS_PREFIX" => Some("007".into()),
+            "CANOPY_DATABASE_URL" => Some(String::new()),
+            _ => None,
+        });
+        assert_eq!(s.admin_password.as_ref().map(|p| p.expose().as_str()), Some("0123456789"));
+        assert_eq!(s.redis_prefix, "007");
+        assert!(s.database_url.is_none(), "an empty URL means unset");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/auth/refresh", web::post().to(refresh))
         .route("/api/v1/auth/logout", web::post().to(logout))
         .route("/api/v1/auth/me", web::get().to(me))
+        .route("/api/v1/auth/whoami", web::get().to(whoami))
         .route("/.well-known/jwks.json", web::get().to(jwks));
 }
 
@@ -182,6 +183,36 @@ pub async fn me(state: web::Data<TenantsState>, principal: Principal) -> ApiResu
     };
     let user = state.users.get(scope, principal.subject).await?;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// Any caller's identity as its token states it (users and monitoring agents' API keys).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Whoami {
+    /// `user` or `api_key`.
+    pub kind: String,
+    /// The user's or the API key's id.
+    pub subject: uuid::Uuid,
+    pub tenant_id: Option<uuid::Uuid>,
+    pub roles: Vec<canopy_kernel::auth::Role>,
+    pub scopes: Vec<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/whoami", tag = "auth", security(("bearer" = []), ("apiKey" = [])),
+    responses((status = 200, body = Whoami), (status = 401, body = Problem)))]
+pub async fn whoami(principal: Principal) -> ApiResult<HttpResponse> {
+    let kind = match principal.kind {
+        canopy_kernel::auth::PrincipalKind::User => "user",
+        canopy_kernel::auth::PrincipalKind::ApiKey => "api_key",
+    };
+    Ok(HttpResponse::Ok().json(Whoami {
+        kind: kind.into(),
+        subject: principal.subject,
+        tenant_id: principal.tenant_id.map(|t| t.0),
+        roles: principal.roles,
+        scopes: principal.scopes,
+        expires_at: chrono::DateTime::from_timestamp(principal.expires_at, 0).unwrap_or_default(),
+    }))
 }
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
