@@ -191,7 +191,7 @@ async fn rate_limits_answer_429_past_their_size_and_reset_after_their_period() {
                 break;
             }
         }
-        assert!(passed <= 5 && passed >= 4, "passed {passed}");
+        assert!((4..=5).contains(&passed), "passed {passed}");
         let refused = refused.expect("the bucket ran out");
         let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=2).contains(&retry));

@@ -98,19 +98,17 @@ impl Drop for Scratch {
                 if let Some(db) = database {
                     let _ = canopy_kernel::db::drop_database(&postgres_server(), &db).await;
                 }
-                if postgres {
-                    if let Ok(client) = redis::Client::open(redis_url()) {
-                        if let Ok(mut con) = client.get_multiplexed_async_connection().await {
-                            let keys: Vec<String> = redis::cmd("KEYS")
-                                .arg(format!("{prefix}:*"))
-                                .query_async(&mut con)
-                                .await
-                                .unwrap_or_default();
-                            if !keys.is_empty() {
-                                let _: Result<(), _> =
-                                    redis::cmd("DEL").arg(keys).query_async(&mut con).await;
-                            }
-                        }
+                if postgres
+                    && let Ok(client) = redis::Client::open(redis_url())
+                    && let Ok(mut con) = client.get_multiplexed_async_connection().await
+                {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}:*"))
+                        .query_async(&mut con)
+                        .await
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut con).await;
                     }
                 }
             });
@@ -120,10 +118,12 @@ impl Drop for Scratch {
 }
 
 pub fn test_settings() -> Settings {
-    let mut s = Settings::default();
-    s.listen = "127.0.0.1:0".into();
-    s.admin_email = Some(ADMIN_EMAIL.into());
-    s.admin_password = Some(Secret::new(ADMIN_PASSWORD.into()));
+    let mut s = Settings {
+        listen: "127.0.0.1:0".into(),
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(Secret::new(ADMIN_PASSWORD.into())),
+        ..Settings::default()
+    };
     s.telemetry.log_format = LogFormat::Pretty;
     s.auth.jwks_min_refresh_secs = 0;
     // Generous limits, so that only the rate-limit tests meet them.
@@ -136,7 +136,6 @@ pub fn test_settings() -> Settings {
 }
 
 pub struct TestApp {
-    pub backend: Backend,
     pub base: String,
     pub tenants_base: String,
     pub http: reqwest::Client,
@@ -147,9 +146,11 @@ pub struct TestApp {
 
 fn init_logs() {
     if std::env::var_os("CANOPY_TEST_LOG").is_some() {
-        let mut t = canopy_kernel::config::TelemetrySettings::default();
-        t.log_format = LogFormat::Pretty;
-        t.log_filter = std::env::var("CANOPY_TEST_LOG").unwrap_or_default();
+        let t = canopy_kernel::config::TelemetrySettings {
+            log_format: LogFormat::Pretty,
+            log_filter: std::env::var("CANOPY_TEST_LOG").unwrap_or_default(),
+            otlp_endpoint: None,
+        };
         let _ = canopy_kernel::telemetry::init(&t, "canopy-test").map(std::mem::forget);
     }
 }
@@ -173,7 +174,7 @@ impl TestApp {
         let base = format!("http://{}", platform.gateway);
         let tenants_base = format!("http://{}", platform.tenants);
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { backend, base, tenants_base, http, settings, platform: Some(platform), _scratch: scratch }
+        Self { base, tenants_base, http, settings, platform: Some(platform), _scratch: scratch }
     }
 
     pub async fn stop(mut self) {

@@ -233,3 +233,29 @@ async fn tenant_roles_cannot_reach_provider_powers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn provider_staff_work_across_tenants_and_only_admins_manage_staff() {
+    each_backend(async |app| {
+        let (a, _) = app.tenant("ONE").await;
+        let (b, _) = app.tenant("TWO").await;
+        let dispatcher = app.staff("dispatch@provider.test", &["dispatcher"]).await;
+        let listed = json_ok(app.get("/api/v1/tenants", &dispatcher).await, 200).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+        for t in [a, b] {
+            json_ok(app.get(&format!("/api/v1/tenants/{t}/users"), &dispatcher).await, 200).await;
+            json_ok(app.get(&format!("/api/v1/tenants/{t}/config"), &dispatcher).await, 200).await;
+        }
+        let staff = json_ok(app.get("/api/v1/users", &dispatcher).await, 200).await;
+        assert_eq!(staff["items"].as_array().unwrap().len(), 2, "the admin and the dispatcher");
+        let body = json!({"email": "x@provider.test", "display_name": "X", "password": PASSWORD, "roles": ["engineer"]});
+        problem(app.post("/api/v1/users", &dispatcher, body.clone()).await, 403, "forbidden").await;
+        problem(app.post(&format!("/api/v1/tenants/{a}/suspend"), &dispatcher, json!({})).await, 403, "forbidden").await;
+        // Provider staff take provider roles only.
+        let root = app.admin_token().await;
+        let wrong = json!({"email": "y@provider.test", "display_name": "Y", "password": PASSWORD, "roles": ["requester"]});
+        problem(app.post("/api/v1/users", &root, wrong).await, 422, "validation_failed").await;
+        json_ok(app.post("/api/v1/users", &root, body).await, 201).await;
+    })
+    .await;
+}

@@ -2,6 +2,8 @@
 //! ports, over every backend named in CANOPY_TEST_BACKENDS (`sqlite`, `postgres`; the
 //! README's test command sets it). Each test gets its own database and Redis prefix.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod api_keys;

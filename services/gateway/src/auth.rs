@@ -87,10 +87,11 @@ async fn exchange(state: &GatewayState, key: &str) -> ApiResult<String> {
     let cache_key = cache_keys::api_key(prefix);
     let key_hash = digest(key);
     let now = chrono::Utc::now().timestamp();
-    if let Ok(Some(cached)) = state.backends.cache.get_json::<CachedKey>(&cache_key).await {
-        if cached.key_hash == key_hash && cached.expires_at - now > 30 {
-            return Ok(cached.access_token);
-        }
+    if let Ok(Some(cached)) = state.backends.cache.get_json::<CachedKey>(&cache_key).await
+        && cached.key_hash == key_hash
+        && cached.expires_at - now > 30
+    {
+        return Ok(cached.access_token);
     }
     let tenants = state.tenants().map_err(ApiError::internal)?;
     let response = tenants

@@ -54,10 +54,10 @@ async fn start_page() -> HttpResponse {
 
 async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
     let mut cached = state.docs.merged.lock().await;
-    if let Some((doc, at)) = cached.as_ref() {
-        if at.elapsed() < DOCS_TTL {
-            return HttpResponse::Ok().json(doc);
-        }
+    if let Some((doc, at)) = cached.as_ref()
+        && at.elapsed() < DOCS_TTL
+    {
+        return HttpResponse::Ok().json(doc);
     }
     let (doc, complete) = merge(&state).await;
     if complete {

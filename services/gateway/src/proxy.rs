@@ -45,10 +45,10 @@ fn dropped_response_header(name: &str) -> bool {
 }
 
 fn client_address(state: &GatewayState, req: &HttpRequest) -> String {
-    if state.settings.gateway.trust_forwarded_for {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
-        }
+    if state.settings.gateway.trust_forwarded_for
+        && let Some(ip) = req.connection_info().realip_remote_addr()
+    {
+        return ip.to_owned();
     }
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
@@ -77,27 +77,27 @@ pub async fn forward(
 
     // The tenant comes from the verified credential, never from the client.
     let mut tier = None;
-    if let (Some(p), Some(token)) = (principal, token) {
-        if let Some(tenant) = p.tenant_id {
-            let tenants = state.tenants().map_err(ApiError::internal)?;
-            let info = state.directory.get(tenants, tenant.0, token).await?;
-            match info.status.as_str() {
-                "cancelled" => {
-                    return Err(ApiError::new(
-                        ErrorCode::TenantCancelled,
-                        "This company's service has been cancelled",
-                    ));
-                }
-                "suspended" if !is_read(req.method()) => {
-                    return Err(ApiError::new(
-                        ErrorCode::TenantSuspended,
-                        "The tenant is suspended: its data can be read but not changed",
-                    ));
-                }
-                _ => {}
+    if let (Some(p), Some(token)) = (principal, token)
+        && let Some(tenant) = p.tenant_id
+    {
+        let tenants = state.tenants().map_err(ApiError::internal)?;
+        let info = state.directory.get(tenants, tenant.0, token).await?;
+        match info.status.as_str() {
+            "cancelled" => {
+                return Err(ApiError::new(
+                    ErrorCode::TenantCancelled,
+                    "This company's service has been cancelled",
+                ));
             }
-            tier = Some(info.tier);
+            "suspended" if !is_read(req.method()) => {
+                return Err(ApiError::new(
+                    ErrorCode::TenantSuspended,
+                    "The tenant is suspended: its data can be read but not changed",
+                ));
+            }
+            _ => {}
         }
+        tier = Some(info.tier);
     }
 
     let client = client_address(&state, &req);

@@ -351,10 +351,11 @@ impl Settings {
                 );
             }
         }
-        if let Some(url) = &self.redis_url {
-            if !url.expose().starts_with("redis://") && !url.expose().starts_with("rediss://") {
-                problems.push("redis_url: must be a redis:// or rediss:// URL".into());
-            }
+        if let Some(url) = &self.redis_url
+            && !url.expose().starts_with("redis://")
+            && !url.expose().starts_with("rediss://")
+        {
+            problems.push("redis_url: must be a redis:// or rediss:// URL".into());
         }
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             problems.push("redis_prefix: must be a non-empty word".into());

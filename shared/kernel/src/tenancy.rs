@@ -49,7 +49,9 @@ impl Principal {
         let tenant = claims.roles.iter().any(|r| !r.is_provider());
         // A token mixing tenant and provider roles, or a tenant role without a tenant,
         // was not made by us.
-        if (provider && tenant) || (tenant && claims.tid.is_none()) || (provider && claims.tid.is_some()) {
+        let mixed = provider && tenant;
+        let misplaced = (tenant && claims.tid.is_none()) || (provider && claims.tid.is_some());
+        if mixed || misplaced {
             return Err(AuthError::Invalid("inconsistent roles"));
         }
         if claims.kind == PrincipalKind::User && claims.roles.is_empty() {

@@ -175,18 +175,19 @@ impl CalendarSpec {
             }
             // An overnight interval must not run into the next day's first interval.
             let next = (index + 1) % 7;
-            if let (Some(last), Some(first)) = (spans.last(), week[next].first()) {
-                if last.end > MINUTES_PER_DAY && last.end - MINUTES_PER_DAY > first.start {
-                    errors.push(SpecError::new(
-                        format!("weekly.{key}"),
-                        format!(
-                            "the overnight interval {} runs into {}'s interval {}",
-                            show(*last),
-                            DAY_KEYS[next],
-                            show(*first)
-                        ),
-                    ));
-                }
+            if let (Some(last), Some(first)) = (spans.last(), week[next].first())
+                && last.end > MINUTES_PER_DAY
+                && last.end - MINUTES_PER_DAY > first.start
+            {
+                errors.push(SpecError::new(
+                    format!("weekly.{key}"),
+                    format!(
+                        "the overnight interval {} runs into {}'s interval {}",
+                        show(*last),
+                        DAY_KEYS[next],
+                        show(*first)
+                    ),
+                ));
             }
         }
         if errors.is_empty() && week.iter().all(Vec::is_empty) {

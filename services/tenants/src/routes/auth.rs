@@ -153,20 +153,20 @@ pub async fn logout(
     if let Some(token) = &body.refresh_token {
         state.sessions.revoke(token, now).await?;
     }
-    if bearer_token(&req).is_some() {
-        if let Ok(principal) = <Principal as actix_web::FromRequest>::extract(&req).await {
-            let left = (principal.expires_at - now.timestamp()).max(1) as u64;
-            state
-                .backends
-                .cache
-                .set(
-                    &canopy_kernel::auth::cache_keys::revoked_token(principal.token_id),
-                    b"1",
-                    std::time::Duration::from_secs(left),
-                )
-                .await
-                .map_err(ApiError::internal)?;
-        }
+    if bearer_token(&req).is_some()
+        && let Ok(principal) = <Principal as actix_web::FromRequest>::extract(&req).await
+    {
+        let left = (principal.expires_at - now.timestamp()).max(1) as u64;
+        state
+            .backends
+            .cache
+            .set(
+                &canopy_kernel::auth::cache_keys::revoked_token(principal.token_id),
+                b"1",
+                std::time::Duration::from_secs(left),
+            )
+            .await
+            .map_err(ApiError::internal)?;
     }
     Ok(HttpResponse::NoContent().finish())
 }

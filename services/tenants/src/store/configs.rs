@@ -72,16 +72,16 @@ impl Configs {
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::not_found("configuration"))?;
-        if let Some(expected) = expected {
-            if expected != current.version {
-                return Err(ApiError::new(
-                    ErrorCode::PreconditionFailed,
-                    format!(
-                        "You edited version {expected}; the configuration is now at version {}",
-                        current.version
-                    ),
-                ));
-            }
+        if let Some(expected) = expected
+            && expected != current.version
+        {
+            return Err(ApiError::new(
+                ErrorCode::PreconditionFailed,
+                format!(
+                    "You edited version {expected}; the configuration is now at version {}",
+                    current.version
+                ),
+            ));
         }
         let new_doc = serde_json::to_value(config).map_err(ApiError::internal)?;
         let changes = changed_paths(&current.document, &new_doc);

@@ -47,6 +47,8 @@ pub trait Subscription: Send {
 /// Unacknowledged events are offered again after this long.
 const CLAIM_AFTER: Duration = Duration::from_secs(60);
 const STREAM_MAX_LEN: usize = 100_000;
+/// Smaller in process, where the stream lives in the service's own memory.
+const MEMORY_STREAM_MAX_LEN: usize = 10_000;
 
 #[derive(Default)]
 struct Group {
@@ -70,18 +72,17 @@ impl Topic {
         seq.checked_sub(self.first_seq).and_then(|i| self.entries.get(i as usize))
     }
 
-    /// Drops what every group has read and acknowledged, and anything past the length cap.
+    /// Keeps the newest entries only, as Redis's `MAXLEN` does; what a group has not read
+    /// by then is lost to it (both backends alike).
     fn trim(&mut self) {
-        let horizon = self
-            .groups
-            .values()
-            .map(|g| g.pending.keys().next().copied().unwrap_or(g.next).min(g.next))
-            .min()
-            .unwrap_or(self.end())
-            .max(self.end().saturating_sub(STREAM_MAX_LEN as u64));
-        while self.first_seq < horizon && !self.entries.is_empty() {
+        while self.entries.len() > MEMORY_STREAM_MAX_LEN {
             self.entries.pop_front();
             self.first_seq += 1;
+        }
+        let first = self.first_seq;
+        for group in self.groups.values_mut() {
+            group.next = group.next.max(first);
+            group.pending.retain(|seq, _| *seq >= first);
         }
     }
 }
@@ -237,10 +238,10 @@ impl EventBus for RedisBus {
             .arg("MKSTREAM")
             .query_async(&mut con)
             .await;
-        if let Err(err) = created {
-            if err.code() != Some("BUSYGROUP") {
-                return Err(err.into());
-            }
+        if let Err(err) = created
+            && err.code() != Some("BUSYGROUP")
+        {
+            return Err(err.into());
         }
         // Blocking reads get a connection of their own, so they never stall other commands.
         let reader = self.client.get_multiplexed_async_connection().await?;
