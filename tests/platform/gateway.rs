@@ -248,3 +248,63 @@ async fn the_gateway_hears_of_status_changes_at_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn without_its_services_the_gateway_is_not_ready_and_says_so() {
+    // A gateway whose only tenants replica is gone.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let mut settings = test_settings();
+    settings.upstreams.tenants = canopy_kernel::config::UrlList(vec![format!("http://{dead}")]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = canopy_gateway::Application::build(
+        std::sync::Arc::new(settings),
+        canopy_kernel::backends::Backends::in_process(),
+        listener,
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.addr());
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let http = reqwest::Client::new();
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["checks"]["tenants"], false);
+    assert_eq!(
+        http.get(format!("{base}/healthz")).send().await.unwrap().status(),
+        200,
+        "alive, though not ready"
+    );
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "a@b.co", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 502, "upstream_unavailable").await;
+    handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn cors_answers_preflights_for_allowed_origins_only() {
+    for backend in backends() {
+        let app = TestApp::spawn_with(backend, |s| {
+            s.gateway.cors_allowed_origins = vec!["https://portal.example.com".into()]
+        })
+        .await;
+        let preflight = |origin: &'static str| {
+            app.http
+                .request(reqwest::Method::OPTIONS, app.url("/api/v1/tenants"))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "authorization, content-type")
+                .send()
+        };
+        let ok = preflight("https://portal.example.com").await.unwrap();
+        assert_eq!(ok.headers()["access-control-allow-origin"], "https://portal.example.com");
+        let other = preflight("https://evil.example.com").await.unwrap();
+        assert!(other.headers().get("access-control-allow-origin").is_none());
+        app.stop().await;
+    }
+}

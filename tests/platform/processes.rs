@@ -23,6 +23,10 @@ fn free_port() -> u16 {
 }
 
 fn spawn(role: &str, port: u16, scratch: &Scratch, tenants: &str) -> Proc {
+    spawn_with(role, port, scratch, tenants, &[])
+}
+
+fn spawn_with(role: &str, port: u16, scratch: &Scratch, tenants: &str, extra: &[(&str, String)]) -> Proc {
     let mut settings = test_settings();
     scratch.apply(&mut settings);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_canopy"));
@@ -40,6 +44,9 @@ fn spawn(role: &str, port: u16, scratch: &Scratch, tenants: &str) -> Proc {
         .stderr(Stdio::inherit());
     if let (Some(db), Some(redis)) = (&settings.database_url, &settings.redis_url) {
         cmd.env("CANOPY_DATABASE_URL", db.expose()).env("CANOPY_REDIS_URL", redis.expose());
+    }
+    for (name, value) in extra {
+        cmd.env(name, value);
     }
     Proc(cmd.spawn().expect("canopy starts"))
 }
@@ -162,6 +169,185 @@ async fn gateway_and_two_tenants_replicas_as_processes() {
                 http.get(format!("{gw}/api/v1/tenants")).bearer_auth(&token).send().await.unwrap().status(),
                 200
             );
+        }
+    }
+}
+
+/// A stand-in OpenTelemetry collector: keeps every OTLP/HTTP trace export it receives.
+async fn collector()
+-> (String, std::sync::Arc<std::sync::Mutex<Vec<opentelemetry_proto::tonic::trace::v1::ResourceSpans>>>) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use prost::Message;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = HttpServer::new(move || {
+        let sink = sink.clone();
+        App::new().app_data(web::PayloadConfig::new(16 * 1024 * 1024)).route(
+            "/v1/traces",
+            web::post().to(move |body: web::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    let request =
+                        opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(
+                            body.as_ref(),
+                        )
+                        .unwrap();
+                    sink.lock().unwrap().extend(request.resource_spans);
+                    HttpResponse::Ok().content_type("application/x-protobuf").body(Vec::<u8>::new())
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (format!("http://{addr}"), received)
+}
+
+fn attribute(span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+        Value::StringValue(s) => Some(s.clone()),
+        other => Some(format!("{other:?}")),
+    })
+}
+
+#[tokio::test]
+async fn a_callers_trace_continues_through_the_gateway_into_the_service_and_reaches_the_collector() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let scratch = Scratch::new(backend).await;
+        let (endpoint, received) = collector().await;
+        let http = reqwest::Client::new();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let _serve = spawn_with(
+            "serve",
+            port,
+            &scratch,
+            "",
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "200".into())],
+        );
+        wait_ready(&http, &base).await;
+        let tokens: serde_json::Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let trace = "0af7651916cd43dd8448eb211c80319c";
+        let res = http
+            .get(format!("{base}/api/v1/auth/me"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .header("traceparent", format!("00-{trace}-b7ad6b7169203331-01"))
+            .header("x-request-id", "trace-test-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let services = loop {
+            let spans: Vec<_> = received
+                .lock()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r.scope_spans.iter().flat_map(|s| s.spans.iter().cloned()))
+                .filter(|s| s.trace_id.iter().map(|b| format!("{b:02x}")).collect::<String>() == trace)
+                .collect();
+            let services: Vec<String> = spans.iter().filter_map(|s| attribute(s, "service")).collect();
+            if (services.contains(&"gateway".to_owned()) && services.contains(&"tenants".to_owned()))
+                || Instant::now() > deadline
+            {
+                // Every span of the trace carries the request id given by the caller.
+                for s in &spans {
+                    if attribute(s, "service").is_some() {
+                        assert_eq!(attribute(s, "request_id").as_deref(), Some("trace-test-1"));
+                    }
+                }
+                break services;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(services.contains(&"gateway".to_owned()), "gateway span in the caller's trace: {services:?}");
+        assert!(services.contains(&"tenants".to_owned()), "tenants span in the caller's trace: {services:?}");
+    }
+}
+
+fn run(args: &[&str], scratch: &Scratch) -> std::process::Output {
+    let mut settings = test_settings();
+    scratch.apply(&mut settings);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canopy"));
+    cmd.args(args).env_clear().env("CANOPY_DATA_DIR", &settings.data_dir).env("CANOPY_LOG", "warn");
+    if let Some(db) = &settings.database_url {
+        cmd.env("CANOPY_DATABASE_URL", db.expose());
+    }
+    cmd.output().expect("canopy runs")
+}
+
+#[tokio::test]
+async fn shell_commands_prepare_a_platform_you_can_sign_into() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let scratch = Scratch::new(backend).await;
+        let out = run(&["migrate"], &scratch);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let first = run(&["demo"], &scratch);
+        assert!(String::from_utf8_lossy(&first.stdout).contains("demo data loaded"));
+        let again = run(&["demo"], &scratch);
+        assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
+        let made = run(
+            &[
+                "admin",
+                "create-tenant",
+                "--key",
+                "SHELL",
+                "--name",
+                "Shell Co",
+                "--timezone",
+                "Asia/Shanghai",
+                "--locale",
+                "zh-CN",
+                "--admin-email",
+                "boss@shell.test",
+                "--admin-password",
+                "shell-password-1",
+            ],
+            &scratch,
+        );
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let bad = run(
+            &["admin", "create-tenant", "--key", "bad key", "--name", "X", "--timezone", "Mars/Base"],
+            &scratch,
+        );
+        assert!(!bad.status.success());
+        let why = String::from_utf8_lossy(&bad.stderr);
+        assert!(why.contains("key") && why.contains("timezone"), "{why}");
+
+        let http = reqwest::Client::new();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let _serve = spawn("serve", port, &scratch, "");
+        wait_ready(&http, &base).await;
+        for (email, password) in [
+            ("admin@canopy.demo", "canopy-demo-2026"),
+            ("it@acme.demo", "canopy-demo-2026"),
+            ("boss@shell.test", "shell-password-1"),
+        ] {
+            let res = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{email}");
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<
     opentelemetry::global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer("canopy");
 
+    // The log filter quiets logs only; spans go to the exporter whatever the log level.
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
@@ -75,14 +76,14 @@ pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
+            .with_filter(filter)
             .boxed(),
-        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().with_filter(filter).boxed(),
     };
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt_layer)
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
-        .try_init()?;
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(EnvFilter::new("info,sqlx=warn,sea_orm=warn,hyper=warn,reqwest=warn,h2=warn"));
+    tracing_subscriber::registry().with(fmt_layer).with(spans).try_init()?;
     Ok(TelemetryGuard { provider: Some(provider) })
 }
 
