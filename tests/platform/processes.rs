@@ -62,6 +62,18 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
     panic!("{base} did not become ready");
 }
 
+/// Signs the provider admin in at `base`; the whole token answer.
+async fn sign_in(http: &reqwest::Client, base: &str) -> serde_json::Value {
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "sign-in at {base}");
+    res.json().await.unwrap()
+}
+
 async fn served_by(http: &reqwest::Client, base: &str) -> u64 {
     let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     text.lines()
@@ -92,15 +104,7 @@ async fn gateway_and_two_tenants_replicas_as_processes() {
         wait_ready(&http, &gw).await;
 
         // Sign in through the gateway; the token opens both replicas (shared keys).
-        let tokens: serde_json::Value = http
-            .post(format!("{gw}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tokens = sign_in(&http, &gw).await;
         let token = tokens["access_token"].as_str().expect("signed in through the gateway").to_owned();
         for base in [&t1, &t2] {
             assert_eq!(
@@ -154,15 +158,7 @@ async fn gateway_and_two_tenants_replicas_as_processes() {
 
         // One replica dies: the gateway carries on with the other.
         drop(first.take());
-        let again: serde_json::Value = http
-            .post(format!("{gw}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let again = sign_in(&http, &gw).await;
         let token = again["access_token"].as_str().unwrap().to_owned();
         for _ in 0..4 {
             assert_eq!(
@@ -233,15 +229,7 @@ async fn a_callers_trace_continues_through_the_gateway_into_the_service_and_reac
             &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "200".into())],
         );
         wait_ready(&http, &base).await;
-        let tokens: serde_json::Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tokens = sign_in(&http, &base).await;
         let trace = "0af7651916cd43dd8448eb211c80319c";
         let res = http
             .get(format!("{base}/api/v1/auth/me"))

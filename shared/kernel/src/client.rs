@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 #[derive(Clone)]
@@ -94,15 +93,5 @@ impl ServiceClient {
         let status = response.status();
         anyhow::ensure!(status.is_success(), "{} answered {status} to GET {path}", self.name);
         Ok(response.json().await?)
-    }
-
-    pub async fn post_json<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> anyhow::Result<(reqwest::StatusCode, Option<T>)> {
-        let response = self.send(|base| self.http.post(format!("{base}{path}")).json(body)).await?;
-        let status = response.status();
-        if status.is_success() { Ok((status, Some(response.json().await?))) } else { Ok((status, None)) }
     }
 }

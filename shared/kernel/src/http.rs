@@ -3,11 +3,11 @@
 
 use std::net::TcpListener;
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -270,11 +270,3 @@ impl<T> Page<T> {
         Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
-
-/// Used by `ResponseError` impls elsewhere: an `ApiError` as an actix response.
-pub fn problem_response(err: &ApiError) -> HttpResponse<BoxBody> {
-    err.error_response()
-}
-
-#[doc(hidden)]
-pub type MaybeProblem<B> = EitherBody<B>;

@@ -197,7 +197,6 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     upstream: HistogramVec,
-    pub events: IntCounterVec,
 }
 
 impl Metrics {
@@ -224,15 +223,10 @@ impl Metrics {
             ]),
             &["upstream", "status"],
         )?;
-        let events = IntCounterVec::new(
-            Opts::new("canopy_events_total", "Domain events, by service and outcome"),
-            &["service", "event"],
-        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(upstream.clone()))?;
-        registry.register(Box::new(events.clone()))?;
-        Ok(Self { registry, requests, latency, upstream, events })
+        Ok(Self { registry, requests, latency, upstream })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
@@ -242,10 +236,6 @@ impl Metrics {
 
     pub fn observe_upstream(&self, upstream: &str, status: u16, seconds: f64) {
         self.upstream.with_label_values(&[upstream, &status.to_string()]).observe(seconds);
-    }
-
-    pub fn registry(&self) -> &Registry {
-        &self.registry
     }
 
     pub fn render(&self) -> String {
