@@ -53,7 +53,8 @@ pub async fn connect(settings: &Settings, schema: &str) -> anyhow::Result<Databa
             let path = sqlite_path(settings, schema);
             let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
             // One connection: SQLite has one writer, and a single connection avoids
-            // lock-upgrade failures between concurrent transactions.
+            // lock-upgrade failures between concurrent transactions. FULL sync: an answered
+            // write survives a power cut, not only a crash.
             options
                 .max_connections(1)
                 .min_connections(1)
@@ -61,7 +62,7 @@ pub async fn connect(settings: &Settings, schema: &str) -> anyhow::Result<Databa
                 .sqlx_logging(false)
                 .map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                 });
