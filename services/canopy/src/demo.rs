@@ -134,9 +134,11 @@ pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
             .await
             .map_err(|e| anyhow::anyhow!("{email}: {e:?}"))?;
     }
+    let mut created = Vec::new();
     for t in tenants() {
         let key = t.spec.key;
         let tenant = shell.create_tenant(t.spec, now).await.map_err(|e| anyhow::anyhow!("{key}: {e:?}"))?;
+        created.push((key, tenant.id));
         let scope = TenantScope::trusted(TenantId(tenant.id));
         let current = shell.configs.current(&scope).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let mut config = document(&current).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -168,6 +170,7 @@ pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
                 .map_err(|e| anyhow::anyhow!("{email}: {e:?}"))?;
         }
     }
+    crate::demo_catalog::load(settings, &created, now).await?;
     Ok(DemoSummary { created: true, logins: demo_logins() })
 }
 

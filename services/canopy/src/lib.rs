@@ -3,6 +3,7 @@
 //! other over HTTP exactly as they do when they run as separate processes.
 
 pub mod demo;
+mod demo_catalog;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use canopy_kernel::config::{Settings, UrlList};
 pub struct Platform {
     pub gateway: SocketAddr,
     pub tenants: SocketAddr,
+    pub catalog: SocketAddr,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
     handles: Vec<ServerHandle>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
@@ -32,20 +34,36 @@ impl Platform {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let internal = || TcpListener::bind("127.0.0.1:0");
-        let tenants_listener = internal()?;
-        let tenants_addr = tenants_listener.local_addr()?;
+        let (tenants_listener, catalog_listener) = (internal()?, internal()?);
+        let (tenants_addr, catalog_addr) = (tenants_listener.local_addr()?, catalog_listener.local_addr()?);
         settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
+        settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
         let settings = Arc::new(settings);
 
-        let tenants =
-            canopy_tenants::Application::build(settings.clone(), backends.clone(), clock, tenants_listener)
-                .await?;
+        let tenants = canopy_tenants::Application::build(
+            settings.clone(),
+            backends.clone(),
+            clock.clone(),
+            tenants_listener,
+        )
+        .await?;
         let tenants_state = tenants.state();
+        let catalog =
+            canopy_catalog::Application::build(settings.clone(), backends.clone(), clock, catalog_listener)
+                .await?;
         let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
         let gateway_addr = gateway.addr();
-        let handles = vec![gateway.handle(), tenants.handle()];
-        let servers = vec![tokio::spawn(tenants.run()), tokio::spawn(gateway.run())];
-        Ok(Self { gateway: gateway_addr, tenants: tenants_addr, tenants_state, handles, servers })
+        let handles = vec![gateway.handle(), catalog.handle(), tenants.handle()];
+        let servers =
+            vec![tokio::spawn(tenants.run()), tokio::spawn(catalog.run()), tokio::spawn(gateway.run())];
+        Ok(Self {
+            gateway: gateway_addr,
+            tenants: tenants_addr,
+            catalog: catalog_addr,
+            tenants_state,
+            handles,
+            servers,
+        })
     }
 
     /// Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).

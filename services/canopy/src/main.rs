@@ -34,10 +34,12 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// The gateway alone (needs CANOPY_UPSTREAMS__TENANTS).
+    /// The gateway alone (needs CANOPY_UPSTREAMS__TENANTS and CANOPY_UPSTREAMS__CATALOG).
     Gateway,
     /// The tenants service alone.
     Tenants,
+    /// The catalog service alone (needs CANOPY_UPSTREAMS__TENANTS).
+    Catalog,
     /// Apply every service's database migrations, then exit.
     Migrate,
     /// Load the demo data set, then exit.
@@ -112,12 +114,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .await?;
             Ok(())
         }
+        Command::Catalog => {
+            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-catalog")?;
+            let backends = Backends::from_settings(&settings).await?;
+            let listener = TcpListener::bind(&settings.listen)?;
+            canopy_catalog::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
+                .await?
+                .run()
+                .await?;
+            Ok(())
+        }
         Command::Migrate => {
             canopy_tenants::migrate(&settings).await?;
-            println!(
-                "migrations applied: tenants ({})",
-                canopy_kernel::db::describe(&settings, canopy_tenants::SERVICE)
-            );
+            canopy_catalog::migrate(&settings).await?;
+            for service in [canopy_tenants::SERVICE, canopy_catalog::SERVICE] {
+                println!(
+                    "migrations applied: {service} ({})",
+                    canopy_kernel::db::describe(&settings, service)
+                );
+            }
             Ok(())
         }
         Command::Demo => {
@@ -139,7 +154,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let public = settings.public_url.clone().unwrap_or_else(|| {
         format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default())
     });
-    let database = canopy_kernel::db::describe(&settings, canopy_tenants::SERVICE);
+    let database = match &settings.database_url {
+        Some(_) => "PostgreSQL, a schema per service".to_owned(),
+        None => format!("SQLite, a file per service in {}", settings.data_dir.display()),
+    };
     let platform = Platform::start(settings, backends.clone(), Arc::new(SystemClock), listener).await?;
     let first_admin = ensure_some_admin(&platform).await?;
 

@@ -11,12 +11,23 @@ use uuid::Uuid;
 
 use canopy_kernel::backends::{EventBus, StartFrom, topics};
 use canopy_kernel::client::ServiceClient;
+use canopy_kernel::config::QuotaSettings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct TenantInfo {
     pub status: String,
+    /// The tier of the contract in force (from the catalogue), else the tenant's own setting.
     pub tier: String,
+    /// The tier's own rate limit, when the catalogue sets one.
+    #[serde(default)]
+    pub rate_limit: Option<QuotaSettings>,
+}
+
+#[derive(Deserialize)]
+struct ContractTier {
+    tier: Option<String>,
+    rate_limit: Option<QuotaSettings>,
 }
 
 pub struct TenantDirectory {
@@ -46,15 +57,22 @@ impl TenantDirectory {
         }
     }
 
-    /// The tenant's status and tier, asked of the tenants service with the caller's own token.
-    pub async fn get(&self, tenants: &ServiceClient, tenant: Uuid, token: &str) -> ApiResult<TenantInfo> {
+    /// The tenant's status (from the tenants service) and tier (from the catalogue, when it
+    /// runs), asked with the caller's own token.
+    pub async fn get(
+        &self,
+        tenants: &ServiceClient,
+        catalog: Option<&ServiceClient>,
+        tenant: Uuid,
+        token: &str,
+    ) -> ApiResult<TenantInfo> {
         if let Some(info) = self.cached(tenant, true) {
             return Ok(info);
         }
         let path = format!("/internal/v1/tenants/{tenant}/status");
         let fetched =
             tenants.send(|base| tenants.http().get(format!("{base}{path}")).bearer_auth(token)).await;
-        let info = match fetched {
+        let mut info = match fetched {
             Ok(response) if response.status().is_success() => {
                 response.json::<TenantInfo>().await.map_err(ApiError::internal)?
             }
@@ -69,6 +87,23 @@ impl TenantDirectory {
                 });
             }
         };
+        if let Some(catalog) = catalog {
+            let path = format!("/internal/v1/tenants/{tenant}/rate-limit");
+            match catalog.send(|base| catalog.http().get(format!("{base}{path}")).bearer_auth(token)).await {
+                Ok(r) if r.status().is_success() => {
+                    if let Ok(contract) = r.json::<ContractTier>().await {
+                        if let Some(tier) = contract.tier {
+                            info.tier = tier;
+                        }
+                        info.rate_limit = contract.rate_limit;
+                    }
+                }
+                // Without the catalogue the tenant keeps its own tier's limit for now.
+                other => {
+                    tracing::warn!(status = ?other.map(|r| r.status()).ok(), "contract tier unavailable")
+                }
+            }
+        }
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 100_000 {
                 entries.clear();
@@ -78,7 +113,7 @@ impl TenantDirectory {
         Ok(info)
     }
 
-    /// Follows the tenants service's events and forgets every tenant that changes. Each
+    /// Follows the tenants' and the catalogue's events and forgets every tenant that changes. Each
     /// gateway replica is its own consumer group: every replica must hear every event.
     pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>) {
         let group = format!("gateway-{}", Uuid::new_v4().simple());

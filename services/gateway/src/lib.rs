@@ -46,10 +46,10 @@ impl Application {
             "the gateway needs upstreams.tenants (CANOPY_UPSTREAMS__TENANTS)"
         );
         let http = http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs));
-        let upstreams: HashMap<&'static str, ServiceClient> = HashMap::from([(
-            "tenants",
-            ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone()),
-        )]);
+        let upstreams: HashMap<&'static str, ServiceClient> = HashMap::from([
+            ("tenants", ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone())),
+            ("catalog", ServiceClient::new("catalog", settings.upstreams.catalog.0.clone(), http.clone())),
+        ]);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,
             &settings.auth.audience,
@@ -105,7 +105,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Ready when the backends answer and at least one replica of each service is ready.
 async fn readyz(state: web::Data<GatewayState>) -> HttpResponse {
     let mut checks = vec![("backends", state.backends.ready().await)];
-    let mut names: Vec<_> = state.upstreams.keys().copied().collect();
+    let mut names: Vec<_> =
+        state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).map(|(n, _)| *n).collect();
     names.sort();
     for name in names {
         let client = &state.upstreams[name];

@@ -13,11 +13,12 @@ fn quota(q: &QuotaSettings) -> Quota {
     Quota { requests: q.requests, period: Duration::from_secs(q.period_secs) }
 }
 
-/// The bucket and its size for a caller. `tier` is the tenant's, when the caller has a tenant.
+/// The bucket and its size for a caller. `tier` is the tenant's tier name and, when the
+/// catalogue's tier sets one, its own limit.
 pub fn bucket(
     settings: &RateLimitSettings,
     principal: Option<&Principal>,
-    tier: Option<&str>,
+    tier: Option<&(String, Option<QuotaSettings>)>,
     client: &str,
 ) -> (String, Quota) {
     match principal {
@@ -25,7 +26,7 @@ pub fn bucket(
         Some(p) => match p.tenant_id {
             Some(tenant) => {
                 let size = tier
-                    .and_then(|t| settings.tiers.get(&t.to_lowercase()))
+                    .and_then(|(name, own)| own.as_ref().or_else(|| settings.tiers.get(&name.to_lowercase())))
                     .or_else(|| settings.tiers.get(&settings.default_tier))
                     .unwrap_or(&settings.anonymous);
                 (format!("tenant:{tenant}"), quota(size))

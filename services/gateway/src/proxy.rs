@@ -81,7 +81,7 @@ pub async fn forward(
         && let Some(tenant) = p.tenant_id
     {
         let tenants = state.tenants().map_err(ApiError::internal)?;
-        let info = state.directory.get(tenants, tenant.0, token).await?;
+        let info = state.directory.get(tenants, state.upstream("catalog"), tenant.0, token).await?;
         match info.status.as_str() {
             "cancelled" => {
                 return Err(ApiError::new(
@@ -97,12 +97,12 @@ pub async fn forward(
             }
             _ => {}
         }
-        tier = Some(info.tier);
+        tier = Some((info.tier, info.rate_limit));
     }
 
     let client = client_address(&state, &req);
     let (bucket, quota) =
-        limits::bucket(&state.settings.gateway.rate_limits, principal, tier.as_deref(), &client);
+        limits::bucket(&state.settings.gateway.rate_limits, principal, tier.as_ref(), &client);
     let decision = match state.backends.limiter.check(&bucket, quota).await {
         Ok(decision) => Some(decision),
         Err(err) => {

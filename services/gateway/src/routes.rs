@@ -7,6 +7,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/tenants", "tenants"),
     ("/api/v1/users", "tenants"),
     ("/.well-known/jwks.json", "tenants"),
+    ("/api/v1/catalog", "catalog"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).
@@ -37,5 +38,6 @@ mod tests {
         assert_eq!(service_for("/api/v1/tenantsx"), None);
         assert_eq!(service_for("/internal/v1/api-keys/exchange"), None);
         assert_eq!(service_for("/api/v1/unknown"), None);
+        assert_eq!(service_for("/api/v1/catalog/sla/preview"), Some("catalog"));
     }
 }

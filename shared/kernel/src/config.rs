@@ -123,6 +123,8 @@ pub struct Settings {
 pub struct Upstreams {
     /// Base URLs of the tenants service replicas (`canopy gateway` and services that verify tokens).
     pub tenants: UrlList,
+    /// Base URLs of the catalog service replicas.
+    pub catalog: UrlList,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -372,9 +374,11 @@ impl Settings {
             (None, None) => {}
             _ => problems.push("admin_email and admin_password: set both or neither".into()),
         }
-        for url in &self.upstreams.tenants.0 {
-            if !url.starts_with("http://") && !url.starts_with("https://") {
-                problems.push(format!("upstreams.tenants: `{url}` is not an http(s) URL"));
+        for (name, list) in [("tenants", &self.upstreams.tenants), ("catalog", &self.upstreams.catalog)] {
+            for url in &list.0 {
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    problems.push(format!("upstreams.{name}: `{url}` is not an http(s) URL"));
+                }
             }
         }
         let auth = &self.auth;

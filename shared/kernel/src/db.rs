@@ -4,9 +4,14 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Statement,
+};
 
 use crate::config::Settings;
+use crate::error::{ApiError, ApiResult};
+use crate::http::PageParams;
 
 /// Where a service's tables live, for logs and `canopy` output.
 pub fn describe(settings: &Settings, schema: &str) -> String {
@@ -109,4 +114,27 @@ pub async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {
 /// Is this error a unique-constraint violation (on either backend)?
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Applies `?cursor=&limit=` to a query ordered by an id column (UUIDv7, so creation order);
+/// fetches one row more than the page to know whether another page follows.
+pub fn paged<E: EntityTrait>(
+    query: Select<E>,
+    id: E::Column,
+    page: &PageParams,
+) -> ApiResult<(Select<E>, u64)>
+where
+    E::Column: ColumnTrait,
+{
+    let limit = page.limit()?;
+    let mut query = query.order_by_asc(id).limit(limit + 1);
+    if let Some(after) = page.after()? {
+        query = query.filter(id.gt(after));
+    }
+    Ok((query, limit))
+}
+
+/// A unique-constraint violation becomes a 409 naming what is taken; anything else is unexpected.
+pub fn conflict_on_unique(err: sea_orm::DbErr, what: &str) -> ApiError {
+    if is_unique_violation(&err) { ApiError::conflict(what.to_owned()) } else { ApiError::internal(err) }
 }

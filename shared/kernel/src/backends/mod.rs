@@ -18,6 +18,8 @@ pub mod topics {
     /// `tenant.created`, `tenant.updated`, `tenant.status_changed`, `tenant.config_updated`,
     /// `api_key.revoked`; every event carries `tenant_id`.
     pub const TENANTS: &str = "tenants";
+    /// `contract.changed`, `tier.created`; contract events carry `tenant_id`.
+    pub const CATALOG: &str = "catalog";
 }
 
 #[derive(Clone)]

@@ -1,0 +1,51 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use canopy_kernel::backends::{Backends, topics};
+use canopy_kernel::client::ServiceClient;
+use canopy_kernel::clock::SharedClock;
+use canopy_kernel::config::Settings;
+
+use crate::store::contracts::Contracts;
+use crate::store::offerings::Offerings;
+
+pub struct CatalogState {
+    pub settings: Arc<Settings>,
+    pub clock: SharedClock,
+    pub backends: Backends,
+    pub db: DatabaseConnection,
+    pub offerings: Offerings,
+    pub contracts: Contracts,
+    /// The tenants service: tenants' existence and calendars, asked with the caller's token.
+    pub tenants: ServiceClient,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type")]
+pub enum CatalogEvent {
+    #[serde(rename = "contract.changed")]
+    ContractChanged { tenant_id: Uuid, contract_id: Uuid, at: DateTime<Utc> },
+}
+
+impl CatalogState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Tells other services (the gateway resizes the tenant's rate limit); a failure to
+    /// publish is logged, the gateway re-reads on its cache expiry anyway.
+    pub async fn publish(&self, event: CatalogEvent) {
+        match serde_json::to_vec(&event) {
+            Ok(payload) => {
+                if let Err(err) = self.backends.bus.publish(topics::CATALOG, &payload).await {
+                    tracing::warn!(error = %format!("{err:#}"), "catalog event not published");
+                }
+            }
+            Err(err) => tracing::error!(%err, "cannot encode catalog event"),
+        }
+    }
+}
