@@ -8,6 +8,7 @@ mod helpers;
 
 mod api_keys;
 mod auth;
+mod catalog;
 mod config;
 mod gateway;
 mod isolation;

@@ -116,12 +116,16 @@ impl TenantDirectory {
     /// Follows the tenants' and the catalogue's events and forgets every tenant that changes. Each
     /// gateway replica is its own consumer group: every replica must hear every event.
     pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>) {
+        for topic in [topics::TENANTS, topics::CATALOG] {
+            self.clone().follow_topic(bus.clone(), topic);
+        }
+    }
+
+    fn follow_topic(self: Arc<Self>, bus: Arc<dyn EventBus>, topic: &'static str) {
         let group = format!("gateway-{}", Uuid::new_v4().simple());
         tokio::spawn(async move {
             loop {
-                let mut subscription = match bus
-                    .subscribe(topics::TENANTS, &group, "gateway", StartFrom::Latest)
-                    .await
+                let mut subscription = match bus.subscribe(topic, &group, "gateway", StartFrom::Latest).await
                 {
                     Ok(s) => s,
                     Err(err) => {
