@@ -164,6 +164,27 @@ mod tests {
     }
 
     #[test]
+    fn a_tier_change_counts_time_used_on_the_old_calendar() {
+        // 8 h a day (09:00–17:00 UTC, every day) until the tenant moves to 24×7 at 12:00 on day 1.
+        let spec: crate::CalendarSpec = serde_json::from_str(
+            r#"{"weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]],
+                "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]], "sat": [["09:00","17:00"]], "sun": [["09:00","17:00"]]}}"#,
+        )
+        .unwrap();
+        let office = BusinessCalendar::new("UTC", &spec).unwrap();
+        let always = BusinessCalendar::always();
+        let day = 86_400;
+        // Raised at 10:00 with an 8-hour target: 2 h used by 12:00, 6 h left on 24×7 → 18:00.
+        let clock = SlaClock::new(10 * H, 8 * H);
+        assert_eq!(clock.due_after_calendar_change(&office, &always, 12 * H), Ok(Some(18 * H)));
+        // Had it stayed on office hours, it would be due at 10:00 the next day.
+        assert_eq!(clock.due(&office), Ok(Some(day + 10 * H)));
+        // A target already used up before the change keeps its old due time.
+        let late = SlaClock::new(10 * H, H);
+        assert_eq!(late.due_after_calendar_change(&office, &always, 12 * H), Ok(Some(11 * H)));
+    }
+
+    #[test]
     fn a_priority_change_keeps_the_pauses() {
         let cal = BusinessCalendar::always();
         let mut clock = SlaClock::new(0, 8 * H);
