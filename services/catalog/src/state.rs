@@ -32,6 +32,26 @@ pub enum CatalogEvent {
 }
 
 impl CatalogState {
+    /// GET from the tenants service with the caller's own credential, so it applies the
+    /// caller's rights, not ours.
+    pub async fn ask_tenants(
+        &self,
+        req: &actix_web::HttpRequest,
+        path: &str,
+    ) -> canopy_kernel::ApiResult<reqwest::Response> {
+        let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default().to_owned();
+        self.tenants
+            .send(|base| self.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %format!("{e:#}"), "tenants service unavailable");
+                canopy_kernel::ApiError::new(
+                    canopy_kernel::ErrorCode::UpstreamUnavailable,
+                    "The tenants service cannot be reached",
+                )
+            })
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
-use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, TenantScope, Violations};
 use canopy_sla::Targets;
 
@@ -95,16 +94,7 @@ async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> 
 
 /// Does the tenant exist? Asked of the tenants service with the caller's own credential.
 async fn tenant_exists(state: &CatalogState, req: &HttpRequest, tenant: Uuid) -> ApiResult<bool> {
-    let token = bearer_token(req).unwrap_or_default().to_owned();
-    let path = format!("/api/v1/tenants/{tenant}");
-    let res = state
-        .tenants
-        .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %format!("{e:#}"), "tenants service unavailable");
-            ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
-        })?;
+    let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}")).await?;
     match res.status().as_u16() {
         200 => Ok(true),
         404 => Ok(false),

@@ -5,7 +5,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
-use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope};
 use canopy_sla::{
     BusinessCalendar, CalendarSpec, Coverage, CreditPolicy, Priority, SlaError, Targets, due_times,
@@ -163,16 +162,7 @@ async fn tenant_calendar(
     req: &HttpRequest,
     tenant: Uuid,
 ) -> ApiResult<BusinessCalendar> {
-    let token = bearer_token(req).unwrap_or_default().to_owned();
-    let path = format!("/api/v1/tenants/{tenant}/config");
-    let res = state
-        .tenants
-        .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %format!("{e:#}"), "tenants service unavailable");
-            ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
-        })?;
+    let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}/config")).await?;
     if !res.status().is_success() {
         return Err(ApiError::new(
             ErrorCode::UpstreamUnavailable,
