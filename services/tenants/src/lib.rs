@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sea_orm::DatabaseConnection;
 use utoipa::OpenApi;
 
@@ -88,9 +88,13 @@ impl Application {
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let app_state = state.clone();
+        let dependencies = web::Data::new(canopy_kernel::http::Dependencies {
+            db: state.db.clone(),
+            backends: state.backends.clone(),
+        });
         let options = canopy_kernel::http::ServeOptions::new(settings.gateway.max_body_bytes);
         let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
-            cfg.app_data(app_state.clone()).app_data(verifier.clone());
+            cfg.app_data(app_state.clone()).app_data(verifier.clone()).app_data(dependencies.clone());
             configure(cfg);
         })?;
         tracing::info!(%addr, database = %canopy_kernel::db::describe(&settings, SERVICE), backends = state.backends.describe(), "tenants service listening");
@@ -117,18 +121,5 @@ impl Application {
 /// Every route of the service, including probes and its OpenAPI document.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::configure(cfg);
-    cfg.route("/healthz", web::get().to(canopy_kernel::http::healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/api-docs/openapi.json", web::get().to(openapi_json));
-}
-
-async fn readyz(state: web::Data<TenantsState>) -> HttpResponse {
-    canopy_kernel::http::readiness([
-        ("database", canopy_kernel::db::ping(&state.db).await),
-        ("backends", state.backends.ready().await),
-    ])
-}
-
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(openapi::ApiDoc::openapi())
+    canopy_kernel::http::service_routes(cfg, openapi::ApiDoc::openapi);
 }

@@ -210,6 +210,26 @@ pub fn readiness(checks: impl IntoIterator<Item = (&'static str, bool)>) -> Http
     if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
+/// What a service's `/readyz` checks: its database and its backends.
+#[derive(Clone)]
+pub struct Dependencies {
+    pub db: sea_orm::DatabaseConnection,
+    pub backends: crate::backends::Backends,
+}
+
+/// The routes every service has besides its own: probes and its OpenAPI document.
+/// Register `Dependencies` as app data for `/readyz`.
+pub fn service_routes(cfg: &mut web::ServiceConfig, openapi: fn() -> utoipa::openapi::OpenApi) {
+    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz)).route(
+        "/api-docs/openapi.json",
+        web::get().to(move || async move { HttpResponse::Ok().json(openapi()) }),
+    );
+}
+
+async fn readyz(deps: web::Data<Dependencies>) -> HttpResponse {
+    readiness([("database", crate::db::ping(&deps.db).await), ("backends", deps.backends.ready().await)])
+}
+
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
