@@ -3,5 +3,6 @@
 
 pub mod catalog;
 pub mod tenants;
+pub mod ticketing;
 
 pub use sea_orm_migration::MigratorTrait;

@@ -19,6 +19,7 @@ pub struct Platform {
     pub gateway: SocketAddr,
     pub tenants: SocketAddr,
     pub catalog: SocketAddr,
+    pub ticketing: SocketAddr,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
     handles: Vec<ServerHandle>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
@@ -34,10 +35,13 @@ impl Platform {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let internal = || TcpListener::bind("127.0.0.1:0");
-        let (tenants_listener, catalog_listener) = (internal()?, internal()?);
+        let (tenants_listener, catalog_listener, ticketing_listener) =
+            (internal()?, internal()?, internal()?);
         let (tenants_addr, catalog_addr) = (tenants_listener.local_addr()?, catalog_listener.local_addr()?);
+        let ticketing_addr = ticketing_listener.local_addr()?;
         settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
         settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
+        settings.upstreams.ticketing = UrlList(vec![format!("http://{ticketing_addr}")]);
         let settings = Arc::new(settings);
 
         let tenants = canopy_tenants::Application::build(
@@ -48,18 +52,34 @@ impl Platform {
         )
         .await?;
         let tenants_state = tenants.state();
-        let catalog =
-            canopy_catalog::Application::build(settings.clone(), backends.clone(), clock, catalog_listener)
-                .await?;
+        let catalog = canopy_catalog::Application::build(
+            settings.clone(),
+            backends.clone(),
+            clock.clone(),
+            catalog_listener,
+        )
+        .await?;
+        let ticketing = canopy_ticketing::Application::build(
+            settings.clone(),
+            backends.clone(),
+            clock,
+            ticketing_listener,
+        )
+        .await?;
         let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
         let gateway_addr = gateway.addr();
-        let handles = vec![gateway.handle(), catalog.handle(), tenants.handle()];
-        let servers =
-            vec![tokio::spawn(tenants.run()), tokio::spawn(catalog.run()), tokio::spawn(gateway.run())];
+        let handles = vec![gateway.handle(), ticketing.handle(), catalog.handle(), tenants.handle()];
+        let servers = vec![
+            tokio::spawn(tenants.run()),
+            tokio::spawn(catalog.run()),
+            tokio::spawn(ticketing.run()),
+            tokio::spawn(gateway.run()),
+        ];
         Ok(Self {
             gateway: gateway_addr,
             tenants: tenants_addr,
             catalog: catalog_addr,
+            ticketing: ticketing_addr,
             tenants_state,
             handles,
             servers,

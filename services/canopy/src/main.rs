@@ -40,6 +40,8 @@ enum Command {
     Tenants,
     /// The catalog service alone (needs CANOPY_UPSTREAMS__TENANTS).
     Catalog,
+    /// The ticketing service alone (needs CANOPY_UPSTREAMS__TENANTS and CANOPY_UPSTREAMS__CATALOG).
+    Ticketing,
     /// Apply every service's database migrations, then exit.
     Migrate,
     /// Load the demo data set, then exit.
@@ -124,10 +126,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .await?;
             Ok(())
         }
+        Command::Ticketing => {
+            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-ticketing")?;
+            let backends = Backends::from_settings(&settings).await?;
+            let listener = TcpListener::bind(&settings.listen)?;
+            canopy_ticketing::Application::build(
+                Arc::new(settings),
+                backends,
+                Arc::new(SystemClock),
+                listener,
+            )
+            .await?
+            .run()
+            .await?;
+            Ok(())
+        }
         Command::Migrate => {
             canopy_tenants::migrate(&settings).await?;
             canopy_catalog::migrate(&settings).await?;
-            for service in [canopy_tenants::SERVICE, canopy_catalog::SERVICE] {
+            canopy_ticketing::migrate(&settings).await?;
+            for service in [canopy_tenants::SERVICE, canopy_catalog::SERVICE, canopy_ticketing::SERVICE] {
                 println!(
                     "migrations applied: {service} ({})",
                     canopy_kernel::db::describe(&settings, service)

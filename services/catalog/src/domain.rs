@@ -1,7 +1,5 @@
 //! The catalogue's rules: plain values checked without HTTP or storage.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +9,7 @@ use canopy_kernel::Violations;
 use canopy_kernel::validate::clean_text;
 use canopy_sla::{Coverage, CreditPolicy, Priority, Targets};
 
-pub type TargetTable = BTreeMap<Priority, Targets>;
+pub use canopy_sla::TargetTable;
 
 fn text(value: &str, max: usize, field: &str, v: &mut Violations) -> String {
     clean_text(value, max).unwrap_or_else(|m| {

@@ -49,6 +49,10 @@ impl Application {
         let upstreams: HashMap<&'static str, ServiceClient> = HashMap::from([
             ("tenants", ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone())),
             ("catalog", ServiceClient::new("catalog", settings.upstreams.catalog.0.clone(), http.clone())),
+            (
+                "ticketing",
+                ServiceClient::new("ticketing", settings.upstreams.ticketing.0.clone(), http.clone()),
+            ),
         ]);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,

@@ -8,6 +8,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/users", "tenants"),
     ("/.well-known/jwks.json", "tenants"),
     ("/api/v1/catalog", "catalog"),
+    ("/api/v1/tickets", "ticketing"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).

@@ -125,6 +125,8 @@ pub struct Upstreams {
     pub tenants: UrlList,
     /// Base URLs of the catalog service replicas.
     pub catalog: UrlList,
+    /// Base URLs of the ticketing service replicas.
+    pub ticketing: UrlList,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -374,7 +376,11 @@ impl Settings {
             (None, None) => {}
             _ => problems.push("admin_email and admin_password: set both or neither".into()),
         }
-        for (name, list) in [("tenants", &self.upstreams.tenants), ("catalog", &self.upstreams.catalog)] {
+        for (name, list) in [
+            ("tenants", &self.upstreams.tenants),
+            ("catalog", &self.upstreams.catalog),
+            ("ticketing", &self.upstreams.ticketing),
+        ] {
             for url in &list.0 {
                 if !url.starts_with("http://") && !url.starts_with("https://") {
                     problems.push(format!("upstreams.{name}: `{url}` is not an http(s) URL"));

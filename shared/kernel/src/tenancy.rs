@@ -98,6 +98,14 @@ impl Principal {
         }
     }
 
+    /// 403 unless the caller holds one of `roles`, or is an API key with one of `scopes`.
+    pub fn require_role_or_scope(&self, roles: &[Role], scopes: &[&str]) -> Result<(), ApiError> {
+        if self.kind == PrincipalKind::ApiKey && scopes.iter().any(|s| self.has_scope(s)) {
+            return Ok(());
+        }
+        self.require_any(roles)
+    }
+
     /// The scope for a tenant named in a request. Another tenant's resources answer
     /// exactly as if they did not exist: 404, never 403, so nothing leaks.
     pub fn scope_for(&self, tenant: Uuid) -> Result<TenantScope, ApiError> {

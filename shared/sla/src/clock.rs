@@ -6,7 +6,7 @@ use crate::engine::{BusinessCalendar, SlaError};
 
 /// A stretch during which the clock stands still (e.g. pending customer). `to: None` is a
 /// pause still running.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pause {
     pub from: i64,
     pub to: Option<i64>,

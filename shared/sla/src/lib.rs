@@ -10,5 +10,7 @@ mod priority;
 pub use calendar::{CalendarSpec, SpecError, WeeklyHours};
 pub use clock::{Pause, SlaClock};
 pub use engine::{BusinessCalendar, SlaError};
-pub use policy::{AvailabilityBand, Coverage, CreditPolicy, DueTimes, Metric, Targets, due_times};
+pub use policy::{
+    AvailabilityBand, Coverage, CreditPolicy, DueTimes, Metric, TargetTable, Targets, due_times,
+};
 pub use priority::Priority;

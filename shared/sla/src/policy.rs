@@ -114,6 +114,9 @@ impl Targets {
     }
 }
 
+/// Targets by priority, as a tier states them.
+pub type TargetTable = BTreeMap<Priority, Targets>;
+
 /// One availability band: below `below_bp` of availability, `credit_bp` of the monthly fee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -87,7 +87,8 @@ pub async fn get(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let scope = principal.scope_for(*path)?;
-    principal.require_any(&READERS)?;
+    // Monitoring agents that open tickets read the categories and the priority matrix.
+    principal.require_role_or_scope(&READERS, &["tickets:write", "events:write"])?;
     respond(actix_web::http::StatusCode::OK, &state.configs.current(&scope).await?)
 }
 

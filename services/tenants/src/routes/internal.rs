@@ -58,11 +58,15 @@ pub async fn exchange(
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TenantStatusView {
     pub tenant_id: Uuid,
+    /// Prefix of the tenant's ticket numbers.
+    pub key: String,
+    pub name: String,
     pub status: TenantStatus,
     pub tier: String,
 }
 
-/// A tenant's status and tier, for the gateway (read-only enforcement, rate-limit size).
+/// A tenant's key, status and tier, for the gateway (read-only enforcement, rate-limit size)
+/// and ticketing (ticket numbers); any credential of the tenant may ask.
 pub async fn status(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -71,5 +75,11 @@ pub async fn status(
     let scope = principal.scope_for(*id)?;
     let tenant = state.tenants.get(&scope).await?;
     let status = TenantStatus::parse(&tenant.status).unwrap_or(TenantStatus::Suspended);
-    Ok(HttpResponse::Ok().json(TenantStatusView { tenant_id: tenant.id, status, tier: tenant.tier }))
+    Ok(HttpResponse::Ok().json(TenantStatusView {
+        tenant_id: tenant.id,
+        key: tenant.key,
+        name: tenant.name,
+        status,
+        tier: tenant.tier,
+    }))
 }

@@ -1,0 +1,30 @@
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+
+use crate::routes::tickets;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Canopy ticketing", description = "Incidents, service requests, problems and changes with auditable SLA clocks."),
+    paths(tickets::create, tickets::list, tickets::get, tickets::update, tickets::audit),
+    components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
+    modifiers(&Security),
+    tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        );
+    }
+}

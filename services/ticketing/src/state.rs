@@ -1,0 +1,119 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use canopy_kernel::backends::Backends;
+use canopy_kernel::client::ServiceClient;
+use canopy_kernel::clock::SharedClock;
+use canopy_kernel::config::Settings;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use canopy_sla::{Coverage, TargetTable};
+
+use crate::domain::fields::TenantSettings;
+use crate::domain::snapshot::PolicySnapshot;
+use crate::store::tickets::Tickets;
+
+pub struct TicketingState {
+    pub settings: Arc<Settings>,
+    pub clock: SharedClock,
+    pub backends: Backends,
+    pub db: DatabaseConnection,
+    pub tickets: Tickets,
+    pub tenants: ServiceClient,
+    pub catalog: ServiceClient,
+}
+
+/// What a ticket needs to know of its tenant when it is raised or changed.
+pub struct TenantContext {
+    pub key: String,
+    pub status: String,
+    pub settings: TenantSettings,
+    /// `None` when no contract is in force: the ticket has no SLA.
+    pub policy: Option<PolicySnapshot>,
+}
+
+#[derive(Deserialize)]
+struct TenantStatus {
+    key: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct Policy {
+    contract_id: Uuid,
+    tier_name: String,
+    coverage: Coverage,
+    targets: TargetTable,
+}
+
+impl TicketingState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// GET from another service with the caller's own credential (its rights, not ours).
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        client: &ServiceClient,
+        token: &str,
+        path: &str,
+    ) -> ApiResult<Option<T>> {
+        let res = client
+            .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
+            .await
+            .map_err(|e| {
+                tracing::warn!(service = client.name(), error = %format!("{e:#}"), "service unavailable");
+                ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    format!("The {} service cannot be reached", client.name()),
+                )
+            })?;
+        match res.status().as_u16() {
+            200 => Ok(Some(res.json().await.map_err(ApiError::internal)?)),
+            404 => Ok(None),
+            401 | 403 => Err(ApiError::forbidden(format!(
+                "Your credential may not read this tenant's {}",
+                client.name()
+            ))),
+            s => Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("The {} service answered {s}", client.name()),
+            )),
+        }
+    }
+
+    /// The tenant's key, status, configuration and SLA policy in force at `at`.
+    pub async fn tenant_context(
+        &self,
+        token: &str,
+        tenant: Uuid,
+        at: DateTime<Utc>,
+    ) -> ApiResult<TenantContext> {
+        let status: TenantStatus = self
+            .ask(&self.tenants, token, &format!("/internal/v1/tenants/{tenant}/status"))
+            .await?
+            .ok_or_else(|| ApiError::not_found("tenant"))?;
+        let settings: TenantSettings = self
+            .ask(&self.tenants, token, &format!("/api/v1/tenants/{tenant}/config"))
+            .await?
+            .ok_or_else(|| ApiError::not_found("tenant"))?;
+        let on = at.date_naive();
+        let policy: Option<Policy> = self
+            .ask(&self.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={on}"))
+            .await?;
+        let policy = policy.map(|p| PolicySnapshot {
+            contract_id: p.contract_id,
+            tier_name: p.tier_name,
+            coverage: p.coverage,
+            timezone: settings.timezone.clone(),
+            business_calendar: (p.coverage == Coverage::BusinessHours)
+                .then(|| settings.business_calendar.clone()),
+            targets: p.targets,
+        });
+        Ok(TenantContext { key: status.key, status: status.status, settings, policy })
+    }
+}

@@ -1,0 +1,173 @@
+//! Table definitions, kept apart from the logic that uses them.
+
+pub mod ticket {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tickets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub number: i64,
+        pub reference: String,
+        pub kind: String,
+        pub title: String,
+        pub description: String,
+        pub category: String,
+        pub impact: String,
+        pub urgency: String,
+        pub priority: String,
+        pub status: String,
+        pub channel: String,
+        pub requester_id: Option<Uuid>,
+        pub site_id: Option<Uuid>,
+        pub onsite_required: bool,
+        pub assignee_id: Option<Uuid>,
+        pub support_level: i16,
+        #[sea_orm(column_type = "JsonBinary")]
+        pub custom_fields: Json,
+        /// The SLA policy snapshot (null when the tenant had no contract).
+        #[sea_orm(column_type = "JsonBinary")]
+        pub policy: Json,
+        pub external_id: Option<String>,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub first_response_at: Option<DateTimeUtc>,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub resolution_code: Option<String>,
+        pub resolution_notes: Option<String>,
+        pub next_deadline: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod counter {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ticket_counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        pub last_number: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod event {
+    use sea_orm::entity::prelude::*;
+
+    /// The append-only log of a ticket: every change, with who and when.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ticket_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub at: DateTimeUtc,
+        pub actor_id: Uuid,
+        pub actor_kind: String,
+        pub kind: String,
+        #[sea_orm(column_type = "JsonBinary")]
+        pub data: Json,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod clock {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sla_clocks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub metric: String,
+        pub started_at: DateTimeUtc,
+        pub target_secs: i64,
+        #[sea_orm(column_type = "JsonBinary")]
+        pub pauses: Json,
+        pub due_at: Option<DateTimeUtc>,
+        pub stopped_at: Option<DateTimeUtc>,
+        pub breached_at: Option<DateTimeUtc>,
+        pub warned_bp: i32,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    /// Events written in the same transaction as the change they announce.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Uuid,
+        pub topic: String,
+        #[sea_orm(column_type = "JsonBinary")]
+        pub payload: Json,
+        pub created_at: DateTimeUtc,
+        pub published_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod idempotency {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub request_hash: String,
+        pub ticket_id: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

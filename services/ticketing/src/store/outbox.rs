@@ -1,0 +1,57 @@
+//! The outbox worker: events written with their change are published to the bus, at least
+//! once, by whichever replica gets to them (rows are claimed with SKIP LOCKED on PostgreSQL).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use canopy_kernel::backends::EventBus;
+
+use super::entities::outbox;
+
+/// Publishes up to `limit` pending events; returns how many were sent.
+pub async fn publish_pending(
+    db: &DatabaseConnection,
+    bus: &dyn EventBus,
+    limit: u64,
+) -> anyhow::Result<usize> {
+    let txn = db.begin().await?;
+    let mut query = outbox::Entity::find()
+        .filter(outbox::Column::PublishedAt.is_null())
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = query.all(&txn).await?;
+    for row in &rows {
+        bus.publish(&row.topic, &serde_json::to_vec(&row.payload)?).await?;
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::PublishedAt, Expr::value(Utc::now()))
+            .filter(outbox::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+/// Runs the worker until the process ends: drains the outbox, then looks again shortly.
+pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>) {
+    tokio::spawn(async move {
+        loop {
+            match publish_pending(&db, bus.as_ref(), 100).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %format!("{err:#}"), "outbox not drained; retrying"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}

@@ -1,0 +1,381 @@
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::db::paged;
+use canopy_kernel::http::PageParams;
+use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
+use canopy_sla::{Metric, Pause, SlaClock};
+
+use super::entities::{clock, counter, event, idempotency, outbox, ticket};
+use crate::domain::clocks::MetricClock;
+use crate::domain::{name_of, parse_name};
+
+/// Who did something: a user, an API key, or the platform itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor {
+    pub id: Uuid,
+    pub kind: &'static str,
+}
+
+impl Actor {
+    pub const SYSTEM: Actor = Actor { id: Uuid::nil(), kind: "system" };
+}
+
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub data: Value,
+}
+
+/// What one command changes besides the ticket row: log entries and outgoing events.
+pub struct Change {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub events: Vec<NewEvent>,
+    pub outbox: Vec<Value>,
+}
+
+impl Change {
+    pub fn new(at: DateTime<Utc>, actor: Actor) -> Self {
+        Self { at, actor, events: Vec::new(), outbox: Vec::new() }
+    }
+
+    pub fn log(&mut self, kind: &'static str, data: Value) {
+        self.events.push(NewEvent { kind, data });
+    }
+
+    pub fn announce(&mut self, payload: Value) {
+        self.outbox.push(payload);
+    }
+}
+
+pub const TOPIC: &str = "ticketing";
+
+fn ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::ActiveModel> {
+    Ok(clock::ActiveModel {
+        tenant_id: Set(tenant),
+        ticket_id: Set(ticket),
+        metric: Set(name_of(&c.metric)),
+        started_at: Set(ts(c.clock.started_at)),
+        target_secs: Set(c.clock.target_secs),
+        pauses: Set(serde_json::to_value(&c.clock.pauses).map_err(ApiError::internal)?),
+        due_at: Set(c.due_at.map(ts)),
+        stopped_at: Set(c.stopped_at.map(ts)),
+        breached_at: Set(c.breached_at.map(ts)),
+        warned_bp: Set(0),
+    })
+}
+
+pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
+    let metric: Metric = parse_name(&row.metric)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad metric {}", row.metric)))?;
+    let pauses: Vec<Pause> = serde_json::from_value(row.pauses.clone()).map_err(ApiError::internal)?;
+    Ok(MetricClock {
+        metric,
+        clock: SlaClock { started_at: row.started_at.timestamp(), target_secs: row.target_secs, pauses },
+        due_at: row.due_at.map(|t| t.timestamp()),
+        stopped_at: row.stopped_at.map(|t| t.timestamp()),
+        breached_at: row.breached_at.map(|t| t.timestamp()),
+    })
+}
+
+#[derive(Default)]
+pub struct Filters {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    /// Only tickets raised or requested by this user (requesters see their own).
+    pub mine: Option<Uuid>,
+    pub text: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub open_only: bool,
+    /// Open tickets whose next deadline is before this instant.
+    pub deadline_before: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone)]
+pub struct Tickets {
+    db: DatabaseConnection,
+}
+
+impl Tickets {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn idempotent(&self, scope: &TenantScope, key: &str) -> ApiResult<Option<idempotency::Model>> {
+        Ok(idempotency::Entity::find()
+            .filter(idempotency::Column::TenantId.eq(scope.tenant_id().0))
+            .filter(idempotency::Column::Key.eq(key))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Appends the change's log entries and queues its events, each carrying the ticket's
+    /// identity and state as committed.
+    async fn append(txn: &DatabaseTransaction, t: &ticket::Model, change: &Change) -> ApiResult<()> {
+        let (tenant, ticket) = (t.tenant_id, t.id);
+        let last: Option<event::Model> = event::Entity::find()
+            .filter(event::Column::TenantId.eq(tenant))
+            .filter(event::Column::TicketId.eq(ticket))
+            .order_by_desc(event::Column::Seq)
+            .one(txn)
+            .await?;
+        let mut seq = last.map(|e| e.seq).unwrap_or(0);
+        for e in &change.events {
+            seq += 1;
+            event::ActiveModel {
+                tenant_id: Set(tenant),
+                ticket_id: Set(ticket),
+                seq: Set(seq),
+                at: Set(change.at),
+                actor_id: Set(change.actor.id),
+                actor_kind: Set(change.actor.kind.to_owned()),
+                kind: Set(e.kind.to_owned()),
+                data: Set(e.data.clone()),
+            }
+            .insert(txn)
+            .await?;
+        }
+        for extra in &change.outbox {
+            let mut payload = json!({"tenant_id": tenant, "ticket_id": ticket, "reference": t.reference, "status": t.status,
+                                     "priority": t.priority, "at": change.at, "version": t.version});
+            if let (Some(obj), Value::Object(more)) = (payload.as_object_mut(), extra) {
+                obj.extend(more.clone());
+            }
+            outbox::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tenant),
+                topic: Set(TOPIC.to_owned()),
+                payload: Set(payload),
+                created_at: Set(change.at),
+                published_at: Set(None),
+            }
+            .insert(txn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn next_number(txn: &DatabaseTransaction, tenant: Uuid) -> ApiResult<i64> {
+        counter::Entity::insert(counter::ActiveModel { tenant_id: Set(tenant), last_number: Set(0) })
+            .on_conflict(OnConflict::column(counter::Column::TenantId).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await?;
+        counter::Entity::update_many()
+            .col_expr(counter::Column::LastNumber, Expr::col(counter::Column::LastNumber).add(1))
+            .filter(counter::Column::TenantId.eq(tenant))
+            .exec(txn)
+            .await?;
+        let row = counter::Entity::find_by_id(tenant).one(txn).await?;
+        row.map(|r| r.last_number)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ticket counter missing")))
+    }
+
+    /// Stores a new ticket with its number (`KEY-n`), clocks, log and events.
+    pub async fn create(
+        &self,
+        scope: &TenantScope,
+        tenant_key: &str,
+        mut row: ticket::ActiveModel,
+        clocks: &[MetricClock],
+        change: &Change,
+        idempotency: Option<(&str, &str)>,
+    ) -> ApiResult<ticket::Model> {
+        let tenant = scope.tenant_id().0;
+        let txn = self.db.begin().await?;
+        let number = Self::next_number(&txn, tenant).await?;
+        row.tenant_id = Set(tenant);
+        row.number = Set(number);
+        row.reference = Set(format!("{tenant_key}-{number}"));
+        let saved = row
+            .insert(&txn)
+            .await
+            .map_err(|e| canopy_kernel::db::conflict_on_unique(e, "A ticket with this external id exists"))?;
+        for c in clocks {
+            clock_row(tenant, saved.id, c)?.insert(&txn).await?;
+        }
+        Self::append(&txn, &saved, change).await?;
+        if let Some((key, hash)) = idempotency {
+            idempotency::ActiveModel {
+                tenant_id: Set(tenant),
+                key: Set(key.to_owned()),
+                request_hash: Set(hash.to_owned()),
+                ticket_id: Set(saved.id),
+                created_at: Set(change.at),
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| {
+                canopy_kernel::db::conflict_on_unique(
+                    e,
+                    "This Idempotency-Key is being used by another request",
+                )
+            })?;
+        }
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// The tenant of a ticket known by id only; the caller checks it against its scope.
+    pub async fn owner(&self, id: Uuid) -> ApiResult<Uuid> {
+        ticket::Entity::find()
+            .filter(ticket::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .map(|t| t.tenant_id)
+            .ok_or_else(|| ApiError::not_found("ticket"))
+    }
+
+    pub async fn load(&self, scope: &TenantScope, id: Uuid) -> ApiResult<(ticket::Model, Vec<MetricClock>)> {
+        let t = ticket::Entity::scoped(scope)
+            .filter(ticket::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("ticket"))?;
+        let clocks = self.clocks(scope, &[id]).await?.into_iter().map(|(_, c)| c).collect();
+        Ok((t, clocks))
+    }
+
+    /// The clocks of several tickets of one tenant, with their ticket ids.
+    pub async fn clocks(&self, scope: &TenantScope, ids: &[Uuid]) -> ApiResult<Vec<(Uuid, MetricClock)>> {
+        clock::Entity::scoped(scope)
+            .filter(clock::Column::TicketId.is_in(ids.iter().copied()))
+            .order_by_asc(clock::Column::Metric)
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(|r| clock_from_row(r).map(|c| (r.ticket_id, c)))
+            .collect()
+    }
+
+    /// Saves a changed ticket if nobody changed it since `expected_version` was read.
+    pub async fn save(
+        &self,
+        scope: &TenantScope,
+        updated: ticket::Model,
+        expected_version: i64,
+        clocks: &[MetricClock],
+        change: &Change,
+    ) -> ApiResult<ticket::Model> {
+        let tenant = scope.tenant_id().0;
+        let id = updated.id;
+        let txn = self.db.begin().await?;
+        let row: ticket::ActiveModel = updated.into();
+        let mut row = row.reset_all();
+        row.tenant_id = sea_orm::ActiveValue::Unchanged(tenant);
+        row.id = sea_orm::ActiveValue::Unchanged(id);
+        row.version = Set(expected_version + 1);
+        row.updated_at = Set(change.at);
+        let result = ticket::Entity::update_many()
+            .set(row)
+            .filter(ticket::Column::TenantId.eq(tenant))
+            .filter(ticket::Column::Id.eq(id))
+            .filter(ticket::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(ApiError::new(
+                canopy_kernel::ErrorCode::PreconditionFailed,
+                "The ticket changed since you read it; read it again and retry",
+            ));
+        }
+        clock::Entity::scoped_delete(scope).filter(clock::Column::TicketId.eq(id)).exec(&txn).await?;
+        for c in clocks {
+            clock_row(tenant, id, c)?.insert(&txn).await?;
+        }
+        let saved = ticket::Entity::find()
+            .filter(ticket::Column::TenantId.eq(tenant))
+            .filter(ticket::Column::Id.eq(id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("ticket"))?;
+        Self::append(&txn, &saved, change).await?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    pub async fn list(
+        &self,
+        scope: &ListScope,
+        f: &Filters,
+        page: &PageParams,
+    ) -> ApiResult<(Vec<ticket::Model>, u64)> {
+        let mut q: Select<ticket::Entity> = ticket::Entity::listed(scope);
+        let eq = |q: Select<ticket::Entity>, col: ticket::Column, v: &Option<String>| match v {
+            Some(v) => q.filter(col.eq(v.clone())),
+            None => q,
+        };
+        q = eq(q, ticket::Column::Status, &f.status);
+        q = eq(q, ticket::Column::Priority, &f.priority);
+        q = eq(q, ticket::Column::Kind, &f.kind);
+        q = eq(q, ticket::Column::Category, &f.category);
+        if let Some(a) = f.assignee_id {
+            q = q.filter(ticket::Column::AssigneeId.eq(a));
+        }
+        if let Some(me) = f.mine {
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(ticket::Column::RequesterId.eq(me))
+                    .add(ticket::Column::CreatedBy.eq(me)),
+            );
+        }
+        if let Some(text) = &f.text {
+            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(ticket::Column::Title)))
+                            .like(pattern.to_lowercase()),
+                    )
+                    .add(ticket::Column::Reference.eq(text.to_uppercase())),
+            );
+        }
+        if let Some(from) = f.created_from {
+            q = q.filter(ticket::Column::CreatedAt.gte(from));
+        }
+        if let Some(to) = f.created_to {
+            q = q.filter(ticket::Column::CreatedAt.lt(to));
+        }
+        if f.open_only {
+            q = q.filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]));
+        }
+        if let Some(before) = f.deadline_before {
+            q = q.filter(ticket::Column::NextDeadline.lte(before));
+        }
+        let (q, limit) = paged(q, ticket::Column::Id, page)?;
+        Ok((q.all(&self.db).await?, limit))
+    }
+
+    pub async fn events(
+        &self,
+        scope: &TenantScope,
+        id: Uuid,
+        after: i64,
+        limit: u64,
+    ) -> ApiResult<Vec<event::Model>> {
+        Ok(event::Entity::scoped(scope)
+            .filter(event::Column::TicketId.eq(id))
+            .filter(event::Column::Seq.gt(after))
+            .order_by_asc(event::Column::Seq)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+}
