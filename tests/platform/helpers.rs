@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use canopy::Platform;
 use canopy_kernel::backends::Backends;
-use canopy_kernel::clock::SystemClock;
+use canopy_kernel::clock::ManualClock;
 use canopy_kernel::config::{LogFormat, QuotaSettings, Secret, Settings};
 
 pub const ADMIN_EMAIL: &str = "root@provider.test";
@@ -137,6 +137,9 @@ pub fn test_settings() -> Settings {
 
 pub struct TestApp {
     pub base: String,
+    /// The platform's business clock (SLA time); stands still until moved.
+    pub clock: ManualClock,
+    pub backends: Backends,
     pub tenants_base: String,
     pub http: reqwest::Client,
     pub settings: Settings,
@@ -161,6 +164,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_at(backend, tweak, chrono::Utc::now()).await
+    }
+
+    /// A platform whose business clock starts at `at` and moves only when told.
+    pub async fn spawn_at(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings),
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
         init_logs();
         let scratch = Scratch::new(backend).await;
         let mut settings = test_settings();
@@ -168,13 +180,23 @@ impl TestApp {
         tweak(&mut settings);
         let backends = Backends::from_settings(&settings).await.expect("backends");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let platform = Platform::start(settings.clone(), backends, Arc::new(SystemClock), listener)
+        let clock = ManualClock::at(at);
+        let platform = Platform::start(settings.clone(), backends.clone(), Arc::new(clock.clone()), listener)
             .await
             .expect("platform starts");
         let base = format!("http://{}", platform.gateway);
         let tenants_base = format!("http://{}", platform.tenants);
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { base, tenants_base, http, settings, platform: Some(platform), _scratch: scratch }
+        Self {
+            base,
+            clock,
+            backends,
+            tenants_base,
+            http,
+            settings,
+            platform: Some(platform),
+            _scratch: scratch,
+        }
     }
 
     pub async fn stop(mut self) {

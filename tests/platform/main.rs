@@ -14,5 +14,6 @@ mod gateway;
 mod isolation;
 mod lifecycle;
 mod processes;
+mod tickets;
 mod tokens;
 mod validation;

@@ -27,7 +27,9 @@ pub struct Platform {
 
 impl Platform {
     /// Starts every built service and the gateway on `listener`. Backends (cache, limiter,
-    /// bus) are shared by the services, as Redis would be.
+    /// bus) are shared by the services, as Redis would be. `clock` is business time (SLA
+    /// clocks, contracts in force); sign-in and tokens always run on the real clock, which is
+    /// what token verification checks against.
     pub async fn start(
         mut settings: Settings,
         backends: Backends,
@@ -47,7 +49,7 @@ impl Platform {
         let tenants = canopy_tenants::Application::build(
             settings.clone(),
             backends.clone(),
-            clock.clone(),
+            Arc::new(canopy_kernel::clock::SystemClock),
             tenants_listener,
         )
         .await?;

@@ -1,0 +1,462 @@
+//! Tickets against the SLA: due times on the tenant's calendar, pauses, priority changes, the
+//! state machine, audit, events, idempotency and isolation.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::backends::StartFrom;
+
+use crate::helpers::*;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+const OFFICE: &str = r#"{"weekly": {"mon": [["09:00","18:00"]], "tue": [["09:00","18:00"]], "wed": [["09:00","18:00"]],
+    "thu": [["09:00","18:00"]], "fri": [["09:00","18:00"]], "sat": [], "sun": []}}"#;
+
+fn tier(name: &str, coverage: &str) -> Value {
+    json!({"name": name, "coverage": coverage,
+        "targets": {"P1": {"first_response_mins": 60, "resolution_mins": 480, "onsite_mins": 240},
+                    "P2": {"first_response_mins": 120, "resolution_mins": 960},
+                    "P3": {"first_response_mins": 240, "resolution_mins": 1440},
+                    "P4": {"first_response_mins": 480, "resolution_mins": 4800}},
+        "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}})
+}
+
+struct Desk {
+    tenant: Uuid,
+    admin: String,
+    root: String,
+}
+
+/// A tenant in Berlin on office hours, with a contract on a tier of `coverage`.
+async fn desk(app: &TestApp, key: &str, coverage: &str) -> Desk {
+    let root = app.admin_token().await;
+    let (tenant, admin) = app.tenant(key).await;
+    let mut c = json_ok(app.get(&format!("/api/v1/tenants/{tenant}/config"), &admin).await, 200).await;
+    c["timezone"] = json!("Europe/Berlin");
+    c["business_calendar"] = serde_json::from_str(OFFICE).unwrap();
+    c["sites"] = json!([{"name": "HQ", "address": "Friedrichstraße 1, Berlin", "region": "berlin"}]);
+    c["custom_fields"] = json!([{"key": "asset_tag", "label": "Asset tag", "type": "text"},
+                                {"key": "floor", "label": "Floor", "type": "select", "options": ["1", "2", "3"]}]);
+    json_ok(app.put(&format!("/api/v1/tenants/{tenant}/config"), &admin, c).await, 200).await;
+    let tier =
+        json_ok(app.post("/api/v1/catalog/tiers", &root, tier(&format!("{key} tier"), coverage)).await, 201)
+            .await;
+    let plan = json_ok(
+        app.post(
+            "/api/v1/catalog/plans",
+            &root,
+            json!({"name": format!("{key} plan"), "tier_id": tier["id"],
+        "unit": "seat", "unit_price_minor": 1000, "currency": "EUR"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    json_ok(
+        app.post(
+            "/api/v1/catalog/contracts",
+            &root,
+            json!({"tenant_id": tenant, "plan_id": plan["id"], "quantity": 10,
+        "starts_on": "2026-01-01"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    Desk { tenant, admin, root }
+}
+
+fn clock<'a>(ticket: &'a Value, metric: &str) -> &'a Value {
+    ticket["sla"]["clocks"].as_array().unwrap().iter().find(|c| c["metric"] == metric).unwrap_or(&Value::Null)
+}
+
+async fn raise(app: &TestApp, token: &str, body: Value) -> Value {
+    json_ok(app.post("/api/v1/tickets", token, body).await, 201).await
+}
+
+fn incident(impact: &str, urgency: &str) -> Value {
+    json!({"type": "incident", "title": "Mail server down", "category": "network", "impact": impact, "urgency": urgency})
+}
+
+#[tokio::test]
+async fn a_p1_raised_friday_at_1755_on_8x5_is_due_on_monday() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        // Friday 2026-11-20 17:55 in Berlin (CET).
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-20T16:55:00Z")).await;
+        let d = desk(&app, "FRI", "business_hours").await;
+        let t = raise(&app, &d.admin, incident("high", "high")).await;
+        assert_eq!(t["priority"], "P1");
+        assert_eq!(t["reference"], "FRI-1");
+        // 5 minutes on Friday, the rest from Monday 09:00 CET.
+        assert_eq!(clock(&t, "first_response")["due_at"], "2026-11-23T08:55:00Z");
+        assert_eq!(clock(&t, "resolution")["due_at"], "2026-11-23T15:55:00Z");
+        assert_eq!(clock(&t, "onsite"), &Value::Null, "no on-site clock without on-site work");
+        let t2 = raise(&app, &d.admin, incident("low", "low")).await;
+        assert_eq!(t2["reference"], "FRI-2");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn three_hours_waiting_on_the_customer_make_the_ticket_due_three_hours_later() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let start = at("2026-11-18T09:00:00Z");
+        let app = TestApp::spawn_at(backend, |_| {}, start).await;
+        let d = desk(&app, "WAIT", "24x7").await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        let t = raise(&app, &d.admin, incident("high", "high")).await;
+        let id = t["id"].as_str().unwrap();
+        assert_eq!(clock(&t, "resolution")["due_at"], "2026-11-18T17:00:00Z");
+        app.clock.advance(TimeDelta::hours(1));
+        let t = json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &agent, json!({"status": "pending_customer"})).await,
+            200,
+        )
+        .await;
+        assert_eq!(clock(&t, "resolution")["due_at"], Value::Null, "no due time while waiting");
+        assert_eq!(clock(&t, "resolution")["paused"], true);
+        assert_eq!(
+            clock(&t, "first_response")["stopped_at"],
+            "2026-11-18T10:00:00Z",
+            "the agent's action was the first response"
+        );
+        app.clock.advance(TimeDelta::hours(3));
+        // The customer answers.
+        let t = json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &d.admin, json!({"status": "in_progress"})).await,
+            200,
+        )
+        .await;
+        assert_eq!(clock(&t, "resolution")["due_at"], "2026-11-18T20:00:00Z");
+        assert_eq!(
+            clock(&t, "resolution")["pauses"],
+            json!([{"from": "2026-11-18T10:00:00Z", "to": "2026-11-18T13:00:00Z"}])
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_priority_change_keeps_the_time_already_used() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-18T09:00:00Z")).await;
+        let d = desk(&app, "PRIO", "24x7").await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        let t = raise(&app, &d.admin, incident("low", "low")).await;
+        assert_eq!(t["priority"], "P4");
+        let id = t["id"].as_str().unwrap();
+        app.clock.advance(TimeDelta::hours(1));
+        json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &agent, json!({"status": "pending_customer"})).await,
+            200,
+        )
+        .await;
+        app.clock.advance(TimeDelta::hours(2));
+        json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &agent, json!({"status": "in_progress"})).await,
+            200,
+        )
+        .await;
+        app.clock.advance(TimeDelta::hours(1));
+        // Now it is serious: P1, 8 h of resolution from the start, plus the 2 h paused.
+        let t = json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &agent, json!({"impact": "high", "urgency": "high"}))
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(t["priority"], "P1");
+        assert_eq!(clock(&t, "resolution")["target_mins"], 480);
+        assert_eq!(clock(&t, "resolution")["due_at"], "2026-11-18T19:00:00Z");
+        let audit = json_ok(app.get(&format!("/api/v1/tickets/{id}/audit"), &agent).await, 200).await;
+        let kinds: Vec<&str> =
+            audit["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"priority_changed") && kinds.contains(&"clock_retargeted"), "{kinds:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_state_machine_refuses_illegal_moves() {
+    each_backend(async |app| {
+        let d = desk(app, "FLOW", "24x7").await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        let t = raise(app, &d.admin, incident("high", "low")).await;
+        let id = t["id"].as_str().unwrap();
+        let path = format!("/api/v1/tickets/{id}");
+        let body =
+            problem(app.patch(&path, &agent, json!({"status": "closed"})).await, 409, "invalid_transition")
+                .await;
+        assert!(body["detail"].as_str().unwrap().contains("resolved"));
+        problem(app.patch(&path, &agent, json!({"status": "resolved"})).await, 422, "validation_failed")
+            .await;
+        json_ok(
+            app.patch(&path, &agent, json!({"status": "resolved", "resolution_code": "replaced_part"})).await,
+            200,
+        )
+        .await;
+        // The customer reopens; then it is resolved again and closed for good.
+        let t = json_ok(
+            app.patch(&path, &d.admin, json!({"status": "in_progress", "reason": "still broken"})).await,
+            200,
+        )
+        .await;
+        assert_eq!(t["resolved_at"], Value::Null);
+        json_ok(app.patch(&path, &agent, json!({"status": "resolved"})).await, 200).await;
+        json_ok(app.patch(&path, &d.admin, json!({"status": "closed"})).await, 200).await;
+        problem(app.patch(&path, &agent, json!({"status": "in_progress"})).await, 409, "invalid_transition")
+            .await;
+        problem(app.patch(&path, &agent, json!({"status": "flying"})).await, 422, "validation_failed").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn assignment_escalation_and_the_audit_trail() {
+    each_backend(async |app| {
+        let d = desk(app, "ESC", "24x7").await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        let engineer_me = {
+            let token = app.staff("eng@provider.test", &["engineer"]).await;
+            json_ok(app.get("/api/v1/auth/me", &token).await, 200).await["id"].as_str().unwrap().to_owned()
+        };
+        let t = raise(app, &d.admin, incident("medium", "high")).await;
+        let path = format!("/api/v1/tickets/{}", t["id"].as_str().unwrap());
+        let t = json_ok(app.patch(&path, &agent, json!({"assignee_id": engineer_me})).await, 200).await;
+        assert_eq!(t["status"], "assigned");
+        problem(app.patch(&path, &agent, json!({"support_level": 2})).await, 422, "validation_failed").await;
+        let t = json_ok(
+            app.patch(&path, &agent, json!({"support_level": 2, "reason": "needs network specialist"})).await,
+            200,
+        )
+        .await;
+        assert_eq!(t["support_level"], 2);
+        problem(
+            app.patch(&path, &agent, json!({"support_level": 4, "reason": "x"})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        // A tenant's user cannot assign or escalate.
+        problem(
+            app.patch(&path, &d.admin, json!({"support_level": 3, "reason": "hurry"})).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        let audit = json_ok(app.get(&format!("{path}/audit"), &agent).await, 200).await;
+        let items = audit["items"].as_array().unwrap();
+        let kinds: Vec<&str> = items.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "created",
+                "clock_started",
+                "clock_started",
+                "assigned",
+                "status_changed",
+                "first_response",
+                "escalated"
+            ]
+        );
+        let escalated = items.iter().find(|e| e["kind"] == "escalated").unwrap();
+        assert_eq!(escalated["data"], json!({"from": 1, "to": 2, "reason": "needs network specialist"}));
+        assert!(items.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_tickets_are_explained() {
+    each_backend(async |app| {
+        let d = desk(app, "BADT", "24x7").await;
+        let res = app
+            .post("/api/v1/tickets", &d.admin, json!({"type": "incident", "title": " ", "category": "plumbing", "impact": "huge", "urgency": "high",
+                "onsite_required": true, "custom_fields": {"floor": "9", "colour": "red"}}))
+            .await;
+        let body = problem(res, 422, "validation_failed").await;
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["title", "category", "impact", "site_id", "custom_fields.colour", "custom_fields.floor"]);
+        problem(app.post("/api/v1/tickets", &d.admin, json!({"type": "meeting", "title": "x", "category": "network", "impact": "high", "urgency": "high"})).await, 422, "validation_failed").await;
+        let root = &d.root;
+        let body = problem(app.post("/api/v1/tickets", root, incident("high", "high")).await, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "tenant_id");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_retried_create_with_its_idempotency_key_makes_one_ticket() {
+    each_backend(async |app| {
+        let d = desk(app, "IDEM", "24x7").await;
+        let send = |body: Value| {
+            app.http
+                .post(app.url("/api/v1/tickets"))
+                .bearer_auth(&d.admin)
+                .header("idempotency-key", "call-0815")
+                .json(&body)
+                .send()
+        };
+        let first = json_ok(send(incident("high", "high")).await.unwrap(), 201).await;
+        let again = send(incident("high", "high")).await.unwrap();
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        let again = json_ok(again, 201).await;
+        assert_eq!(first["id"], again["id"]);
+        problem(send(incident("low", "low")).await.unwrap(), 422, "validation_failed").await;
+        let list = json_ok(app.get("/api/v1/tickets", &d.admin).await, 200).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changes_are_announced_on_the_bus() {
+    each_backend(async |app| {
+        let mut events =
+            app.backends.bus.subscribe("ticketing", "test", "t", StartFrom::Latest).await.unwrap();
+        let d = desk(app, "BUS", "24x7").await;
+        let t = raise(app, &d.admin, incident("high", "high")).await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        json_ok(
+            app.patch(
+                &format!("/api/v1/tickets/{}", t["id"].as_str().unwrap()),
+                &agent,
+                json!({"status": "in_progress"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            let Some(d) = events.next(std::time::Duration::from_secs(10)).await.unwrap() else { break };
+            let e: Value = serde_json::from_slice(&d.payload).unwrap();
+            events.ack(&d.id).await.unwrap();
+            seen.push(e);
+        }
+        assert_eq!(seen[0]["type"], "ticket.created");
+        assert_eq!(seen[0]["reference"], "BUS-1");
+        assert_eq!(seen[0]["tenant_id"], t["tenant_id"]);
+        assert_eq!(seen[1]["type"], "ticket.updated");
+        assert_eq!(seen[1]["status"], "in_progress");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_version_is_refused() {
+    each_backend(async |app| {
+        let d = desk(app, "VER", "24x7").await;
+        let t = raise(app, &d.admin, incident("high", "high")).await;
+        let path = format!("/api/v1/tickets/{}", t["id"].as_str().unwrap());
+        json_ok(
+            app.patch(&path, &d.admin, json!({"title": "Mail server down since 8:00", "version": 1})).await,
+            200,
+        )
+        .await;
+        problem(
+            app.patch(&path, &d.admin, json!({"title": "Lost update", "version": 1})).await,
+            412,
+            "precondition_failed",
+        )
+        .await;
+        let now = json_ok(app.get(&path, &d.admin).await, 200).await;
+        assert_eq!(now["title"], "Mail server down since 8:00");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tickets_are_invisible_across_tenants_and_requesters_see_their_own() {
+    each_backend(async |app| {
+        let d = desk(app, "MINE", "24x7").await;
+        let (_, other) = app.tenant("OTHER").await;
+        let (_, requester) = app.user(d.tenant, &d.admin, "alice@mine.test", &["requester"]).await;
+        let (_, colleague) = app.user(d.tenant, &d.admin, "bob@mine.test", &["requester"]).await;
+        let t = raise(app, &requester, incident("high", "high")).await;
+        let id = t["id"].as_str().unwrap();
+        let missing = Uuid::now_v7();
+        for token in [&other, &colleague] {
+            for (method, suffix, body) in [
+                (Method::GET, "", None),
+                (Method::PATCH, "", Some(json!({"title": "x"}))),
+                (Method::GET, "/audit", None),
+            ] {
+                let a = problem(
+                    app.call(
+                        method.clone(),
+                        &format!("/api/v1/tickets/{id}{suffix}"),
+                        Some(token),
+                        body.clone(),
+                    )
+                    .await,
+                    404,
+                    "not_found",
+                )
+                .await;
+                let b = problem(
+                    app.call(method, &format!("/api/v1/tickets/{missing}{suffix}"), Some(token), body).await,
+                    404,
+                    "not_found",
+                )
+                .await;
+                assert_eq!(a["detail"], b["detail"]);
+            }
+            let list = json_ok(app.get("/api/v1/tickets", token).await, 200).await;
+            assert!(list["items"].as_array().unwrap().is_empty());
+        }
+        problem(app.get(&format!("/api/v1/tickets?tenant_id={}", d.tenant), &other).await, 404, "not_found")
+            .await;
+        let mine = json_ok(app.get("/api/v1/tickets", &requester).await, 200).await;
+        assert_eq!(mine["items"][0]["id"], t["id"]);
+        let all = json_ok(app.get("/api/v1/tickets", &d.admin).await, 200).await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 1);
+        let unchanged = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &requester).await, 200).await;
+        assert_eq!(unchanged["title"], "Mail server down");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_list_filters() {
+    each_backend(async |app| {
+        let d = desk(app, "FILT", "24x7").await;
+        raise(app, &d.admin, incident("high", "high")).await;
+        raise(app, &d.admin, json!({"type": "service_request", "title": "New laptop for Lea", "category": "hardware", "impact": "low", "urgency": "low"})).await;
+        let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|t| t["reference"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let by = async |q: &str| app.get(&format!("/api/v1/tickets?{q}"), &d.admin).await;
+        assert_eq!(ids(&json_ok(by("priority=P1").await, 200).await), ["FILT-1"]);
+        assert_eq!(ids(&json_ok(by("type=service_request").await, 200).await), ["FILT-2"]);
+        assert_eq!(ids(&json_ok(by("q=laptop").await, 200).await), ["FILT-2"]);
+        assert_eq!(ids(&json_ok(by("q=filt-1").await, 200).await), ["FILT-1"]);
+        assert_eq!(ids(&json_ok(by("category=hardware&status=new").await, 200).await), ["FILT-2"]);
+        assert_eq!(ids(&json_ok(by("at_risk_within_mins=60").await, 200).await), ["FILT-1"], "P1's first response is due within the hour");
+        problem(by("status=sleeping").await, 400, "bad_request").await;
+        problem(by("at_risk_within_mins=-1").await, 422, "validation_failed").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_suspended_tenant_s_users_cannot_raise_tickets() {
+    each_backend(async |app| {
+        let d = desk(app, "SUSP", "24x7").await;
+        json_ok(app.post(&format!("/api/v1/tenants/{}/suspend", d.tenant), &d.root, json!({})).await, 200)
+            .await;
+        problem(
+            app.post("/api/v1/tickets", &d.admin, incident("high", "high")).await,
+            403,
+            "tenant_suspended",
+        )
+        .await;
+    })
+    .await;
+}
