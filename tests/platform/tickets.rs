@@ -460,3 +460,64 @@ async fn a_suspended_tenant_s_users_cannot_raise_tickets() {
     })
     .await;
 }
+
+async fn audit_kinds(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let audit = json_ok(app.get(&format!("/api/v1/tickets/{id}/audit"), token).await, 200).await;
+    audit["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Waits (a few seconds at most) for the breach watch to log `kind` on the ticket.
+async fn wait_for(app: &TestApp, token: &str, id: &str, kind: &str, count: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let kinds = audit_kinds(app, token, id).await;
+        if kinds.iter().filter(|k| *k == kind).count() >= count {
+            return kinds;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {kind} on ticket {id}: {:?}", audit_kinds(app, token, id).await);
+}
+
+#[tokio::test]
+async fn the_breach_watch_warns_then_records_one_breach_and_escalates() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let start = at("2026-11-18T09:00:00Z");
+        let app = TestApp::spawn_at(backend, |s| s.sla.watch_interval_ms = 50, start).await;
+        let mut events =
+            app.backends.bus.subscribe("ticketing", "breach-test", "t", StartFrom::Latest).await.unwrap();
+        let d = desk(&app, "WATCH", "24x7").await;
+        let t = raise(&app, &d.admin, incident("high", "high")).await;
+        let id = t["id"].as_str().unwrap().to_owned();
+        // 75 % of the 60-minute first response is 45 minutes.
+        app.clock.advance(TimeDelta::minutes(46));
+        let kinds = wait_for(&app, &d.root, &id, "sla_warning", 1).await;
+        assert!(!kinds.contains(&"sla_breached".to_owned()));
+        app.clock.advance(TimeDelta::minutes(15));
+        wait_for(&app, &d.root, &id, "sla_breached", 1).await;
+        let t = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &d.admin).await, 200).await;
+        assert_eq!(
+            clock(&t, "first_response")["breached_at"],
+            "2026-11-18T10:00:00Z",
+            "the breach is at the due time"
+        );
+        assert_eq!(t["support_level"], 2, "a breach escalates");
+        // Much later, still one breach of first response (resolution has its own).
+        app.clock.advance(TimeDelta::hours(10));
+        let kinds = wait_for(&app, &d.root, &id, "sla_breached", 2).await;
+        assert_eq!(kinds.iter().filter(|k| *k == "sla_breached").count(), 2, "{kinds:?}");
+        let mut types = Vec::new();
+        while let Ok(Some(d)) = events.next(std::time::Duration::from_millis(500)).await {
+            let e: Value = serde_json::from_slice(&d.payload).unwrap();
+            events.ack(&d.id).await.unwrap();
+            types.push((
+                e["type"].as_str().unwrap().to_owned(),
+                e["metric"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        let breached: Vec<_> = types.iter().filter(|(t, _)| t == "sla.breached").collect();
+        assert_eq!(breached.len(), 2, "{types:?}");
+        assert!(types.contains(&("sla.warning".into(), "first_response".into())));
+        app.stop().await;
+    }
+}

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod watch;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -72,6 +73,7 @@ impl Application {
             clock,
             backends,
         });
+        watch::spawn(state.clone());
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let dependencies = web::Data::new(canopy_kernel::http::Dependencies {

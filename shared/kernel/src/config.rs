@@ -116,6 +116,7 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
+    pub sla: SlaSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -183,6 +184,21 @@ pub struct RateLimitSettings {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
+pub struct SlaSettings {
+    /// Warnings go out when this share of a target is used, in basis points (7500 = 75 %).
+    pub warning_bp: Vec<u32>,
+    /// How often the breach watch looks at the next deadlines.
+    pub watch_interval_ms: u64,
+}
+
+impl Default for SlaSettings {
+    fn default() -> Self {
+        Self { warning_bp: vec![7500, 9000], watch_interval_ms: 500 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DatabaseSettings {
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
@@ -221,6 +237,7 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             database: DatabaseSettings::default(),
             telemetry: TelemetrySettings::default(),
+            sla: SlaSettings::default(),
         }
     }
 }
@@ -426,6 +443,14 @@ impl Settings {
                 problems
                     .push(format!("gateway.rate_limits.{name}: requests and period_secs must be positive"));
             }
+        }
+        if self.sla.warning_bp.iter().any(|bp| !(1..10_000).contains(bp))
+            || !self.sla.warning_bp.windows(2).all(|w| w[0] < w[1])
+        {
+            problems.push("sla.warning_bp: ascending basis points between 1 and 9999".into());
+        }
+        if !(50..=60_000).contains(&self.sla.watch_interval_ms) {
+            problems.push("sla.watch_interval_ms: must be 50–60000".into());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be positive".into());

@@ -12,6 +12,8 @@ pub struct MetricClock {
     pub due_at: Option<i64>,
     pub stopped_at: Option<i64>,
     pub breached_at: Option<i64>,
+    /// The highest warning fraction already sent, in basis points.
+    pub warned_bp: i32,
 }
 
 impl MetricClock {
@@ -47,6 +49,7 @@ pub fn start(
                 due_at: None,
                 stopped_at: None,
                 breached_at: None,
+                warned_bp: 0,
             };
             c.recompute(calendar)?;
             out.push(c);
@@ -120,6 +123,7 @@ pub fn retarget(
                     due_at: None,
                     stopped_at: None,
                     breached_at: None,
+                    warned_bp: 0,
                 };
                 c.recompute(calendar)?;
                 clocks.push(c);
@@ -133,9 +137,75 @@ pub fn retarget(
     Ok(())
 }
 
-/// The earliest due time of a running, not yet breached clock: the ticket's next deadline.
-pub fn next_deadline(clocks: &[MetricClock]) -> Option<i64> {
-    clocks.iter().filter(|c| c.running() && c.breached_at.is_none()).filter_map(|c| c.due_at).min()
+/// What the breach watch finds on a clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// `bp` of the target is used.
+    Warning {
+        metric: Metric,
+        bp: i32,
+        due_at: i64,
+    },
+    Breach {
+        metric: Metric,
+        due_at: i64,
+    },
+}
+
+/// When a running clock reaches `bp` of its target (`None` while paused).
+fn warning_at(c: &MetricClock, bp: i32, calendar: &BusinessCalendar) -> Result<Option<i64>, SlaError> {
+    calendar.due_with_pauses(
+        c.clock.started_at,
+        c.clock.target_secs * i64::from(bp) / 10_000,
+        &c.clock.pauses,
+    )
+}
+
+/// Warnings and breaches due by `now`, marked on the clocks so each is found once.
+pub fn evaluate(
+    clocks: &mut [MetricClock],
+    calendar: &BusinessCalendar,
+    warnings: &[u32],
+    now: i64,
+) -> Result<Vec<Finding>, SlaError> {
+    let mut found = Vec::new();
+    for c in clocks.iter_mut().filter(|c| c.running() && c.breached_at.is_none()) {
+        let Some(due) = c.due_at else { continue };
+        let pending: Vec<i32> = warnings.iter().map(|b| *b as i32).filter(|b| *b > c.warned_bp).collect();
+        for bp in pending {
+            if warning_at(c, bp, calendar)?.is_some_and(|w| w <= now) && due > now {
+                c.warned_bp = bp;
+                found.push(Finding::Warning { metric: c.metric, bp, due_at: due });
+            }
+        }
+        if due <= now {
+            c.breached_at = Some(due);
+            c.warned_bp = 10_000;
+            found.push(Finding::Breach { metric: c.metric, due_at: due });
+        }
+    }
+    Ok(found)
+}
+
+/// The next instant the breach watch must look at this ticket: the earliest pending warning
+/// or due time of a running clock.
+pub fn next_deadline(
+    clocks: &[MetricClock],
+    calendar: &BusinessCalendar,
+    warnings: &[u32],
+) -> Result<Option<i64>, SlaError> {
+    let mut next: Option<i64> = None;
+    for c in clocks.iter().filter(|c| c.running() && c.breached_at.is_none()) {
+        let Some(due) = c.due_at else { continue };
+        let mut candidate = due;
+        if let Some(bp) = warnings.iter().map(|b| *b as i32).find(|b| *b > c.warned_bp) {
+            if let Some(w) = warning_at(c, bp, calendar)? {
+                candidate = candidate.min(w);
+            }
+        }
+        next = Some(next.map_or(candidate, |n| n.min(candidate)));
+    }
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -160,13 +230,40 @@ mod tests {
         assert_eq!(clocks.len(), 3);
         assert!(stop(&mut clocks, Metric::FirstResponse, H / 2));
         pause(&mut clocks, H);
-        assert_eq!(next_deadline(&clocks), None, "all paused");
+        assert_eq!(next_deadline(&clocks, &cal, &[]), Ok(None), "all paused");
         resume(&mut clocks, 4 * H, &cal).unwrap();
         let due = |m| clocks.iter().find(|c| c.metric == m).and_then(|c| c.due_at);
         assert_eq!(due(Metric::Resolution), Some(11 * H));
         assert_eq!(due(Metric::Onsite), Some(7 * H));
         assert_eq!(due(Metric::FirstResponse), Some(H), "a met clock keeps its due time");
-        assert_eq!(next_deadline(&clocks), Some(7 * H));
+        assert_eq!(next_deadline(&clocks, &cal, &[]), Ok(Some(7 * H)));
+    }
+
+    #[test]
+    fn warnings_then_the_breach_each_found_once() {
+        let cal = BusinessCalendar::always();
+        let t = Targets {
+            first_response_mins: None,
+            update_mins: None,
+            resolution_mins: Some(100),
+            onsite_mins: None,
+        };
+        let mut clocks = start(&t, false, 0, &cal).unwrap();
+        let warn = [7500, 9000];
+        assert_eq!(next_deadline(&clocks, &cal, &warn), Ok(Some(75 * 60)));
+        assert_eq!(
+            evaluate(&mut clocks, &cal, &warn, 80 * 60).unwrap(),
+            vec![Finding::Warning { metric: Metric::Resolution, bp: 7500, due_at: 6000 }]
+        );
+        assert_eq!(next_deadline(&clocks, &cal, &warn), Ok(Some(90 * 60)));
+        assert!(evaluate(&mut clocks, &cal, &warn, 80 * 60).unwrap().is_empty(), "found once");
+        let late = evaluate(&mut clocks, &cal, &warn, 101 * 60).unwrap();
+        assert_eq!(
+            late,
+            vec![Finding::Breach { metric: Metric::Resolution, due_at: 6000 }],
+            "a late look skips the warnings it no longer needs"
+        );
+        assert_eq!(next_deadline(&clocks, &cal, &warn), Ok(None));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! HTTP surface of the ticketing service. Each module registers its own routes.
 
 pub mod tickets;
-mod views;
+pub mod views;
 
 use actix_web::web;
 use serde::de::DeserializeOwned;

@@ -14,7 +14,7 @@ use canopy_kernel::http::{MAX_PAGE, Page, PageParams};
 use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::validate::clean_text;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, TenantScope, Violations};
-use canopy_sla::{Metric, Priority};
+use canopy_sla::{BusinessCalendar, Metric, Priority};
 
 use super::parse;
 use super::views::{AuditEntry, AuditPage, TicketView, snapshot};
@@ -52,8 +52,15 @@ fn secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
-fn deadline(clocks: &[MetricClock]) -> Option<DateTime<Utc>> {
-    clocks::next_deadline(clocks).and_then(|s| DateTime::from_timestamp(s, 0))
+/// When the breach watch must next look at the ticket (a warning or a due time).
+pub fn deadline(
+    clocks: &[MetricClock],
+    calendar: &BusinessCalendar,
+    warnings: &[u32],
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let next = clocks::next_deadline(clocks, calendar, warnings)
+        .map_err(|_| ApiError::invalid("business_calendar", "the calendar does not open long enough"))?;
+    Ok(next.and_then(|s| DateTime::from_timestamp(s, 0)))
 }
 
 fn clock_log(c: &MetricClock) -> Value {
@@ -168,12 +175,14 @@ pub async fn create(
         .ok_or_else(|| ApiError::invalid("impact", "the tenant's matrix has no priority for this pair"))?;
 
     let mut clocks = Vec::new();
+    let calendar = ctx.policy.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
     if let Some(policy) = &ctx.policy {
-        clocks = clocks::start(&policy.targets(priority), new.onsite_required, secs(now), &policy.calendar())
+        clocks = clocks::start(&policy.targets(priority), new.onsite_required, secs(now), &calendar)
             .map_err(|_| {
                 ApiError::invalid("business_calendar", "the tenant's calendar does not open long enough")
             })?;
     }
+    let next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
     let channel = new.channel.unwrap_or(if principal.kind == PrincipalKind::ApiKey {
         Channel::Api
     } else {
@@ -215,7 +224,7 @@ pub async fn create(
         closed_at: sea_orm::Set(None),
         resolution_code: sea_orm::Set(None),
         resolution_notes: sea_orm::Set(None),
-        next_deadline: sea_orm::Set(deadline(&clocks)),
+        next_deadline: sea_orm::Set(next_deadline),
         version: sea_orm::Set(1),
     };
     let mut change = Change::new(now, actor(&principal));
@@ -450,7 +459,7 @@ pub async fn update(
     let now = state.now();
     let at = secs(now);
     let snap = snapshot(&t)?;
-    let calendar = snap.as_ref().map(|p| p.calendar()).unwrap_or_else(canopy_sla::BusinessCalendar::always);
+    let calendar = snap.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
     let sla_err = |_| ApiError::invalid("business_calendar", "the calendar does not open long enough");
     let mut change = Change::new(now, actor(&principal));
     let mut v = Violations::new();
@@ -642,7 +651,8 @@ pub async fn update(
     if changed.is_empty() {
         return Err(ApiError::invalid("body", "nothing to change"));
     }
-    t.next_deadline = if status.is_open() { deadline(&clocks) } else { None };
+    t.next_deadline =
+        if status.is_open() { deadline(&clocks, &calendar, &state.settings.sla.warning_bp)? } else { None };
     change.announce(json!({"type": "ticket.updated", "changed": changed}));
     let saved = state.tickets.save(&scope, t, version, &clocks, &change).await?;
     Ok(HttpResponse::Ok()

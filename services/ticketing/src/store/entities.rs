@@ -171,3 +171,35 @@ pub mod idempotency {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod breach {
+    use sea_orm::entity::prelude::*;
+
+    /// A missed SLA target: once per ticket and metric.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "breaches")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub metric: String,
+        pub priority: String,
+        pub reference: String,
+        pub due_at: DateTimeUtc,
+        pub detected_at: DateTimeUtc,
+        /// When the target was finally met; lateness is `met_at - due_at`.
+        pub met_at: Option<DateTimeUtc>,
+        pub contract_id: Option<Uuid>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}

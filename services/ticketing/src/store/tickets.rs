@@ -12,7 +12,7 @@ use canopy_kernel::http::PageParams;
 use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 use canopy_sla::{Metric, Pause, SlaClock};
 
-use super::entities::{clock, counter, event, idempotency, outbox, ticket};
+use super::entities::{breach, clock, counter, event, idempotency, outbox, ticket};
 use crate::domain::clocks::MetricClock;
 use crate::domain::{name_of, parse_name};
 
@@ -32,17 +32,19 @@ pub struct NewEvent {
     pub data: Value,
 }
 
-/// What one command changes besides the ticket row: log entries and outgoing events.
+/// What one command changes besides the ticket row: log entries, outgoing events, breaches.
 pub struct Change {
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub events: Vec<NewEvent>,
     pub outbox: Vec<Value>,
+    /// Missed targets to record: (metric, due time).
+    pub breaches: Vec<(Metric, i64)>,
 }
 
 impl Change {
     pub fn new(at: DateTime<Utc>, actor: Actor) -> Self {
-        Self { at, actor, events: Vec::new(), outbox: Vec::new() }
+        Self { at, actor, events: Vec::new(), outbox: Vec::new(), breaches: Vec::new() }
     }
 
     pub fn log(&mut self, kind: &'static str, data: Value) {
@@ -71,7 +73,7 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
         due_at: Set(c.due_at.map(ts)),
         stopped_at: Set(c.stopped_at.map(ts)),
         breached_at: Set(c.breached_at.map(ts)),
-        warned_bp: Set(0),
+        warned_bp: Set(c.warned_bp),
     })
 }
 
@@ -85,6 +87,7 @@ pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
         due_at: row.due_at.map(|t| t.timestamp()),
         stopped_at: row.stopped_at.map(|t| t.timestamp()),
         breached_at: row.breached_at.map(|t| t.timestamp()),
+        warned_bp: row.warned_bp,
     })
 }
 
@@ -151,6 +154,32 @@ impl Tickets {
                 data: Set(e.data.clone()),
             }
             .insert(txn)
+            .await?;
+        }
+        let contract =
+            t.policy.get("contract_id").and_then(|v| v.as_str()).and_then(|s| s.parse::<Uuid>().ok());
+        for (metric, due) in &change.breaches {
+            breach::Entity::insert(breach::ActiveModel {
+                tenant_id: Set(tenant),
+                ticket_id: Set(ticket),
+                metric: Set(name_of(metric)),
+                priority: Set(t.priority.clone()),
+                reference: Set(t.reference.clone()),
+                due_at: Set(ts(*due)),
+                detected_at: Set(change.at),
+                met_at: Set(None),
+                contract_id: Set(contract),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    breach::Column::TenantId,
+                    breach::Column::TicketId,
+                    breach::Column::Metric,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
             .await?;
         }
         for extra in &change.outbox {
@@ -299,6 +328,17 @@ impl Tickets {
         clock::Entity::scoped_delete(scope).filter(clock::Column::TicketId.eq(id)).exec(&txn).await?;
         for c in clocks {
             clock_row(tenant, id, c)?.insert(&txn).await?;
+            // A breached target met at last: the breach now knows how late it was.
+            if let (Some(_), Some(stopped)) = (c.breached_at, c.stopped_at) {
+                breach::Entity::update_many()
+                    .col_expr(breach::Column::MetAt, Expr::value(ts(stopped)))
+                    .filter(breach::Column::TenantId.eq(tenant))
+                    .filter(breach::Column::TicketId.eq(id))
+                    .filter(breach::Column::Metric.eq(name_of(&c.metric)))
+                    .filter(breach::Column::MetAt.is_null())
+                    .exec(&txn)
+                    .await?;
+            }
         }
         let saved = ticket::Entity::find()
             .filter(ticket::Column::TenantId.eq(tenant))
@@ -361,6 +401,29 @@ impl Tickets {
         }
         let (q, limit) = paged(q, ticket::Column::Id, page)?;
         Ok((q.all(&self.db).await?, limit))
+    }
+
+    /// Tickets whose next deadline has come, across tenants, earliest first: the breach
+    /// watch's work, read from the deadline index instead of scanning open tickets.
+    pub async fn due_for_watch(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<(Uuid, Uuid)>> {
+        Ok(ticket::Entity::find()
+            .filter(ticket::Column::NextDeadline.lte(now))
+            .order_by_asc(ticket::Column::NextDeadline)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.tenant_id, t.id))
+            .collect())
+    }
+
+    /// Breaches of a tenant (all tenants for provider staff), by due time.
+    pub async fn breaches(&self, scope: &ListScope, ticket: Option<Uuid>) -> ApiResult<Vec<breach::Model>> {
+        let mut q = breach::Entity::listed(scope).order_by_asc(breach::Column::DueAt);
+        if let Some(t) = ticket {
+            q = q.filter(breach::Column::TicketId.eq(t));
+        }
+        Ok(q.limit(10_000).all(&self.db).await?)
     }
 
     pub async fn events(
