@@ -198,10 +198,10 @@ pub fn next_deadline(
     for c in clocks.iter().filter(|c| c.running() && c.breached_at.is_none()) {
         let Some(due) = c.due_at else { continue };
         let mut candidate = due;
-        if let Some(bp) = warnings.iter().map(|b| *b as i32).find(|b| *b > c.warned_bp) {
-            if let Some(w) = warning_at(c, bp, calendar)? {
-                candidate = candidate.min(w);
-            }
+        if let Some(bp) = warnings.iter().map(|b| *b as i32).find(|b| *b > c.warned_bp)
+            && let Some(w) = warning_at(c, bp, calendar)?
+        {
+            candidate = candidate.min(w);
         }
         next = Some(next.map_or(candidate, |n| n.min(candidate)));
     }
