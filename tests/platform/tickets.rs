@@ -521,3 +521,79 @@ async fn the_breach_watch_warns_then_records_one_breach_and_escalates() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_imported_history_is_judged_once_and_idempotently() {
+    each_backend(async |app| {
+        let d = desk(app, "HIST", "24x7").await;
+        let tickets = json!([
+            // The design's example: answered, paused three hours, on site, resolved in time.
+            {"external_id": "RT-1042", "type": "incident", "title": "Printer offline", "category": "hardware", "priority": "P2",
+             "onsite_required": true, "reported_at": "2026-10-05T01:10:00Z",
+             "timeline": [{"at": "2026-10-05T01:40:00Z", "event": "first_response"},
+                          {"at": "2026-10-05T02:00:00Z", "event": "pending_customer"},
+                          {"at": "2026-10-05T05:00:00Z", "event": "resumed"},
+                          {"at": "2026-10-05T06:00:00Z", "event": "onsite_arrival"},
+                          {"at": "2026-10-05T07:30:00Z", "event": "onsite_departure"},
+                          {"at": "2026-10-05T07:30:00Z", "event": "resolved", "remote": false},
+                          {"at": "2026-10-06T07:30:00Z", "event": "closed"},
+                          {"at": "2026-10-06T08:00:00Z", "event": "feedback", "rating": 2, "complaint": true}]},
+            // A P1 resolved an hour after its 8 hours: exactly one resolution breach.
+            {"external_id": "RT-1043", "type": "incident", "title": "Server room too hot", "category": "hardware", "priority": "P1",
+             "reported_at": "2026-10-05T01:10:00Z",
+             "timeline": [{"at": "2026-10-05T01:30:00Z", "event": "first_response"},
+                          {"at": "2026-10-05T10:10:00Z", "event": "resolved"},
+                          {"at": "2026-10-05T12:00:00Z", "event": "closed"}]},
+            // The same, but two hours waited on the customer: in time.
+            {"external_id": "RT-1044", "type": "incident", "title": "VPN down", "category": "network", "priority": "P1",
+             "reported_at": "2026-10-05T01:10:00Z",
+             "timeline": [{"at": "2026-10-05T01:30:00Z", "event": "first_response"},
+                          {"at": "2026-10-05T02:00:00Z", "event": "pending_customer"},
+                          {"at": "2026-10-05T04:00:00Z", "event": "resumed"},
+                          {"at": "2026-10-05T10:10:00Z", "event": "resolved"}]}
+        ]);
+        let body = json!({"tenant_id": d.tenant, "tickets": tickets});
+        let first = json_ok(app.post("/api/v1/tickets/import", &d.root, body.clone()).await, 200).await;
+        let results = first["tickets"].as_array().unwrap();
+        assert!(results.iter().all(|r| r["created"] == true));
+        assert_eq!(results[0]["breaches"], json!([]));
+        assert_eq!(results[1]["breaches"], json!([{"metric": "resolution", "due_at": "2026-10-05T09:10:00Z", "late_by_secs": 3600}]));
+        assert_eq!(results[2]["breaches"], json!([]));
+        assert_eq!(results[0]["reference"], "HIST-1");
+
+        // Again: nothing new, the same answers.
+        let again = json_ok(app.post("/api/v1/tickets/import", &d.root, body).await, 200).await;
+        let again = again["tickets"].as_array().unwrap();
+        assert!(again.iter().all(|r| r["created"] == false));
+        assert_eq!(again[1]["breaches"], results[1]["breaches"]);
+        assert_eq!(again[1]["id"], results[1]["id"]);
+        let list = json_ok(app.get("/api/v1/tickets", &d.root).await, 200).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 3);
+
+        let t = json_ok(app.get(&format!("/api/v1/tickets/{}", results[0]["id"].as_str().unwrap()), &d.admin).await, 200).await;
+        assert_eq!(t["status"], "closed");
+        assert_eq!(clock(&t, "resolution")["pauses"], json!([{"from": "2026-10-05T02:00:00Z", "to": "2026-10-05T05:00:00Z"}]));
+        assert_eq!(clock(&t, "onsite"), &Value::Null, "this tier promises no on-site time for P2");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_imports_are_refused_whole_with_paths() {
+    each_backend(async |app| {
+        let d = desk(app, "BADI", "24x7").await;
+        let body = json!({"tenant_id": d.tenant, "tickets": [
+            {"external_id": "A", "type": "incident", "title": "x", "category": "network", "priority": "P1", "reported_at": "2026-10-05T01:00:00Z",
+             "timeline": [{"at": "2026-10-05T00:00:00Z", "event": "first_response"}, {"at": "2026-10-05T02:00:00Z", "event": "resumed"},
+                          {"at": "2026-10-05T03:00:00Z", "event": "feedback", "rating": 9}]},
+            {"external_id": "A", "type": "incident", "title": "y", "category": "network", "priority": "P1", "reported_at": "2026-10-05T01:00:00Z"}
+        ]});
+        let res = problem(app.post("/api/v1/tickets/import", &d.root, body).await, 422, "validation_failed").await;
+        let fields: Vec<&str> = res["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["tickets[0].timeline[0].at", "tickets[0].timeline[1].event", "tickets[0].timeline[2].rating", "tickets[1].external_id"]);
+        let list = json_ok(app.get("/api/v1/tickets", &d.root).await, 200).await;
+        assert!(list["items"].as_array().unwrap().is_empty(), "nothing was imported");
+        problem(app.post("/api/v1/tickets/import", &d.admin, json!({"tenant_id": d.tenant, "tickets": []})).await, 403, "forbidden").await;
+    })
+    .await;
+}

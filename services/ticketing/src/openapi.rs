@@ -1,12 +1,12 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 
-use crate::routes::tickets;
+use crate::routes::{import, tickets};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canopy ticketing", description = "Incidents, service requests, problems and changes with auditable SLA clocks."),
-    paths(tickets::create, tickets::list, tickets::get, tickets::update, tickets::audit),
+    paths(tickets::create, tickets::list, tickets::get, tickets::update, tickets::audit, import::import),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&Security),
     tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"))

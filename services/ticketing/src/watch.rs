@@ -17,7 +17,7 @@ use crate::domain::lifecycle::{MAX_LEVEL, Status};
 use crate::domain::{name_of, parse_name};
 use crate::routes::views::snapshot;
 use crate::state::TicketingState;
-use crate::store::tickets::{Actor, Change};
+use crate::store::tickets::{Actor, BreachRecord, Change};
 
 /// Looks at every ticket whose deadline has come; returns how many it changed.
 pub async fn tick(state: &TicketingState) -> ApiResult<usize> {
@@ -57,7 +57,7 @@ async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateT
             Finding::Breach { metric, due_at } => {
                 change.log("sla_breached", json!({"metric": metric, "due_at": at(due_at)}));
                 change.announce(json!({"type": "sla.breached", "metric": metric, "due_at": at(due_at)}));
-                change.breaches.push((metric, due_at));
+                change.breaches.push(BreachRecord { metric, due_at, met_at: None });
                 breached.push(name_of(&metric));
             }
         }

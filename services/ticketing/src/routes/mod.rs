@@ -1,5 +1,6 @@
 //! HTTP surface of the ticketing service. Each module registers its own routes.
 
+pub mod import;
 pub mod tickets;
 pub mod views;
 
@@ -9,6 +10,8 @@ use serde::de::DeserializeOwned;
 use canopy_kernel::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Before `/tickets/{id}`, which would otherwise take `import` for an id.
+    import::routes(cfg);
     tickets::routes(cfg);
 }
 

@@ -38,8 +38,16 @@ pub struct Change {
     pub actor: Actor,
     pub events: Vec<NewEvent>,
     pub outbox: Vec<Value>,
-    /// Missed targets to record: (metric, due time).
-    pub breaches: Vec<(Metric, i64)>,
+    /// Missed targets to record.
+    pub breaches: Vec<BreachRecord>,
+}
+
+/// A missed target: its due time and, when known, when it was met at last.
+#[derive(Clone, Copy, Debug)]
+pub struct BreachRecord {
+    pub metric: Metric,
+    pub due_at: i64,
+    pub met_at: Option<i64>,
 }
 
 impl Change {
@@ -158,16 +166,16 @@ impl Tickets {
         }
         let contract =
             t.policy.get("contract_id").and_then(|v| v.as_str()).and_then(|s| s.parse::<Uuid>().ok());
-        for (metric, due) in &change.breaches {
+        for b in &change.breaches {
             breach::Entity::insert(breach::ActiveModel {
                 tenant_id: Set(tenant),
                 ticket_id: Set(ticket),
-                metric: Set(name_of(metric)),
+                metric: Set(name_of(&b.metric)),
                 priority: Set(t.priority.clone()),
                 reference: Set(t.reference.clone()),
-                due_at: Set(ts(*due)),
+                due_at: Set(ts(b.due_at)),
                 detected_at: Set(change.at),
-                met_at: Set(None),
+                met_at: Set(b.met_at.map(ts)),
                 contract_id: Set(contract),
             })
             .on_conflict(
@@ -260,6 +268,17 @@ impl Tickets {
         }
         txn.commit().await?;
         Ok(saved)
+    }
+
+    pub async fn by_external_id(
+        &self,
+        scope: &TenantScope,
+        external_id: &str,
+    ) -> ApiResult<Option<ticket::Model>> {
+        Ok(ticket::Entity::scoped(scope)
+            .filter(ticket::Column::ExternalId.eq(external_id))
+            .one(&self.db)
+            .await?)
     }
 
     /// The tenant of a ticket known by id only; the caller checks it against its scope.
