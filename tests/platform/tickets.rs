@@ -597,3 +597,143 @@ async fn bad_imports_are_refused_whole_with_paths() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn comments_worklogs_and_feedback() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-18T09:00:00Z")).await;
+        let d = desk(&app, "WORK", "24x7").await;
+        let engineer = app.staff("eng@provider.test", &["engineer"]).await;
+        let (_, requester) = app.user(d.tenant, &d.admin, "r@work.test", &["requester"]).await;
+        let site = json_ok(app.get(&format!("/api/v1/tenants/{}/config", d.tenant), &d.admin).await, 200)
+            .await["sites"][0]["id"]
+            .clone();
+        let mut body = incident("high", "high");
+        body["onsite_required"] = json!(true);
+        body["site_id"] = site;
+        let t = raise(&app, &requester, body).await;
+        let id = t["id"].as_str().unwrap().to_owned();
+        let path = |s: &str| format!("/api/v1/tickets/{id}/{s}");
+
+        app.clock.advance(TimeDelta::minutes(10));
+        json_ok(
+            app.post(&path("comments"), &engineer, json!({"body": "Looking into it", "public": true})).await,
+            201,
+        )
+        .await;
+        json_ok(
+            app.post(&path("comments"), &engineer, json!({"body": "Probably the PSU", "public": false}))
+                .await,
+            201,
+        )
+        .await;
+        problem(
+            app.post(&path("comments"), &requester, json!({"body": "secret", "public": false})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        let theirs = json_ok(app.get(&path("comments"), &requester).await, 200).await;
+        assert_eq!(theirs.as_array().unwrap().len(), 1, "internal notes stay with the provider");
+        assert_eq!(
+            json_ok(app.get(&path("comments"), &engineer).await, 200).await.as_array().unwrap().len(),
+            2
+        );
+        let t = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &requester).await, 200).await;
+        assert_eq!(
+            clock(&t, "first_response")["stopped_at"],
+            "2026-11-18T09:10:00Z",
+            "the public reply was the first response"
+        );
+
+        // Waiting on the customer until they reply.
+        json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &engineer, json!({"status": "pending_customer"}))
+                .await,
+            200,
+        )
+        .await;
+        app.clock.advance(TimeDelta::hours(1));
+        json_ok(
+            app.post(&path("comments"), &requester, json!({"body": "It is the one by the window"})).await,
+            201,
+        )
+        .await;
+        let t = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &requester).await, 200).await;
+        assert_eq!(t["status"], "in_progress");
+        assert_eq!(
+            clock(&t, "onsite")["due_at"],
+            "2026-11-18T14:00:00Z",
+            "4 h on site, plus the hour waited"
+        );
+
+        // On site at 12:00: the on-site target is met.
+        app.clock.advance(TimeDelta::hours(2));
+        problem(
+            app.post(&path("worklogs"), &requester, json!({"kind": "remote", "minutes": 5})).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        problem(
+            app.post(&path("worklogs"), &engineer, json!({"kind": "onsite", "minutes": 45})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        json_ok(
+            app.post(
+                &path("worklogs"),
+                &engineer,
+                json!({"kind": "onsite", "minutes": 45, "arrived_at": "2026-11-18T12:00:00Z",
+            "departed_at": "2026-11-18T12:10:00Z", "note": "Replaced the PSU"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let t = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &requester).await, 200).await;
+        assert_eq!(clock(&t, "onsite")["stopped_at"], "2026-11-18T12:00:00Z");
+        let logs = json_ok(app.get(&path("worklogs"), &d.admin).await, 200).await;
+        assert_eq!(logs[0]["minutes"], 45);
+
+        // Feedback once the ticket is resolved, once.
+        problem(
+            app.post(&path("feedback"), &requester, json!({"rating": 4})).await,
+            409,
+            "invalid_transition",
+        )
+        .await;
+        json_ok(
+            app.patch(
+                &format!("/api/v1/tickets/{id}"),
+                &engineer,
+                json!({"status": "resolved", "resolution_code": "hardware_replaced"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        problem(
+            app.post(&path("feedback"), &requester, json!({"rating": 6})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        json_ok(
+            app.post(
+                &path("feedback"),
+                &requester,
+                json!({"rating": 2, "complaint": true, "text": "Took too long"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        problem(app.post(&path("feedback"), &requester, json!({"rating": 5})).await, 409, "conflict").await;
+        let f = json_ok(app.get(&path("feedback"), &engineer).await, 200).await;
+        assert_eq!((f["rating"].as_i64(), f["complaint"].as_bool()), (Some(2), Some(true)));
+        app.stop().await;
+    }
+}

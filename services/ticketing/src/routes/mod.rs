@@ -3,6 +3,7 @@
 pub mod import;
 pub mod tickets;
 pub mod views;
+pub mod work;
 
 use actix_web::web;
 use serde::de::DeserializeOwned;
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before `/tickets/{id}`, which would otherwise take `import` for an id.
     import::routes(cfg);
     tickets::routes(cfg);
+    work::routes(cfg);
 }
 
 /// A JSON body parsed with the path of any bad value in the message.

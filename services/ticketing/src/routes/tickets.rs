@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tickets/{id}/audit", web::get().to(audit));
 }
 
-fn actor(p: &Principal) -> Actor {
+pub(crate) fn actor(p: &Principal) -> Actor {
     Actor { id: p.subject, kind: if p.kind == PrincipalKind::ApiKey { "api_key" } else { "user" } }
 }
 
@@ -326,12 +326,16 @@ pub async fn list(
 
 /// The scope of a ticket known by id only: another tenant's ticket is not found. A
 /// requester only sees tickets they raised or requested.
-async fn ticket_scope(state: &TicketingState, principal: &Principal, id: Uuid) -> ApiResult<TenantScope> {
+pub(crate) async fn ticket_scope(
+    state: &TicketingState,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<TenantScope> {
     let owner = state.tickets.owner(id).await?;
     principal.scope_for(owner).map_err(|_| ApiError::not_found("ticket"))
 }
 
-fn visible(principal: &Principal, t: &ticket::Model) -> ApiResult<()> {
+pub(crate) fn visible(principal: &Principal, t: &ticket::Model) -> ApiResult<()> {
     let requester_only = principal.kind == PrincipalKind::User
         && !principal.is_provider()
         && !principal.has_role(Role::TenantAdmin);
@@ -641,12 +645,8 @@ pub async fn update(
         t.status = name_of(&status);
     }
 
-    // The first action of provider staff on a ticket is its first response.
-    if staff && !changed.is_empty() && t.first_response_at.is_none() {
-        t.first_response_at = Some(now);
-        if clocks::stop(&mut clocks, Metric::FirstResponse, at) {
-            change.log("first_response", json!({"by": principal.subject}));
-        }
+    if staff && !changed.is_empty() {
+        first_response(&mut t, &mut clocks, &mut change, &principal);
     }
     if changed.is_empty() {
         return Err(ApiError::invalid("body", "nothing to change"));
@@ -658,6 +658,21 @@ pub async fn update(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
         .json(TicketView::new(saved, &clocks)?))
+}
+
+/// The first public action of provider staff on a ticket is its first response.
+pub(crate) fn first_response(
+    t: &mut ticket::Model,
+    clocks: &mut [MetricClock],
+    change: &mut Change,
+    principal: &Principal,
+) {
+    if t.first_response_at.is_none() {
+        t.first_response_at = Some(change.at);
+        if clocks::stop(clocks, Metric::FirstResponse, change.at.timestamp()) {
+            change.log("first_response", json!({"by": principal.subject}));
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -12,7 +12,9 @@ use canopy_kernel::http::PageParams;
 use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 use canopy_sla::{Metric, Pause, SlaClock};
 
-use super::entities::{breach, clock, counter, event, idempotency, outbox, ticket};
+use super::entities::{
+    breach, clock, comment, counter, event, feedback, idempotency, outbox, ticket, worklog,
+};
 use crate::domain::clocks::MetricClock;
 use crate::domain::{name_of, parse_name};
 
@@ -40,6 +42,15 @@ pub struct Change {
     pub outbox: Vec<Value>,
     /// Missed targets to record.
     pub breaches: Vec<BreachRecord>,
+    /// Rows that belong to the ticket and come with this change.
+    pub children: Vec<Child>,
+}
+
+/// A comment, worklog or feedback written with the change to its ticket.
+pub enum Child {
+    Comment(comment::ActiveModel),
+    Worklog(worklog::ActiveModel),
+    Feedback(feedback::ActiveModel),
 }
 
 /// A missed target: its due time and, when known, when it was met at last.
@@ -52,7 +63,7 @@ pub struct BreachRecord {
 
 impl Change {
     pub fn new(at: DateTime<Utc>, actor: Actor) -> Self {
-        Self { at, actor, events: Vec::new(), outbox: Vec::new(), breaches: Vec::new() }
+        Self { at, actor, events: Vec::new(), outbox: Vec::new(), breaches: Vec::new(), children: Vec::new() }
     }
 
     pub fn log(&mut self, kind: &'static str, data: Value) {
@@ -163,6 +174,21 @@ impl Tickets {
             }
             .insert(txn)
             .await?;
+        }
+        for child in &change.children {
+            match child {
+                Child::Comment(row) => {
+                    row.clone().insert(txn).await?;
+                }
+                Child::Worklog(row) => {
+                    row.clone().insert(txn).await?;
+                }
+                Child::Feedback(row) => {
+                    row.clone().insert(txn).await.map_err(|e| {
+                        canopy_kernel::db::conflict_on_unique(e, "Feedback was already given")
+                    })?;
+                }
+            }
         }
         let contract =
             t.policy.get("contract_id").and_then(|v| v.as_str()).and_then(|s| s.parse::<Uuid>().ok());
@@ -443,6 +469,34 @@ impl Tickets {
             q = q.filter(breach::Column::TicketId.eq(t));
         }
         Ok(q.limit(10_000).all(&self.db).await?)
+    }
+
+    pub async fn comments(
+        &self,
+        scope: &TenantScope,
+        ticket: Uuid,
+        public_only: bool,
+    ) -> ApiResult<Vec<comment::Model>> {
+        let mut q = comment::Entity::scoped(scope).filter(comment::Column::TicketId.eq(ticket));
+        if public_only {
+            q = q.filter(comment::Column::Public.eq(true));
+        }
+        Ok(q.order_by_asc(comment::Column::Id).all(&self.db).await?)
+    }
+
+    pub async fn worklogs(&self, scope: &TenantScope, ticket: Uuid) -> ApiResult<Vec<worklog::Model>> {
+        Ok(worklog::Entity::scoped(scope)
+            .filter(worklog::Column::TicketId.eq(ticket))
+            .order_by_asc(worklog::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    pub async fn feedback(&self, scope: &TenantScope, ticket: Uuid) -> ApiResult<Option<feedback::Model>> {
+        Ok(feedback::Entity::scoped(scope)
+            .filter(feedback::Column::TicketId.eq(ticket))
+            .one(&self.db)
+            .await?)
     }
 
     pub async fn events(

@@ -1,0 +1,408 @@
+//! Work on a ticket: public and internal comments, worklogs (remote or on site, with arrival
+//! and departure), and the customer's feedback.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope, Violations};
+use canopy_sla::{BusinessCalendar, Metric};
+
+use super::parse;
+use super::tickets::{actor, deadline, first_response, ticket_scope, visible};
+use super::views::snapshot;
+use crate::domain::clocks;
+use crate::domain::lifecycle::Status;
+use crate::domain::{name_of, parse_name};
+use crate::state::TicketingState;
+use crate::store::entities::{comment, feedback, ticket, worklog};
+use crate::store::tickets::{Change, Child};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/tickets/{id}/comments")
+            .route(web::post().to(add_comment))
+            .route(web::get().to(comments)),
+    )
+    .service(
+        web::resource("/api/v1/tickets/{id}/worklogs")
+            .route(web::post().to(add_worklog))
+            .route(web::get().to(worklogs)),
+    )
+    .service(
+        web::resource("/api/v1/tickets/{id}/feedback")
+            .route(web::post().to(give_feedback))
+            .route(web::get().to(get_feedback)),
+    );
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommentView {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub public: bool,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<comment::Model> for CommentView {
+    fn from(c: comment::Model) -> Self {
+        Self { id: c.id, author_id: c.author_id, public: c.public, body: c.body, created_at: c.created_at }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub body: String,
+    /// Internal notes (`false`) are seen by provider staff only. Default public.
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Loads a ticket the caller may see and act on, with what saving it needs.
+async fn open_ticket(
+    state: &TicketingState,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<(TenantScope, ticket::Model, Vec<clocks::MetricClock>, BusinessCalendar)> {
+    let scope = ticket_scope(state, principal, id).await?;
+    principal.require_any(&Role::ALL)?;
+    let (t, clocks) = state.tickets.load(&scope, id).await?;
+    visible(principal, &t)?;
+    let calendar = snapshot(&t)?.map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
+    Ok((scope, t, clocks, calendar))
+}
+
+fn status(t: &ticket::Model) -> ApiResult<Status> {
+    parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), request_body = NewComment,
+    params(("id" = Uuid, Path)),
+    description = "A public reply of provider staff is the first response. A customer's reply to a ticket waiting on them \
+        takes it back to in progress, and its SLA clocks run again.",
+    responses((status = 201, body = CommentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_comment(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let (scope, mut t, mut clocks, calendar) = open_ticket(&state, &principal, *id).await?;
+    let new: NewComment = parse(body.into_inner())?;
+    let staff = principal.is_provider();
+    let mut v = Violations::new();
+    let text = new.body.trim();
+    v.check(!text.is_empty() && text.chars().count() <= 20_000, "body", "must have 1–20000 characters");
+    v.check(new.public || staff, "public", "only provider staff write internal notes");
+    v.into_result()?;
+    let mut change = Change::new(state.now(), actor(&principal));
+    let row = comment::ActiveModel {
+        tenant_id: sea_orm::Set(t.tenant_id),
+        ticket_id: sea_orm::Set(t.id),
+        id: sea_orm::Set(Uuid::now_v7()),
+        author_id: sea_orm::Set(principal.subject),
+        author_kind: sea_orm::Set(actor(&principal).kind.to_owned()),
+        public: sea_orm::Set(new.public),
+        body: sea_orm::Set(text.to_owned()),
+        created_at: sea_orm::Set(change.at),
+    };
+    change.log("commented", json!({"public": new.public}));
+    let from = status(&t)?;
+    if staff && new.public && from.is_open() {
+        first_response(&mut t, &mut clocks, &mut change, &principal);
+    }
+    if !staff && from == Status::PendingCustomer {
+        clocks::resume(&mut clocks, change.at.timestamp(), &calendar)
+            .map_err(|_| ApiError::invalid("business_calendar", "the calendar does not open long enough"))?;
+        t.status = name_of(&Status::InProgress);
+        change.log(
+            "status_changed",
+            json!({"from": from, "to": Status::InProgress, "reason": "the customer replied"}),
+        );
+        change.log("clock_resumed", json!({}));
+    }
+    if from.is_open() {
+        t.next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
+    }
+    change.announce(json!({"type": "ticket.updated", "changed": ["comments"], "public": new.public}));
+    let comment = CommentView {
+        id: *row.id.as_ref(),
+        author_id: principal.subject,
+        public: new.public,
+        body: text.to_owned(),
+        created_at: change.at,
+    };
+    change.children.push(Child::Comment(row));
+    let version = t.version;
+    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    Ok(HttpResponse::Created().json(comment))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    description = "Customers see public comments; provider staff also the internal notes.",
+    responses((status = 200, body = Vec<CommentView>), (status = 404, body = Problem)))]
+pub async fn comments(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    let rows = state.tickets.comments(&scope, t.id, !principal.is_provider()).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(CommentView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkKind {
+    Remote,
+    Onsite,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorklog {
+    pub kind: WorkKind,
+    /// Time worked.
+    pub minutes: i32,
+    /// Billable beyond what the plan includes (default true).
+    #[serde(default = "yes")]
+    pub billable: bool,
+    #[serde(default)]
+    pub note: String,
+    /// On site: when the engineer arrived (meets the on-site target) and left.
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub departed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WorklogView {
+    pub id: Uuid,
+    pub engineer_id: Uuid,
+    pub kind: WorkKind,
+    pub minutes: i32,
+    pub billable: bool,
+    pub note: String,
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub departed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl WorklogView {
+    fn from_row(w: worklog::Model) -> Self {
+        Self {
+            id: w.id,
+            engineer_id: w.engineer_id,
+            kind: if w.kind == "onsite" { WorkKind::Onsite } else { WorkKind::Remote },
+            minutes: w.minutes,
+            billable: w.billable,
+            note: w.note,
+            arrived_at: w.arrived_at,
+            departed_at: w.departed_at,
+            created_at: w.created_at,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/worklogs", tag = "tickets", security(("bearer" = [])), request_body = NewWorklog,
+    params(("id" = Uuid, Path)),
+    description = "Provider staff log work. The first on-site arrival meets the ticket's on-site target.",
+    responses((status = 201, body = WorklogView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_worklog(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let (scope, mut t, mut clocks, calendar) = open_ticket(&state, &principal, *id).await?;
+    principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
+    let new: NewWorklog = parse(body.into_inner())?;
+    let now = state.now();
+    let mut v = Violations::new();
+    v.check((0..=24 * 60).contains(&new.minutes), "minutes", "must be 0–1440");
+    v.check(new.note.chars().count() <= 20_000, "note", "must have at most 20000 characters");
+    match new.kind {
+        WorkKind::Onsite => {
+            v.check(new.arrived_at.is_some(), "arrived_at", "on-site work says when the engineer arrived");
+            if let Some(arrived) = new.arrived_at {
+                v.check(
+                    arrived >= t.created_at && arrived <= now,
+                    "arrived_at",
+                    "must be between the ticket's creation and now",
+                );
+                if let Some(left) = new.departed_at {
+                    v.check(
+                        left >= arrived && left <= now,
+                        "departed_at",
+                        "must be after the arrival and not in the future",
+                    );
+                }
+            }
+        }
+        WorkKind::Remote => {
+            v.check(
+                new.arrived_at.is_none() && new.departed_at.is_none(),
+                "arrived_at",
+                "only on-site work has an arrival",
+            );
+        }
+    }
+    v.into_result()?;
+    let mut change = Change::new(now, actor(&principal));
+    let row = worklog::ActiveModel {
+        tenant_id: sea_orm::Set(t.tenant_id),
+        ticket_id: sea_orm::Set(t.id),
+        id: sea_orm::Set(Uuid::now_v7()),
+        engineer_id: sea_orm::Set(principal.subject),
+        kind: sea_orm::Set(name_of(&new.kind)),
+        arrived_at: sea_orm::Set(new.arrived_at),
+        departed_at: sea_orm::Set(new.departed_at),
+        minutes: sea_orm::Set(new.minutes),
+        billable: sea_orm::Set(new.billable),
+        note: sea_orm::Set(new.note.trim().to_owned()),
+        created_at: sea_orm::Set(now),
+    };
+    change.log("work_logged", json!({"kind": new.kind, "minutes": new.minutes, "billable": new.billable, "arrived_at": new.arrived_at}));
+    if let Some(arrived) = new.arrived_at {
+        if clocks::stop(&mut clocks, Metric::Onsite, arrived.timestamp()) {
+            change.log("clock_stopped", json!({"metric": Metric::Onsite, "at": arrived}));
+        }
+    }
+    if status(&t)?.is_open() {
+        first_response(&mut t, &mut clocks, &mut change, &principal);
+        t.next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
+    }
+    let created = row.clone();
+    change.children.push(Child::Worklog(row));
+    let version = t.version;
+    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    let view = WorklogView {
+        id: *created.id.as_ref(),
+        engineer_id: principal.subject,
+        kind: new.kind,
+        minutes: new.minutes,
+        billable: new.billable,
+        note: created.note.as_ref().clone(),
+        arrived_at: new.arrived_at,
+        departed_at: new.departed_at,
+        created_at: now,
+    };
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/worklogs", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<WorklogView>), (status = 404, body = Problem)))]
+pub async fn worklogs(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    principal.require_any(&[
+        Role::TenantAdmin,
+        Role::Agent,
+        Role::Engineer,
+        Role::Dispatcher,
+        Role::ProviderAdmin,
+    ])?;
+    let rows = state.tickets.worklogs(&scope, t.id).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(WorklogView::from_row).collect::<Vec<_>>()))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedback {
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i16,
+    #[serde(default)]
+    pub complaint: bool,
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FeedbackView {
+    pub rating: i16,
+    pub complaint: bool,
+    pub text: String,
+    pub given_by: Uuid,
+    pub given_at: DateTime<Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/feedback", tag = "tickets", security(("bearer" = [])), request_body = NewFeedback,
+    params(("id" = Uuid, Path)), description = "The customer rates a resolved or closed ticket, once; a complaint is flagged.",
+    responses((status = 201, body = FeedbackView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn give_feedback(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let (scope, t, clocks, _) = open_ticket(&state, &principal, *id).await?;
+    if principal.is_provider() {
+        return Err(ApiError::forbidden("feedback is the customer's"));
+    }
+    let new: NewFeedback = parse(body.into_inner())?;
+    let mut v = Violations::new();
+    v.check((1..=5).contains(&new.rating), "rating", "must be 1–5");
+    v.check(new.text.chars().count() <= 5000, "text", "must have at most 5000 characters");
+    v.into_result()?;
+    if !matches!(status(&t)?, Status::Resolved | Status::Closed) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidTransition,
+            "Feedback is given once the ticket is resolved",
+        ));
+    }
+    if state.tickets.feedback(&scope, t.id).await?.is_some() {
+        return Err(ApiError::conflict("Feedback was already given for this ticket"));
+    }
+    let mut change = Change::new(state.now(), actor(&principal));
+    change.log("feedback", json!({"rating": new.rating, "complaint": new.complaint}));
+    change.announce(json!({"type": "ticket.updated", "changed": ["feedback"], "rating": new.rating, "complaint": new.complaint}));
+    let view = FeedbackView {
+        rating: new.rating,
+        complaint: new.complaint,
+        text: new.text.trim().to_owned(),
+        given_by: principal.subject,
+        given_at: change.at,
+    };
+    change.children.push(Child::Feedback(feedback::ActiveModel {
+        tenant_id: sea_orm::Set(t.tenant_id),
+        ticket_id: sea_orm::Set(t.id),
+        rating: sea_orm::Set(new.rating),
+        complaint: sea_orm::Set(new.complaint),
+        text: sea_orm::Set(view.text.clone()),
+        given_by: sea_orm::Set(principal.subject),
+        given_at: sea_orm::Set(change.at),
+    }));
+    let version = t.version;
+    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/feedback", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = FeedbackView), (status = 404, body = Problem)))]
+pub async fn get_feedback(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    let f = state.tickets.feedback(&scope, t.id).await?.ok_or_else(|| ApiError::not_found("feedback"))?;
+    Ok(HttpResponse::Ok().json(FeedbackView {
+        rating: f.rating,
+        complaint: f.complaint,
+        text: f.text,
+        given_by: f.given_by,
+        given_at: f.given_at,
+    }))
+}
