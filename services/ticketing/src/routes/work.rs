@@ -272,10 +272,10 @@ pub async fn add_worklog(
         created_at: sea_orm::Set(now),
     };
     change.log("work_logged", json!({"kind": new.kind, "minutes": new.minutes, "billable": new.billable, "arrived_at": new.arrived_at}));
-    if let Some(arrived) = new.arrived_at {
-        if clocks::stop(&mut clocks, Metric::Onsite, arrived.timestamp()) {
-            change.log("clock_stopped", json!({"metric": Metric::Onsite, "at": arrived}));
-        }
+    if let Some(arrived) = new.arrived_at
+        && clocks::stop(&mut clocks, Metric::Onsite, arrived.timestamp())
+    {
+        change.log("clock_stopped", json!({"metric": Metric::Onsite, "at": arrived}));
     }
     if status(&t)?.is_open() {
         first_response(&mut t, &mut clocks, &mut change, &principal);
