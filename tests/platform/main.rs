@@ -12,6 +12,7 @@ mod catalog;
 mod config;
 mod gateway;
 mod isolation;
+mod itil;
 mod lifecycle;
 mod processes;
 mod tickets;

@@ -3,6 +3,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_breaches;
 mod m20261122_000003_work;
+mod m20261122_000004_problems_changes;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_breaches::Migration),
             Box::new(m20261122_000003_work::Migration),
+            Box::new(m20261122_000004_problems_changes::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod clocks;
 pub mod fields;
+pub mod itil;
 pub mod lifecycle;
 pub mod snapshot;
 

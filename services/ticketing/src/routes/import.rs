@@ -342,6 +342,7 @@ pub async fn import(
             assignee_id: sea_orm::Set(None),
             support_level: sea_orm::Set(MIN_LEVEL),
             custom_fields: sea_orm::Set(json!({})),
+            details: sea_orm::Set(json!({})),
             policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
             external_id: sea_orm::Set(Some(ext.to_owned())),
             created_by: sea_orm::Set(principal.subject),

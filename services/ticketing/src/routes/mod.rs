@@ -1,6 +1,7 @@
 //! HTTP surface of the ticketing service. Each module registers its own routes.
 
 pub mod import;
+pub mod itil;
 pub mod tickets;
 pub mod views;
 pub mod work;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     import::routes(cfg);
     tickets::routes(cfg);
     work::routes(cfg);
+    itil::routes(cfg);
 }
 
 /// A JSON body parsed with the path of any bad value in the message.

@@ -19,6 +19,7 @@ use canopy_sla::{BusinessCalendar, Metric, Priority};
 use super::parse;
 use super::views::{AuditEntry, AuditPage, TicketView, snapshot};
 use crate::domain::clocks::{self, MetricClock};
+use crate::domain::itil::{ChangeDetails, NewChange, ProblemDetails, Risk};
 use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Status, TicketKind};
 use crate::domain::{name_of, parse_name};
 use crate::state::{TenantContext, TicketingState};
@@ -104,6 +105,10 @@ pub struct NewTicket {
     pub onsite_required: bool,
     #[serde(default)]
     pub custom_fields: BTreeMap<String, Value>,
+    /// Problems: root cause, known error, workaround.
+    pub problem: Option<ProblemDetails>,
+    /// Changes (required for them): type, risk and plan.
+    pub change: Option<NewChange>,
 }
 
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
@@ -170,6 +175,29 @@ pub async fn create(
     let priority = ctx.settings.priority(&new.impact, &new.urgency, &mut v);
     ctx.settings.check_site(new.site_id, new.onsite_required, &mut v);
     ctx.settings.check_custom_fields(new.kind, &new.custom_fields, &mut v);
+    let details = match (new.kind, &new.problem, &new.change) {
+        (TicketKind::Problem, p, None) => {
+            let p = p.clone().unwrap_or_default();
+            p.check(&mut v);
+            json!({"problem": p})
+        }
+        (TicketKind::Change, None, Some(c)) => {
+            c.check(&mut v);
+            json!({"change": c.clone().into_details()})
+        }
+        (TicketKind::Change, _, None) => {
+            v.add("change", "a change says its type, risk and plan");
+            json!({})
+        }
+        (_, None, None) => json!({}),
+        (_, _, _) => {
+            v.add(
+                if new.problem.is_some() { "problem" } else { "change" },
+                "does not go with this type of ticket",
+            );
+            json!({})
+        }
+    };
     v.into_result()?;
     let priority = priority
         .ok_or_else(|| ApiError::invalid("impact", "the tenant's matrix has no priority for this pair"))?;
@@ -214,6 +242,7 @@ pub async fn create(
         assignee_id: sea_orm::Set(None),
         support_level: sea_orm::Set(MIN_LEVEL),
         custom_fields: sea_orm::Set(json!(new.custom_fields)),
+        details: sea_orm::Set(details),
         policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
         external_id: sea_orm::Set(None),
         created_by: sea_orm::Set(principal.subject),
@@ -391,6 +420,28 @@ pub struct TicketPatch {
     pub resolution_notes: Option<String>,
     /// Why (escalation, cancellation, reopening); kept in the audit trail.
     pub reason: Option<String>,
+    /// Problems: replaces root cause, known error and workaround.
+    pub problem: Option<ProblemDetails>,
+    /// Changes: risk, plan and back-out plan (before approval or work), review (after).
+    pub change: Option<ChangePatch>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePatch {
+    pub risk: Option<Risk>,
+    pub plan: Option<String>,
+    pub backout_plan: Option<String>,
+    /// The post-implementation review, once the change is done.
+    pub review: Option<String>,
+}
+
+/// The change details of a change ticket.
+pub(crate) fn change_details(t: &ticket::Model) -> ApiResult<Option<ChangeDetails>> {
+    match t.details.get("change") {
+        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(ApiError::internal),
+        None => Ok(None),
+    }
 }
 
 fn expected_version(req: &HttpRequest, body: Option<i64>, current: i64) -> ApiResult<i64> {
@@ -569,6 +620,55 @@ pub async fn update(
         }
         t.resolution_notes = Some(notes.trim().to_owned());
     }
+    let mut change_info = change_details(&t)?;
+    if let Some(p) = &patch.problem {
+        if kind != TicketKind::Problem {
+            v.add("problem", "only problems have a root cause and workaround");
+        } else if !staff {
+            return Err(ApiError::forbidden("Only provider staff record root causes"));
+        } else {
+            p.check(&mut v);
+            change.log("problem_updated", json!({"known_error": p.known_error}));
+            t.details["problem"] = json!(p);
+            changed.push("problem");
+        }
+    }
+    if let Some(c) = &patch.change {
+        match change_info.as_mut() {
+            None => v.add("change", "only changes have a plan and risk"),
+            Some(_) if !staff => return Err(ApiError::forbidden("Only provider staff edit a change's plan")),
+            Some(info) => {
+                let started = !matches!(from, Status::New | Status::Assigned);
+                if (c.plan.is_some() || c.risk.is_some() || c.backout_plan.is_some()) && started {
+                    v.add("change.plan", "the plan is fixed once work has started");
+                }
+                if let Some(risk) = c.risk {
+                    info.risk = risk;
+                }
+                if let Some(plan) = &c.plan {
+                    v.check(
+                        !plan.trim().is_empty() && plan.chars().count() <= 20_000,
+                        "change.plan",
+                        "must have 1–20000 characters",
+                    );
+                    info.plan = plan.trim().to_owned();
+                }
+                if let Some(b) = &c.backout_plan {
+                    info.backout_plan = Some(b.trim().to_owned());
+                }
+                if let Some(review) = &c.review {
+                    v.check(
+                        matches!(from, Status::Resolved | Status::Closed),
+                        "change.review",
+                        "is written once the change is done",
+                    );
+                    info.review = Some(review.trim().to_owned());
+                }
+                change.log("change_updated", json!({"risk": info.risk}));
+                changed.push("change");
+            }
+        }
+    }
     v.into_result()?;
 
     if retarget && let Some(policy) = &snap {
@@ -600,6 +700,9 @@ pub async fn update(
     }
     if let Some(to) = patch.status {
         from.check_move(to)?;
+        if let Some(info) = &change_info {
+            info.check_move(to)?;
+        }
         status = to;
     }
     if status != from {
@@ -622,6 +725,9 @@ pub async fn update(
                     change.log("clock_stopped", json!({"metric": Metric::Resolution}));
                 }
                 t.resolved_at = Some(now);
+                if let Some(info) = change_info.as_mut() {
+                    info.implemented_at = Some(now);
+                }
                 change.announce(json!({"type": "ticket.resolved"}));
             }
             Status::InProgress if from == Status::Resolved => {
@@ -643,6 +749,9 @@ pub async fn update(
             _ => {}
         }
         t.status = name_of(&status);
+    }
+    if let Some(info) = &change_info {
+        t.details["change"] = json!(info);
     }
 
     if staff && !changed.is_empty() {

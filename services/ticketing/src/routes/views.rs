@@ -10,6 +10,7 @@ use canopy_kernel::{ApiError, ApiResult};
 use canopy_sla::{Coverage, Metric, Priority};
 
 use crate::domain::clocks::MetricClock;
+use crate::domain::itil::{ChangeDetails, ProblemDetails};
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
 use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
@@ -81,6 +82,12 @@ pub struct TicketView {
     pub closed_at: Option<DateTime<Utc>>,
     pub resolution_code: Option<String>,
     pub resolution_notes: Option<String>,
+    /// Problems: root cause, known error, workaround.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ProblemDetails>,
+    /// Changes: type, risk, plan, approval, implementation and review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeDetails>,
     /// Absent when the tenant had no contract in force when the ticket was raised.
     pub sla: Option<SlaView>,
     /// Send it back as `If-Match` (or `version`) to refuse lost updates.
@@ -152,6 +159,8 @@ impl TicketView {
             closed_at: t.closed_at,
             resolution_code: t.resolution_code,
             resolution_notes: t.resolution_notes,
+            problem: t.details.get("problem").and_then(|v| serde_json::from_value(v.clone()).ok()),
+            change: t.details.get("change").and_then(|v| serde_json::from_value(v.clone()).ok()),
             sla,
             version: t.version,
         })

@@ -43,6 +43,10 @@ pub mod ticket {
         pub resolution_notes: Option<String>,
         pub next_deadline: Option<DateTimeUtc>,
         pub version: i64,
+        /// What only problems (root cause, known error, workaround) or changes (type, risk,
+        /// plan, approval, review) have.
+        #[sea_orm(column_type = "JsonBinary")]
+        pub details: Json,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -283,6 +287,62 @@ pub mod feedback {
         pub text: String,
         pub given_by: Uuid,
         pub given_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod link {
+    use sea_orm::entity::prelude::*;
+
+    /// An incident caused by a problem.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ticket_links")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub problem_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub incident_id: Uuid,
+        pub linked_by: Uuid,
+        pub linked_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod approval {
+    use sea_orm::entity::prelude::*;
+
+    /// A tenant admin's decision on a change.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "approvals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub decision: String,
+        pub comment: String,
+        pub decided_by: Uuid,
+        pub decided_at: DateTimeUtc,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

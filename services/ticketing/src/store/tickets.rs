@@ -13,7 +13,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 use canopy_sla::{Metric, Pause, SlaClock};
 
 use super::entities::{
-    breach, clock, comment, counter, event, feedback, idempotency, outbox, ticket, worklog,
+    approval, breach, clock, comment, counter, event, feedback, idempotency, link, outbox, ticket, worklog,
 };
 use crate::domain::clocks::MetricClock;
 use crate::domain::{name_of, parse_name};
@@ -46,8 +46,10 @@ pub struct Change {
     pub children: Vec<Child>,
 }
 
-/// A comment, worklog or feedback written with the change to its ticket.
+/// A comment, worklog, feedback, link or approval written with the change to its ticket.
 pub enum Child {
+    Link(link::ActiveModel),
+    Approval(approval::ActiveModel),
     Comment(comment::ActiveModel),
     Worklog(worklog::ActiveModel),
     Feedback(feedback::ActiveModel),
@@ -177,6 +179,14 @@ impl Tickets {
         }
         for child in &change.children {
             match child {
+                Child::Link(row) => {
+                    row.clone().insert(txn).await.map_err(|e| {
+                        canopy_kernel::db::conflict_on_unique(e, "These tickets are linked already")
+                    })?;
+                }
+                Child::Approval(row) => {
+                    row.clone().insert(txn).await?;
+                }
                 Child::Comment(row) => {
                     row.clone().insert(txn).await?;
                 }
@@ -488,6 +498,27 @@ impl Tickets {
         Ok(worklog::Entity::scoped(scope)
             .filter(worklog::Column::TicketId.eq(ticket))
             .order_by_asc(worklog::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Incidents of a problem, or problems of an incident.
+    pub async fn links(&self, scope: &TenantScope, ticket: Uuid) -> ApiResult<Vec<link::Model>> {
+        Ok(link::Entity::scoped(scope)
+            .filter(
+                sea_orm::Condition::any()
+                    .add(link::Column::ProblemId.eq(ticket))
+                    .add(link::Column::IncidentId.eq(ticket)),
+            )
+            .order_by_asc(link::Column::LinkedAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    pub async fn approvals(&self, scope: &TenantScope, ticket: Uuid) -> ApiResult<Vec<approval::Model>> {
+        Ok(approval::Entity::scoped(scope)
+            .filter(approval::Column::TicketId.eq(ticket))
+            .order_by_asc(approval::Column::Id)
             .all(&self.db)
             .await?)
     }

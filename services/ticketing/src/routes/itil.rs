@@ -1,0 +1,227 @@
+//! Problems and changes: incidents linked to the problem behind them, and the tenant
+//! admin's decisions on changes.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, Violations};
+
+use super::parse;
+use super::tickets::{actor, change_details, ticket_scope, visible};
+use crate::domain::itil::{Approval, ChangeType};
+use crate::domain::lifecycle::TicketKind;
+use crate::domain::parse_name;
+use crate::state::TicketingState;
+use crate::store::entities::{approval, link, ticket};
+use crate::store::tickets::{Change, Child};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/tickets/{id}/links")
+            .route(web::post().to(add_link))
+            .route(web::get().to(links)),
+    )
+    .service(
+        web::resource("/api/v1/tickets/{id}/approvals")
+            .route(web::post().to(decide))
+            .route(web::get().to(approvals)),
+    );
+}
+
+fn kind(t: &ticket::Model) -> ApiResult<TicketKind> {
+    parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// On a problem: an incident it caused. On an incident: the problem behind it.
+    pub ticket_id: Uuid,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LinkView {
+    pub problem_id: Uuid,
+    pub incident_id: Uuid,
+    pub linked_by: Uuid,
+    pub linked_at: DateTime<Utc>,
+}
+
+impl From<link::Model> for LinkView {
+    fn from(l: link::Model) -> Self {
+        Self {
+            problem_id: l.problem_id,
+            incident_id: l.incident_id,
+            linked_by: l.linked_by,
+            linked_at: l.linked_at,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/links", tag = "tickets", security(("bearer" = [])), request_body = NewLink,
+    params(("id" = Uuid, Path)), description = "Links an incident to the problem behind it (provider staff; same tenant).",
+    responses((status = 201, body = LinkView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_link(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let scope = ticket_scope(&state, &principal, *id).await?;
+    principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
+    let new: NewLink = parse(body.into_inner())?;
+    let (this, clocks) = state.tickets.load(&scope, *id).await?;
+    // The other ticket must be of the same tenant: otherwise it is simply not found.
+    let (other, _) = state
+        .tickets
+        .load(&scope, new.ticket_id)
+        .await
+        .map_err(|_| ApiError::invalid("ticket_id", "no such ticket of this tenant"))?;
+    let (problem, incident) = match (kind(&this)?, kind(&other)?) {
+        (TicketKind::Problem, TicketKind::Incident) => (&this, &other),
+        (TicketKind::Incident, TicketKind::Problem) => (&other, &this),
+        _ => return Err(ApiError::invalid("ticket_id", "links join an incident and a problem")),
+    };
+    let mut change = Change::new(state.now(), actor(&principal));
+    let row = link::ActiveModel {
+        tenant_id: sea_orm::Set(this.tenant_id),
+        problem_id: sea_orm::Set(problem.id),
+        incident_id: sea_orm::Set(incident.id),
+        linked_by: sea_orm::Set(principal.subject),
+        linked_at: sea_orm::Set(change.at),
+    };
+    let view = LinkView {
+        problem_id: problem.id,
+        incident_id: incident.id,
+        linked_by: principal.subject,
+        linked_at: change.at,
+    };
+    change.log("linked", json!({"problem": problem.reference, "incident": incident.reference}));
+    change.children.push(Child::Link(row));
+    let version = this.version;
+    state.tickets.save(&scope, this, version, &clocks, &change).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/links", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<LinkView>), (status = 404, body = Problem)))]
+pub async fn links(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let scope = ticket_scope(&state, &principal, *id).await?;
+    principal.require_any(&Role::ALL)?;
+    let (t, _) = state.tickets.load(&scope, *id).await?;
+    visible(&principal, &t)?;
+    let rows = state.tickets.links(&scope, t.id).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(LinkView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDecision {
+    pub decision: Decision,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApprovalView {
+    pub id: Uuid,
+    pub decision: Decision,
+    pub comment: String,
+    pub decided_by: Uuid,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/approvals", tag = "tickets", security(("bearer" = [])), request_body = NewDecision,
+    params(("id" = Uuid, Path)),
+    description = "The tenant admin approves or rejects a normal or emergency change that awaits a decision.",
+    responses((status = 201, body = ApprovalView), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn decide(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let scope = ticket_scope(&state, &principal, *id).await?;
+    principal.require_any(&[Role::TenantAdmin])?;
+    let new: NewDecision = parse(body.into_inner())?;
+    let mut v = Violations::new();
+    v.check(new.comment.chars().count() <= 5000, "comment", "must have at most 5000 characters");
+    if new.decision == Decision::Rejected {
+        v.check(!new.comment.trim().is_empty(), "comment", "say why the change is rejected");
+    }
+    v.into_result()?;
+    let (mut t, clocks) = state.tickets.load(&scope, *id).await?;
+    let mut info = change_details(&t)?.ok_or_else(|| ApiError::invalid("id", "only changes are approved"))?;
+    if info.change_type == ChangeType::Standard {
+        return Err(ApiError::new(ErrorCode::InvalidTransition, "A standard change is pre-approved"));
+    }
+    if info.approval != Approval::Pending {
+        return Err(ApiError::new(ErrorCode::InvalidTransition, "This change was decided already"));
+    }
+    info.approval = if new.decision == Decision::Approved { Approval::Approved } else { Approval::Rejected };
+    let mut change = Change::new(state.now(), actor(&principal));
+    let row_id = Uuid::now_v7();
+    change.children.push(Child::Approval(approval::ActiveModel {
+        tenant_id: sea_orm::Set(t.tenant_id),
+        ticket_id: sea_orm::Set(t.id),
+        id: sea_orm::Set(row_id),
+        decision: sea_orm::Set(crate::domain::name_of(&new.decision)),
+        comment: sea_orm::Set(new.comment.trim().to_owned()),
+        decided_by: sea_orm::Set(principal.subject),
+        decided_at: sea_orm::Set(change.at),
+    }));
+    change.log("change_decided", json!({"decision": new.decision, "comment": new.comment.trim()}));
+    change.announce(json!({"type": "ticket.updated", "changed": ["approval"], "decision": new.decision}));
+    t.details["change"] = json!(info);
+    let version = t.version;
+    let view = ApprovalView {
+        id: row_id,
+        decision: new.decision,
+        comment: new.comment.trim().to_owned(),
+        decided_by: principal.subject,
+        decided_at: change.at,
+    };
+    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/approvals", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<ApprovalView>), (status = 404, body = Problem)))]
+pub async fn approvals(
+    state: web::Data<TicketingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let scope = ticket_scope(&state, &principal, *id).await?;
+    principal.require_any(&Role::ALL)?;
+    let (t, _) = state.tickets.load(&scope, *id).await?;
+    visible(&principal, &t)?;
+    let rows = state.tickets.approvals(&scope, t.id).await?;
+    let views = rows
+        .into_iter()
+        .map(|a| ApprovalView {
+            id: a.id,
+            decision: if a.decision == "approved" { Decision::Approved } else { Decision::Rejected },
+            comment: a.comment,
+            decided_by: a.decided_by,
+            decided_at: a.decided_at,
+        })
+        .collect::<Vec<_>>();
+    Ok(HttpResponse::Ok().json(views))
+}
