@@ -518,6 +518,13 @@ async fn the_breach_watch_warns_then_records_one_breach_and_escalates() {
         let breached: Vec<_> = types.iter().filter(|(t, _)| t == "sla.breached").collect();
         assert_eq!(breached.len(), 2, "{types:?}");
         assert!(types.contains(&("sla.warning".into(), "first_response".into())));
+        let calm = raise(&app, &d.admin, incident("low", "low")).await;
+        let breached = json_ok(app.get("/api/v1/tickets?breached=true", &d.admin).await, 200).await;
+        let ids: Vec<&Value> = breached["items"].as_array().unwrap().iter().map(|t| &t["id"]).collect();
+        assert_eq!(ids, vec![&json!(id)], "only the breached ticket");
+        let fine = json_ok(app.get("/api/v1/tickets?breached=false", &d.admin).await, 200).await;
+        assert_eq!(fine["items"][0]["id"], calm["id"]);
+        assert_eq!(fine["items"].as_array().unwrap().len(), 1);
         app.stop().await;
     }
 }

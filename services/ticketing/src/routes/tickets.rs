@@ -289,6 +289,8 @@ pub struct ListQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Open tickets whose next SLA deadline falls within this many minutes (0: overdue).
     pub at_risk_within_mins: Option<i64>,
+    /// Tickets with (true) or without (false) a recorded SLA breach.
+    pub breached: Option<bool>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -330,6 +332,7 @@ pub async fn list(
         created_to: q.created_to,
         open_only: q.at_risk_within_mins.is_some(),
         deadline_before: q.at_risk_within_mins.map(|m| state.now() + chrono::TimeDelta::minutes(m)),
+        breached: q.breached,
     };
     let page = PageParams { limit: q.limit, cursor: q.cursor };
     let (rows, limit) = state.tickets.list(&scope, &filters, &page).await?;

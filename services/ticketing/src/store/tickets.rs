@@ -127,6 +127,8 @@ pub struct Filters {
     pub open_only: bool,
     /// Open tickets whose next deadline is before this instant.
     pub deadline_before: Option<DateTime<Utc>>,
+    /// Tickets with (true) or without (false) a recorded breach.
+    pub breached: Option<bool>,
 }
 
 #[derive(Clone)]
@@ -453,6 +455,17 @@ impl Tickets {
         }
         if let Some(before) = f.deadline_before {
             q = q.filter(ticket::Column::NextDeadline.lte(before));
+        }
+        if let Some(breached) = f.breached {
+            let with_breach = sea_orm::sea_query::Query::select()
+                .column(breach::Column::TicketId)
+                .from(breach::Entity)
+                .to_owned();
+            q = q.filter(if breached {
+                ticket::Column::Id.in_subquery(with_breach)
+            } else {
+                ticket::Column::Id.not_in_subquery(with_breach)
+            });
         }
         let (q, limit) = paged(q, ticket::Column::Id, page)?;
         Ok((q.all(&self.db).await?, limit))
