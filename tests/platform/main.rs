@@ -18,3 +18,4 @@ mod processes;
 mod tickets;
 mod tokens;
 mod validation;
+mod webhooks;

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod webhooks;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -73,6 +74,7 @@ impl Application {
             sessions: Sessions::new(db.clone()),
             api_keys: ApiKeys::new(db.clone()),
             configs: Configs::new(db.clone()),
+            deliveries: crate::store::webhooks::Deliveries::new(db.clone()),
             keys,
             signer: TokenSigner::new(&key),
             passwords,
@@ -84,6 +86,8 @@ impl Application {
         bootstrap::first_admin(&state)
             .await
             .map_err(|e| anyhow::anyhow!("creating the first admin: {e:?}"))?;
+
+        webhooks::spawn(state.clone());
 
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));

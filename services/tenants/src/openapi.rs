@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api_keys, auth, config, tenants, users};
+use crate::routes::{api_keys, auth, config, tenants, users, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +14,7 @@ use crate::routes::{api_keys, auth, config, tenants, users};
         users::deactivate_staff,
         api_keys::create, api_keys::list, api_keys::get, api_keys::revoke,
         config::get, config::put, config::history, config::version,
+        webhooks::list, webhooks::get, webhooks::redeliver,
     ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),

@@ -13,6 +13,7 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
 
 use crate::domain::secrets::PasswordHasherConfig;
 use crate::domain::tenant::TenantStatus;
+use crate::store::webhooks::Deliveries;
 use crate::store::{
     api_keys::ApiKeys, configs::Configs, keys::Keys, sessions::Sessions, tenants::Tenants, users::Users,
 };
@@ -27,6 +28,7 @@ pub struct TenantsState {
     pub sessions: Sessions,
     pub api_keys: ApiKeys,
     pub configs: Configs,
+    pub deliveries: Deliveries,
     pub keys: Keys,
     pub signer: TokenSigner,
     pub passwords: PasswordHasherConfig,

@@ -117,6 +117,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
     pub sla: SlaSettings,
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -197,6 +198,26 @@ impl Default for SlaSettings {
     }
 }
 
+/// Outgoing tenant webhooks: how patiently deliveries are retried.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookSettings {
+    /// The wait before the first retry; each further retry waits twice as long (capped at 6 h).
+    pub retry_base_ms: u64,
+    /// Attempts before a delivery is given up as failed.
+    pub max_attempts: u32,
+    /// How long one attempt may take.
+    pub timeout_ms: u64,
+    /// How often the sender looks for due deliveries.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { retry_base_ms: 30_000, max_attempts: 10, timeout_ms: 10_000, poll_interval_ms: 1_000 }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DatabaseSettings {
@@ -238,6 +259,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             telemetry: TelemetrySettings::default(),
             sla: SlaSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -4,3 +4,4 @@ pub mod config;
 pub mod secrets;
 pub mod tenant;
 pub mod user;
+pub mod webhooks;

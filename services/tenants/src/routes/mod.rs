@@ -6,6 +6,7 @@ pub mod config;
 pub mod internal;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 use serde::de::DeserializeOwned;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     api_keys::routes(cfg);
     config::routes(cfg);
     internal::routes(cfg);
+    webhooks::routes(cfg);
 }
 
 /// A JSON body that may be left out entirely (e.g. `POST /tenants/{id}/suspend`).

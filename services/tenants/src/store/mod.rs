@@ -8,5 +8,6 @@ pub mod keys;
 pub mod sessions;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 pub use canopy_kernel::db::{conflict_on_unique, paged};

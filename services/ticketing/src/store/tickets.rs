@@ -77,7 +77,7 @@ impl Change {
     }
 }
 
-pub const TOPIC: &str = "ticketing";
+pub const TOPIC: &str = canopy_kernel::backends::topics::TICKETING;
 
 fn ts(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
@@ -229,13 +229,14 @@ impl Tickets {
             .await?;
         }
         for extra in &change.outbox {
-            let mut payload = json!({"tenant_id": tenant, "ticket_id": ticket, "reference": t.reference, "status": t.status,
+            let event_id = Uuid::now_v7();
+            let mut payload = json!({"event_id": event_id, "tenant_id": tenant, "ticket_id": ticket, "reference": t.reference, "status": t.status,
                                      "priority": t.priority, "at": change.at, "version": t.version});
             if let (Some(obj), Value::Object(more)) = (payload.as_object_mut(), extra) {
                 obj.extend(more.clone());
             }
             outbox::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(event_id),
                 tenant_id: Set(tenant),
                 topic: Set(TOPIC.to_owned()),
                 payload: Set(payload),

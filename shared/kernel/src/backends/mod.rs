@@ -20,6 +20,9 @@ pub mod topics {
     pub const TENANTS: &str = "tenants";
     /// `contract.changed`, `tier.created`; contract events carry `tenant_id`.
     pub const CATALOG: &str = "catalog";
+    /// `ticket.created`, `ticket.updated`, `ticket.assigned`, `ticket.resolved`, `sla.warning`,
+    /// `sla.breached`; every event carries `event_id`, `tenant_id`, `ticket_id` and `at`.
+    pub const TICKETING: &str = "ticketing";
 }
 
 #[derive(Clone)]

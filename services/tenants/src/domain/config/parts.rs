@@ -313,10 +313,11 @@ impl Branding {
 }
 
 /// Events a webhook can subscribe to; `*` means all.
-pub const WEBHOOK_EVENTS: [&str; 9] = [
+pub const WEBHOOK_EVENTS: [&str; 10] = [
     "*",
     "ticket.created",
     "ticket.updated",
+    "ticket.assigned",
     "ticket.resolved",
     "ticket.closed",
     "sla.warning",

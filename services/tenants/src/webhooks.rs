@@ -1,0 +1,222 @@
+//! Tenant webhooks at work. A follower reads ticketing's events (one consumer group for all
+//! replicas, so each event is handled once) and records a delivery for every webhook that
+//! wants it; a sender posts due deliveries, signed, and retries failures with backoff until
+//! they succeed or run out of attempts. The log is the delivery table.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::{ApiResult, TenantId, TenantScope};
+
+use crate::domain::config::Webhook;
+use crate::domain::webhooks::{SIGNATURE_HEADER, backoff, signature, wants};
+use crate::state::TenantsState;
+use crate::store::configs::document;
+use crate::store::entities::webhook_delivery;
+use crate::store::webhooks::{NewDelivery, Outcome};
+
+const GROUP: &str = "tenants-webhooks";
+
+pub fn spawn(state: web::Data<TenantsState>) {
+    tokio::spawn(follow(state.clone()));
+    tokio::spawn(send_loop(state));
+}
+
+/// Turns one bus event into deliveries; events of tenants without matching hooks add nothing.
+pub async fn fan_out(state: &TenantsState, bus_id: &str, event: &Value) -> ApiResult<usize> {
+    let (Some(tenant), Some(kind)) = (
+        event.get("tenant_id").and_then(Value::as_str).and_then(|t| t.parse::<Uuid>().ok()),
+        event.get("type").and_then(Value::as_str),
+    ) else {
+        return Ok(0);
+    };
+    let scope = TenantScope::trusted(TenantId(tenant));
+    let config = match state.configs.current(&scope).await {
+        Ok(row) => document(&row)?,
+        Err(e) if e.code() == canopy_kernel::ErrorCode::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or(bus_id).to_owned();
+    let body = json!({
+        "id": event_id,
+        "type": kind,
+        "tenant_id": tenant,
+        "occurred_at": event.get("at"),
+        "data": event,
+    })
+    .to_string();
+    let rows: Vec<NewDelivery> = config
+        .webhooks
+        .iter()
+        .filter(|h| wants(h, kind))
+        .map(|h| NewDelivery {
+            tenant_id: tenant,
+            webhook_id: h.id,
+            event_id: event_id.clone(),
+            event_type: kind.to_owned(),
+            url: h.url.clone(),
+            payload: body.clone(),
+        })
+        .collect();
+    let n = rows.len();
+    state.deliveries.enqueue(rows, state.now()).await?;
+    Ok(n)
+}
+
+async fn follow(state: web::Data<TenantsState>) {
+    let consumer = format!("tenants-{}", Uuid::new_v4().simple());
+    loop {
+        let bus = state.backends.bus.clone();
+        let mut subscription = match bus
+            .subscribe(topics::TICKETING, GROUP, &consumer, StartFrom::Earliest)
+            .await
+        {
+            Ok(s) => s,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "cannot follow ticketing events for webhooks; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        loop {
+            match subscription.next(Duration::from_secs(5)).await {
+                Ok(Some(delivery)) => {
+                    let Ok(event) = serde_json::from_slice::<Value>(&delivery.payload) else {
+                        tracing::warn!(id = %delivery.id, "unreadable ticketing event skipped");
+                        let _ = subscription.ack(&delivery.id).await;
+                        continue;
+                    };
+                    match fan_out(&state, &delivery.id, &event).await {
+                        // Acknowledged only once its deliveries are stored; otherwise it is offered again.
+                        Ok(_) => {
+                            let _ = subscription.ack(&delivery.id).await;
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = ?err, "webhook deliveries not recorded; the event will be offered again");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "ticketing event stream interrupted");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn send_loop(state: web::Data<TenantsState>) {
+    let settings = &state.settings.webhooks;
+    let http = canopy_kernel::client::http_client(Duration::from_millis(settings.timeout_ms));
+    loop {
+        match send_due(&state, &http).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = ?err, "webhook sender could not read its work; retrying"),
+        }
+        tokio::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
+    }
+}
+
+/// Sends the deliveries that are due now; returns how many were attempted.
+pub async fn send_due(state: &TenantsState, http: &reqwest::Client) -> ApiResult<usize> {
+    let settings = &state.settings.webhooks;
+    let lease = TimeDelta::milliseconds(settings.timeout_ms as i64) + TimeDelta::seconds(30);
+    let due = state.deliveries.claim_due(state.now(), lease, 20).await?;
+    let n = due.len();
+    // Each hook's current URL and secret: a rotated secret signs retries from then on.
+    let mut hooks: HashMap<Uuid, Vec<Webhook>> = HashMap::new();
+    let mut attempts = tokio::task::JoinSet::new();
+    for row in due {
+        if let Entry::Vacant(slot) = hooks.entry(row.tenant_id) {
+            let scope = TenantScope::trusted(TenantId(row.tenant_id));
+            slot.insert(match state.configs.current(&scope).await {
+                Ok(config) => document(&config)?.webhooks,
+                Err(_) => Vec::new(),
+            });
+        }
+        let hook = hooks.get(&row.tenant_id).and_then(|l| l.iter().find(|h| h.id == row.webhook_id)).cloned();
+        let http = http.clone();
+        let timestamp = state.now().timestamp();
+        attempts.spawn(async move {
+            let outcome = match hook {
+                Some(hook) if hook.active => attempt(&http, &hook, &row, timestamp).await,
+                _ => Attempt::Hopeless("the webhook was removed or deactivated".into()),
+            };
+            (row, outcome)
+        });
+    }
+    while let Some(joined) = attempts.join_next().await {
+        let Ok((row, result)) = joined else { continue };
+        let now = state.now();
+        let attempt_no = u32::try_from(row.attempts).unwrap_or(0) + 1;
+        let retry_or_give_up = |status_code: Option<u16>, error: String| {
+            if attempt_no >= settings.max_attempts {
+                Outcome::GiveUp { status_code, error }
+            } else {
+                let wait = backoff(Duration::from_millis(settings.retry_base_ms), attempt_no);
+                let next_at = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(6));
+                Outcome::Retry { status_code, error, next_at }
+            }
+        };
+        let outcome = match result {
+            Attempt::Answered(code) if (200..300).contains(&code) => Outcome::Delivered { status_code: code },
+            Attempt::Answered(code) => retry_or_give_up(Some(code), format!("the endpoint answered {code}")),
+            Attempt::NoAnswer(error) => retry_or_give_up(None, error),
+            Attempt::Hopeless(error) => Outcome::GiveUp { status_code: None, error },
+        };
+        if matches!(outcome, Outcome::GiveUp { .. }) {
+            tracing::warn!(delivery = %row.id, tenant = %row.tenant_id, url = %row.url, "webhook delivery given up");
+        }
+        state.deliveries.record(&row, outcome, now).await?;
+    }
+    Ok(n)
+}
+
+enum Attempt {
+    /// The endpoint answered with this status.
+    Answered(u16),
+    /// Unreachable, refused or timed out: worth another try later.
+    NoAnswer(String),
+    /// Retrying will not help (the hook is gone or has no secret).
+    Hopeless(String),
+}
+
+/// One POST of a delivery, signed at the moment it is sent.
+async fn attempt(
+    http: &reqwest::Client,
+    hook: &Webhook,
+    row: &webhook_delivery::Model,
+    timestamp: i64,
+) -> Attempt {
+    let Some(secret) = hook.secret.as_deref() else {
+        return Attempt::Hopeless("the webhook has no secret".into());
+    };
+    let body = row.payload.clone().into_bytes();
+    let sent = http
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header("user-agent", "Canopy-Webhooks/1")
+        .header(SIGNATURE_HEADER, signature(secret, timestamp, &body))
+        .header("Canopy-Event", &row.event_type)
+        .header("Canopy-Delivery", row.id.to_string())
+        .header("Canopy-Event-Id", &row.event_id)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(response) => Attempt::Answered(response.status().as_u16()),
+        Err(e) if e.is_timeout() => Attempt::NoAnswer("no answer within the timeout".into()),
+        Err(e) => Attempt::NoAnswer(format!("could not reach the endpoint: {e}")),
+    }
+}
