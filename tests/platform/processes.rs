@@ -339,3 +339,122 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         }
     }
 }
+
+/// Calls the platform at `base` and answers the status and JSON body.
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn a_killed_platform_loses_neither_an_acknowledged_change_nor_its_event() {
+    use reqwest::Method;
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let scratch = Scratch::new(backend).await;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let hooks = crate::webhooks::receiver().await;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        // The outbox worker of this first process looks only once a minute, so the events of
+        // the changes below are certainly still unpublished when the process is killed.
+        let slow_outbox = [("CANOPY_EVENTS__OUTBOX_INTERVAL_MS", "60000".to_owned())];
+        let first = spawn_with("serve", port, &scratch, "", &slow_outbox);
+        wait_ready(&http, &base).await;
+        let token = sign_in(&http, &base).await["access_token"].as_str().unwrap().to_owned();
+        let post = |path: &str, body: serde_json::Value| {
+            call(&http, Method::POST, format!("{base}{path}"), &token, Some(body))
+        };
+        let (s, tenant) = post("/api/v1/tenants", json!({"name": "Durable Co", "key": "DUR"})).await;
+        assert_eq!(s, 201, "{tenant}");
+        let tenant_id = tenant["id"].as_str().unwrap().to_owned();
+        let config_path = format!("{base}/api/v1/tenants/{tenant_id}/config");
+        let (_, mut config) = call(&http, Method::GET, config_path.clone(), &token, None).await;
+        config["webhooks"] = json!([{"url": format!("{}/events", hooks.base), "events": ["*"],
+            "secret": "durable-secret-0123456789"}]);
+        let (s, body) = call(&http, Method::PUT, config_path, &token, Some(config)).await;
+        assert_eq!(s, 200, "{body}");
+        let (s, tier) = post(
+            "/api/v1/catalog/tiers",
+            json!({"name": "Durable", "coverage": "24x7",
+                "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
+                            "P2": {"first_response_mins": 60, "resolution_mins": 480},
+                            "P3": {"first_response_mins": 120, "resolution_mins": 960},
+                            "P4": {"first_response_mins": 240, "resolution_mins": 1920}},
+                "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
+        )
+        .await;
+        assert_eq!(s, 201, "{tier}");
+        let (s, plan) = post(
+            "/api/v1/catalog/plans",
+            json!({"name": "Durable plan", "tier_id": tier["id"], "unit": "seat", "unit_price_minor": 100,
+                "currency": "EUR"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{plan}");
+        let (s, _) = post(
+            "/api/v1/catalog/contracts",
+            json!({"tenant_id": tenant_id, "plan_id": plan["id"], "quantity": 1, "starts_on": "2026-01-01"}),
+        )
+        .await;
+        assert_eq!(s, 201);
+        let (s, ticket) = post(
+            "/api/v1/tickets",
+            json!({"tenant_id": tenant_id, "type": "incident", "title": "Firewall rebooting",
+                "category": "network", "impact": "high", "urgency": "high"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{ticket}");
+        let id = ticket["id"].as_str().unwrap().to_owned();
+        let (s, changed) = call(
+            &http,
+            Method::PATCH,
+            format!("{base}/api/v1/tickets/{id}"),
+            &token,
+            Some(json!({"status": "in_progress"})),
+        )
+        .await;
+        assert_eq!(s, 200, "{changed}");
+        // Acknowledged: now the process dies at once, without a chance to tidy up.
+        drop(first);
+        assert!(hooks.seen.lock().unwrap().is_empty(), "nothing was published before the kill");
+
+        let _second = spawn("serve", port, &scratch, "");
+        wait_ready(&http, &base).await;
+        let token = sign_in(&http, &base).await["access_token"].as_str().unwrap().to_owned();
+        let (s, after) = call(&http, Method::GET, format!("{base}/api/v1/tickets/{id}"), &token, None).await;
+        assert_eq!(s, 200);
+        assert_eq!(after["status"], "in_progress", "the change survived");
+        assert_eq!(after["version"], changed["version"]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let events = loop {
+            let events: Vec<(String, serde_json::Value)> = hooks
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| (r.event.clone(), serde_json::from_slice(&r.body).unwrap()))
+                .collect();
+            if events.len() >= 2 || Instant::now() > deadline {
+                break events;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["ticket.created", "ticket.updated"], "both events arrive, once each, in order");
+        assert!(events.iter().all(|(_, e)| e["data"]["ticket_id"] == json!(id)));
+        assert_eq!(events[1].1["data"]["status"], "in_progress");
+        hooks.handle.stop(false).await;
+    }
+}

@@ -15,21 +15,21 @@ use crate::helpers::*;
 const SECRET: &str = "whsec_tenant_secret_0001";
 
 #[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    signature: String,
-    event: String,
-    body: Vec<u8>,
+pub struct Received {
+    pub path: String,
+    pub signature: String,
+    pub event: String,
+    pub body: Vec<u8>,
 }
 
 /// A tenant's endpoint: `/flaky` fails its first call then accepts, `/down` always fails.
-struct Receiver {
-    base: String,
-    seen: Arc<Mutex<Vec<Received>>>,
-    handle: actix_web::dev::ServerHandle,
+pub struct Receiver {
+    pub base: String,
+    pub seen: Arc<Mutex<Vec<Received>>>,
+    pub handle: actix_web::dev::ServerHandle,
 }
 
-async fn receiver() -> Receiver {
+pub async fn receiver() -> Receiver {
     let seen: Arc<Mutex<Vec<Received>>> = Arc::default();
     let state = seen.clone();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -63,7 +63,11 @@ impl Application {
             tenants.clone(),
             Duration::from_secs(settings.auth.jwks_min_refresh_secs),
         );
-        store::outbox::spawn_worker(db.clone(), backends.bus.clone());
+        store::outbox::spawn_worker(
+            db.clone(),
+            backends.bus.clone(),
+            Duration::from_millis(settings.events.outbox_interval_ms),
+        );
         let state = web::Data::new(TicketingState {
             tickets: Tickets::new(db.clone()),
             db,

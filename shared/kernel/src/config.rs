@@ -118,6 +118,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub sla: SlaSettings,
     pub webhooks: WebhookSettings,
+    pub events: EventSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -198,6 +199,20 @@ impl Default for SlaSettings {
     }
 }
 
+/// Domain events leaving a service through its outbox.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventSettings {
+    /// How often the outbox worker looks for events written but not yet published.
+    pub outbox_interval_ms: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self { outbox_interval_ms: 100 }
+    }
+}
+
 /// Outgoing tenant webhooks: how patiently deliveries are retried.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -260,6 +275,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             sla: SlaSettings::default(),
             webhooks: WebhookSettings::default(),
+            events: EventSettings::default(),
         }
     }
 }

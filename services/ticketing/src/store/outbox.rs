@@ -43,7 +43,7 @@ pub async fn publish_pending(
 }
 
 /// Runs the worker until the process ends: drains the outbox, then looks again shortly.
-pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>) {
+pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>, interval: Duration) {
     tokio::spawn(async move {
         loop {
             match publish_pending(&db, bus.as_ref(), 100).await {
@@ -51,7 +51,7 @@ pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>) {
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %format!("{err:#}"), "outbox not drained; retrying"),
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(interval).await;
         }
     });
 }
