@@ -288,7 +288,10 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         let out = run(&["migrate"], &scratch);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let first = run(&["demo"], &scratch);
-        assert!(String::from_utf8_lossy(&first.stdout).contains("demo data loaded"));
+        let said = String::from_utf8_lossy(&first.stdout);
+        assert!(said.contains("demo data loaded"), "{said}");
+        // A month of tickets, judged against the SLA, and some open now.
+        assert!(said.contains(" imported for ") && said.contains("9 open now"), "{said}");
         let again = run(&["demo"], &scratch);
         assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
         let made = run(
@@ -337,7 +340,30 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
                 .unwrap();
             assert_eq!(res.status(), 200, "{email}");
         }
+        // Acme's admin sees Acme's month: imported tickets, some of them breached.
+        let acme = sign_in_as(&http, &base, "it@acme.demo", "canopy-demo-2026").await;
+        let (s, all) =
+            call(&http, reqwest::Method::GET, format!("{base}/api/v1/tickets?limit=200"), &acme, None).await;
+        assert_eq!(s, 200);
+        let items = all["items"].as_array().unwrap();
+        assert!(items.len() > 30, "a month of tickets: {}", items.len());
+        assert!(items.iter().all(|t| t["reference"].as_str().unwrap().starts_with("ACME-")));
+        let (_, breached) =
+            call(&http, reqwest::Method::GET, format!("{base}/api/v1/tickets?breached=true"), &acme, None)
+                .await;
+        assert!(!breached["items"].as_array().unwrap().is_empty(), "some SLAs were missed");
     }
+}
+
+async fn sign_in_as(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{email}");
+    res.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
 }
 
 /// Calls the platform at `base` and answers the status and JSON body.

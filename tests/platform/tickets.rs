@@ -593,11 +593,12 @@ async fn bad_imports_are_refused_whole_with_paths() {
             {"external_id": "A", "type": "incident", "title": "x", "category": "network", "priority": "P1", "reported_at": "2026-10-05T01:00:00Z",
              "timeline": [{"at": "2026-10-05T00:00:00Z", "event": "first_response"}, {"at": "2026-10-05T02:00:00Z", "event": "resumed"},
                           {"at": "2026-10-05T03:00:00Z", "event": "feedback", "rating": 9}]},
-            {"external_id": "A", "type": "incident", "title": "y", "category": "network", "priority": "P1", "reported_at": "2026-10-05T01:00:00Z"}
+            {"external_id": "A", "type": "incident", "title": "y", "category": "network", "priority": "P1", "reported_at": "2026-10-05T01:00:00Z"},
+            {"external_id": "B", "type": "incident", "title": "z", "category": "network", "priority": "P1", "reported_at": "2099-10-05T01:00:00Z"}
         ]});
         let res = problem(app.post("/api/v1/tickets/import", &d.root, body).await, 422, "validation_failed").await;
         let fields: Vec<&str> = res["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-        assert_eq!(fields, ["tickets[0].timeline[0].at", "tickets[0].timeline[1].event", "tickets[0].timeline[2].rating", "tickets[1].external_id"]);
+        assert_eq!(fields, ["tickets[0].timeline[0].at", "tickets[0].timeline[1].event", "tickets[0].timeline[2].rating", "tickets[1].external_id", "tickets[2].reported_at"]);
         let list = json_ok(app.get("/api/v1/tickets", &d.root).await, 200).await;
         assert!(list["items"].as_array().unwrap().is_empty(), "nothing was imported");
         problem(app.post("/api/v1/tickets/import", &d.admin, json!({"tenant_id": d.tenant, "tickets": []})).await, 403, "forbidden").await;

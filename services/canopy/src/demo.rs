@@ -13,12 +13,54 @@ use canopy_tenants::domain::config::{Locale, Site};
 use canopy_tenants::domain::secrets::PasswordHasherConfig;
 use canopy_tenants::store::configs::document;
 
+use crate::demo_tickets::{Customer, DemoTickets};
+
 pub const DEMO_PASSWORD: &str = "canopy-demo-2026";
 pub const DEMO_ADMIN: &str = "admin@canopy.demo";
 
 pub struct DemoSummary {
     pub created: bool,
     pub logins: Vec<(String, String)>,
+    /// The tenants just created, for their month of tickets (empty when already present).
+    pub customers: Vec<Customer>,
+}
+
+/// The demo tenants' SLA targets as wall-clock minutes (first response, resolution, on site),
+/// from their tiers (Acme's contract shortens P1 resolution to three hours).
+fn customer(key: &'static str, id: uuid::Uuid) -> Option<Customer> {
+    let (timezone, around_the_clock, volume, chinese, targets) = match key {
+        "ACME" => (
+            "Europe/Berlin",
+            true,
+            70,
+            false,
+            [(15, 180, Some(240)), (30, 480, None), (60, 1440, None), (240, 4320, None)],
+        ),
+        "LOTUS" => (
+            "Asia/Shanghai",
+            false,
+            45,
+            true,
+            [(30, 240, Some(480)), (60, 480, None), (120, 1440, None), (240, 2880, None)],
+        ),
+        "HARBOR" => (
+            "America/New_York",
+            false,
+            25,
+            false,
+            [(60, 480, None), (120, 960, None), (240, 2400, None), (480, 4800, None)],
+        ),
+        _ => return None,
+    };
+    Some(Customer { key, id, timezone, around_the_clock, volume, chinese, targets })
+}
+
+/// The month of tickets for freshly created demo tenants, through the platform at `base`.
+pub async fn load_tickets(summary: &DemoSummary, base: &str) -> anyhow::Result<Option<DemoTickets>> {
+    if summary.customers.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(crate::demo_tickets::load(base, &summary.customers, Utc::now()).await?))
 }
 
 struct DemoTenant {
@@ -126,7 +168,7 @@ pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
     let already =
         shell.users.find_for_login(DEMO_ADMIN).await.map_err(|e| anyhow::anyhow!("{e:?}"))?.is_some();
     if already {
-        return Ok(DemoSummary { created: false, logins: demo_logins() });
+        return Ok(DemoSummary { created: false, logins: demo_logins(), customers: Vec::new() });
     }
     for (email, name, role) in STAFF {
         shell
@@ -171,7 +213,8 @@ pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
         }
     }
     crate::demo_catalog::load(settings, &created, now).await?;
-    Ok(DemoSummary { created: true, logins: demo_logins() })
+    let customers = created.iter().filter_map(|(key, id)| customer(key, *id)).collect();
+    Ok(DemoSummary { created: true, logins: demo_logins(), customers })
 }
 
 fn demo_logins() -> Vec<(String, String)> {

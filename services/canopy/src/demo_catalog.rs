@@ -112,7 +112,7 @@ pub async fn load(settings: &Settings, tenants: &[(&str, Uuid)], now: DateTime<U
     let deals = [
         ("ACME", 2, 40, day(2026, 10, 1)?, acme_overrides),
         ("LOTUS", 1, 12, day(2026, 9, 1)?, TargetTable::new()),
-        ("HARBOR", 0, 1, day(2026, 11, 1)?, TargetTable::new()),
+        ("HARBOR", 0, 1, day(2026, 10, 1)?, TargetTable::new()),
     ];
     for (key, plan, quantity, starts_on, overrides) in deals {
         let Some((_, tenant)) = tenants.iter().find(|(k, _)| *k == key) else { continue };

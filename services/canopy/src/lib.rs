@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod demo_catalog;
+pub mod demo_tickets;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

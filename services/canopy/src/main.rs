@@ -155,7 +155,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let summary = canopy::demo::load(&settings).await?;
-            print_demo(&summary);
+            // The month of tickets goes through the platform itself (history import, SLA judged),
+            // started here on a loopback port for the occasion.
+            let tickets = if summary.customers.is_empty() {
+                None
+            } else {
+                let backends = Backends::from_settings(&settings).await?;
+                let platform = Platform::start(
+                    settings,
+                    backends,
+                    Arc::new(SystemClock),
+                    TcpListener::bind("127.0.0.1:0")?,
+                )
+                .await?;
+                let loaded =
+                    canopy::demo::load_tickets(&summary, &format!("http://{}", platform.gateway)).await;
+                platform.stop().await;
+                loaded?
+            };
+            print_demo(&summary, tickets.as_ref());
             Ok(())
         }
         Command::Admin(admin) => run_admin(admin, settings).await,
@@ -178,6 +196,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     let platform = Platform::start(settings, backends.clone(), Arc::new(SystemClock), listener).await?;
     let first_admin = ensure_some_admin(&platform).await?;
+    let demo_tickets = match &demo_summary {
+        Some(summary) => canopy::demo::load_tickets(summary, &format!("http://{}", platform.gateway)).await?,
+        None => None,
+    };
 
     println!();
     println!("  Canopy is running at {public}");
@@ -188,7 +210,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         println!("    first provider admin: {email} / {password}   (shown once; change it)");
     }
     if let Some(summary) = &demo_summary {
-        print_demo(summary);
+        print_demo(summary, demo_tickets.as_ref());
     }
     println!();
     platform.wait().await
@@ -211,12 +233,18 @@ async fn ensure_some_admin(platform: &Platform) -> anyhow::Result<Option<(String
     Ok(Some((email, password)))
 }
 
-fn print_demo(summary: &canopy::demo::DemoSummary) {
+fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo_tickets::DemoTickets>) {
     println!(
         "    demo data {}; every demo user's password is {}:",
         if summary.created { "loaded" } else { "already present" },
         canopy::demo::DEMO_PASSWORD
     );
+    if let Some(t) = tickets {
+        println!(
+            "    tickets: {} imported for {} ({} SLA breaches judged), {} open now",
+            t.imported, t.period, t.breaches, t.open
+        );
+    }
     for (email, who) in &summary.logins {
         println!("      {email:<26} {who}");
     }

@@ -120,11 +120,17 @@ struct Replay {
     log: Vec<(i64, &'static str, Value)>,
 }
 
-fn check_timeline(t: &ImportedTicket, i: usize, v: &mut Violations) {
+fn check_timeline(t: &ImportedTicket, i: usize, now: DateTime<Utc>, v: &mut Violations) {
     let at = |j: usize, f: &str| format!("tickets[{i}].timeline[{j}].{f}");
+    if t.reported_at > now {
+        v.add(format!("tickets[{i}].reported_at"), "is in the future: only history is imported");
+    }
     let mut last = t.reported_at;
     let mut paused = false;
     for (j, e) in t.timeline.iter().enumerate() {
+        if e.at > now {
+            v.add(at(j, "at"), "is in the future: only history is imported");
+        }
         if e.at < last {
             v.add(at(j, "at"), "the timeline goes in time order, from reported_at on");
         }
@@ -260,6 +266,7 @@ pub async fn import(
     principal.require_any(&[Role::Agent, Role::Dispatcher, Role::ProviderAdmin])?;
     let request: ImportRequest = parse(body.into_inner())?;
     let scope = principal.scope_for(request.tenant_id)?;
+    let now = state.now();
     let mut v = Violations::new();
     if request.tickets.len() > MAX_BATCH {
         v.add("tickets", format!("at most {MAX_BATCH} tickets a request"));
@@ -276,12 +283,11 @@ pub async fn import(
         if clean_text(&t.title, 300).is_err() {
             v.add(format!("tickets[{i}].title"), "must be 1–300 characters of text");
         }
-        check_timeline(t, i, &mut v);
+        check_timeline(t, i, now, &mut v);
     }
     v.into_result()?;
 
     let token = bearer_token(&req).unwrap_or_default().to_owned();
-    let now = state.now();
     // The SLA in force on each day tickets were reported.
     let mut contexts: BTreeMap<chrono::NaiveDate, crate::state::TenantContext> = BTreeMap::new();
     for t in &request.tickets {
