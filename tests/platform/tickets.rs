@@ -461,6 +461,65 @@ async fn a_suspended_tenant_s_users_cannot_raise_tickets() {
     .await;
 }
 
+#[tokio::test]
+async fn a_configuration_or_contract_change_applies_to_the_very_next_ticket() {
+    each_backend(async |app| {
+        let d = desk(app, "FRESH", "24x7").await;
+        // Raised once, so the tenant's context is cached.
+        let t = raise(app, &d.admin, incident("high", "high")).await;
+        assert_eq!(clock(&t, "first_response")["target_mins"], 60);
+        let path = format!("/api/v1/tenants/{}/config", d.tenant);
+        let mut c = json_ok(app.get(&path, &d.admin).await, 200).await;
+        c["ticket_categories"].as_array_mut().unwrap().push(json!({"key": "printing", "name": "Printing"}));
+        json_ok(app.put(&path, &d.admin, c).await, 200).await;
+        let mut body = incident("high", "high");
+        body["category"] = json!("printing");
+        raise(app, &d.admin, body).await;
+        // A new contract on a faster tier applies at once too.
+        let fast = json_ok(
+            app.post("/api/v1/catalog/tiers", &d.root, {
+                let mut t = tier("FRESH fast", "24x7");
+                t["targets"]["P1"]["first_response_mins"] = json!(15);
+                t
+            })
+            .await,
+            201,
+        )
+        .await;
+        let plan = json_ok(
+            app.post(
+                "/api/v1/catalog/plans",
+                &d.root,
+                json!({"name": "FRESH fast plan",
+            "tier_id": fast["id"], "unit": "seat", "unit_price_minor": 1000, "currency": "EUR"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let contracts = json_ok(
+            app.get(&format!("/api/v1/catalog/contracts?tenant_id={}", d.tenant), &d.root).await,
+            200,
+        )
+        .await;
+        let old = contracts["items"][0]["id"].as_str().unwrap().to_owned();
+        let today = canopy_kernel::clock::Clock::now(&app.clock).date_naive();
+        json_ok(
+            app.patch(
+                &format!("/api/v1/catalog/contracts/{old}"),
+                &d.root,
+                json!({"plan_id": plan["id"], "effective_on": today}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let t = raise(app, &d.admin, incident("high", "high")).await;
+        assert_eq!(clock(&t, "first_response")["target_mins"], 15, "the new tier's target");
+    })
+    .await;
+}
+
 async fn audit_kinds(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let audit = json_ok(app.get(&format!("/api/v1/tickets/{id}/audit"), token).await, 200).await;
     audit["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()

@@ -59,6 +59,8 @@ impl CatalogState {
     /// Tells other services (the gateway resizes the tenant's rate limit); a failure to
     /// publish is logged, the gateway re-reads on its cache expiry anyway.
     pub async fn publish(&self, event: CatalogEvent) {
+        let CatalogEvent::ContractChanged { tenant_id, .. } = &event;
+        canopy_kernel::backends::generation::bump(self.backends.cache.as_ref(), *tenant_id).await;
         match serde_json::to_vec(&event) {
             Ok(payload) => {
                 if let Err(err) = self.backends.bus.publish(topics::CATALOG, &payload).await {

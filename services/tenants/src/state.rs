@@ -49,6 +49,18 @@ pub enum TenantEvent {
     ApiKeyRevoked { tenant_id: Uuid, key_id: Uuid, prefix: String, at: DateTime<Utc> },
 }
 
+impl TenantEvent {
+    pub fn tenant_id(&self) -> Uuid {
+        match self {
+            Self::Created { tenant_id, .. }
+            | Self::StatusChanged { tenant_id, .. }
+            | Self::Updated { tenant_id, .. }
+            | Self::ConfigUpdated { tenant_id, .. }
+            | Self::ApiKeyRevoked { tenant_id, .. } => *tenant_id,
+        }
+    }
+}
+
 impl TenantsState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -61,6 +73,7 @@ impl TenantsState {
             Ok(p) => p,
             Err(err) => return tracing::error!(%err, "cannot encode tenant event"),
         };
+        canopy_kernel::backends::generation::bump(self.backends.cache.as_ref(), event.tenant_id()).await;
         if let Err(err) = self.backends.bus.publish(topics::TENANTS, &payload).await {
             tracing::warn!(error = %format!("{err:#}"), "tenant event not published");
         }

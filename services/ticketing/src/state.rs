@@ -2,11 +2,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use canopy_kernel::backends::Backends;
+use canopy_kernel::backends::{Backends, CacheExt, generation};
 use canopy_kernel::client::ServiceClient;
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
@@ -16,6 +16,9 @@ use canopy_sla::{Coverage, TargetTable};
 use crate::domain::fields::TenantSettings;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::store::tickets::Tickets;
+
+/// How long a tenant's context is kept at most (changes replace it at once; see `generation`).
+const CONTEXT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct TicketingState {
     pub settings: Arc<Settings>,
@@ -28,6 +31,7 @@ pub struct TicketingState {
 }
 
 /// What a ticket needs to know of its tenant when it is raised or changed.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct TenantContext {
     pub key: String,
     pub status: String,
@@ -93,6 +97,27 @@ impl TicketingState {
         tenant: Uuid,
         at: DateTime<Utc>,
     ) -> ApiResult<TenantContext> {
+        // Cached under the tenant's generation, which the tenants and catalog services change
+        // before acknowledging any change to what is cached here.
+        let on = at.date_naive();
+        let cache = self.backends.cache.as_ref();
+        let key =
+            generation::current(cache, tenant).await.map(|g| format!("ticketing:context:{tenant}:{g}:{on}"));
+        if let Some(key) = &key
+            && let Ok(Some(hit)) = cache.get_json::<TenantContext>(key).await
+        {
+            return Ok(hit);
+        }
+        let context = self.fetch_context(token, tenant, at).await?;
+        if let Some(key) = &key
+            && let Err(err) = cache.set_json(key, &context, CONTEXT_TTL).await
+        {
+            tracing::warn!(error = %format!("{err:#}"), "tenant context not cached");
+        }
+        Ok(context)
+    }
+
+    async fn fetch_context(&self, token: &str, tenant: Uuid, at: DateTime<Utc>) -> ApiResult<TenantContext> {
         let status: TenantStatus = self
             .ask(&self.tenants, token, &format!("/internal/v1/tenants/{tenant}/status"))
             .await?

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use canopy_sla::{CalendarSpec, Priority};
 use super::lifecycle::TicketKind;
 
 /// The parts of `GET /tenants/{id}/config` that tickets need.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TenantSettings {
     pub timezone: String,
     pub business_calendar: CalendarSpec,
@@ -25,7 +25,7 @@ pub struct TenantSettings {
     pub sites: Vec<Site>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Category {
     pub key: String,
     #[serde(default = "yes")]
@@ -36,14 +36,14 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Matrix {
     pub impacts: Vec<String>,
     pub urgencies: Vec<String>,
     pub matrix: BTreeMap<String, BTreeMap<String, Priority>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CustomField {
     pub key: String,
     #[serde(rename = "type")]
@@ -56,7 +56,7 @@ pub struct CustomField {
     pub applies_to: Vec<TicketKind>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Site {
     pub id: Uuid,
 }

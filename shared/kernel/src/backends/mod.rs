@@ -3,6 +3,7 @@
 
 mod bus;
 mod cache;
+pub mod generation;
 mod rate_limit;
 
 use std::sync::Arc;
