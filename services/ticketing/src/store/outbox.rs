@@ -32,9 +32,11 @@ pub async fn publish_pending(
     let rows = query.all(&txn).await?;
     for row in &rows {
         bus.publish(&row.topic, &serde_json::to_vec(&row.payload)?).await?;
+    }
+    if !rows.is_empty() {
         outbox::Entity::update_many()
             .col_expr(outbox::Column::PublishedAt, Expr::value(Utc::now()))
-            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
             .exec(&txn)
             .await?;
     }

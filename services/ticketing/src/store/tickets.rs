@@ -155,29 +155,44 @@ impl Tickets {
 
     /// Appends the change's log entries and queues its events, each carrying the ticket's
     /// identity and state as committed.
-    async fn append(txn: &DatabaseTransaction, t: &ticket::Model, change: &Change) -> ApiResult<()> {
+    /// Writes a change's log entries, children, breaches and events. `last_seq` is the log's
+    /// last sequence number when known (0 for a new ticket); otherwise it is read.
+    async fn append(
+        txn: &DatabaseTransaction,
+        t: &ticket::Model,
+        change: &Change,
+        last_seq: Option<i64>,
+    ) -> ApiResult<()> {
         let (tenant, ticket) = (t.tenant_id, t.id);
-        let last: Option<event::Model> = event::Entity::find()
-            .filter(event::Column::TenantId.eq(tenant))
-            .filter(event::Column::TicketId.eq(ticket))
-            .order_by_desc(event::Column::Seq)
-            .one(txn)
-            .await?;
-        let mut seq = last.map(|e| e.seq).unwrap_or(0);
-        for e in &change.events {
-            seq += 1;
-            event::ActiveModel {
-                tenant_id: Set(tenant),
-                ticket_id: Set(ticket),
-                seq: Set(seq),
-                at: Set(change.at),
-                actor_id: Set(change.actor.id),
-                actor_kind: Set(change.actor.kind.to_owned()),
-                kind: Set(e.kind.to_owned()),
-                data: Set(e.data.clone()),
-            }
-            .insert(txn)
-            .await?;
+        let mut seq = match last_seq {
+            Some(seq) => seq,
+            None => event::Entity::find()
+                .filter(event::Column::TenantId.eq(tenant))
+                .filter(event::Column::TicketId.eq(ticket))
+                .order_by_desc(event::Column::Seq)
+                .one(txn)
+                .await?
+                .map_or(0, |e| e.seq),
+        };
+        let entries: Vec<event::ActiveModel> = change
+            .events
+            .iter()
+            .map(|e| {
+                seq += 1;
+                event::ActiveModel {
+                    tenant_id: Set(tenant),
+                    ticket_id: Set(ticket),
+                    seq: Set(seq),
+                    at: Set(change.at),
+                    actor_id: Set(change.actor.id),
+                    actor_kind: Set(change.actor.kind.to_owned()),
+                    kind: Set(e.kind.to_owned()),
+                    data: Set(e.data.clone()),
+                }
+            })
+            .collect();
+        if !entries.is_empty() {
+            event::Entity::insert_many(entries).exec_without_returning(txn).await?;
         }
         for child in &change.children {
             match child {
@@ -249,19 +264,23 @@ impl Tickets {
         Ok(())
     }
 
-    async fn next_number(txn: &DatabaseTransaction, tenant: Uuid) -> ApiResult<i64> {
-        counter::Entity::insert(counter::ActiveModel { tenant_id: Set(tenant), last_number: Set(0) })
-            .on_conflict(OnConflict::column(counter::Column::TenantId).do_nothing().to_owned())
-            .exec_without_returning(txn)
-            .await?;
-        counter::Entity::update_many()
-            .col_expr(counter::Column::LastNumber, Expr::col(counter::Column::LastNumber).add(1))
-            .filter(counter::Column::TenantId.eq(tenant))
-            .exec(txn)
-            .await?;
-        let row = counter::Entity::find_by_id(tenant).one(txn).await?;
-        row.map(|r| r.last_number)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ticket counter missing")))
+    /// The tenant's next ticket number, in one statement of its own: the counter row is
+    /// locked for that statement only, not for the whole create, so a tenant's tickets are
+    /// not raised one at a time. A create that fails afterwards leaves a gap in the numbers.
+    async fn next_number(db: &DatabaseConnection, tenant: Uuid) -> ApiResult<i64> {
+        let row =
+            counter::Entity::insert(counter::ActiveModel { tenant_id: Set(tenant), last_number: Set(1) })
+                .on_conflict(
+                    OnConflict::column(counter::Column::TenantId)
+                        .value(
+                            counter::Column::LastNumber,
+                            Expr::col((counter::Entity, counter::Column::LastNumber)).add(1),
+                        )
+                        .to_owned(),
+                )
+                .exec_with_returning(db)
+                .await?;
+        Ok(row.last_number)
     }
 
     /// Stores a new ticket with its number (`KEY-n`), clocks, log and events.
@@ -275,8 +294,8 @@ impl Tickets {
         idempotency: Option<(&str, &str)>,
     ) -> ApiResult<ticket::Model> {
         let tenant = scope.tenant_id().0;
+        let number = Self::next_number(&self.db, tenant).await?;
         let txn = self.db.begin().await?;
-        let number = Self::next_number(&txn, tenant).await?;
         row.tenant_id = Set(tenant);
         row.number = Set(number);
         row.reference = Set(format!("{tenant_key}-{number}"));
@@ -284,10 +303,11 @@ impl Tickets {
             .insert(&txn)
             .await
             .map_err(|e| canopy_kernel::db::conflict_on_unique(e, "A ticket with this external id exists"))?;
-        for c in clocks {
-            clock_row(tenant, saved.id, c)?.insert(&txn).await?;
+        let rows = clocks.iter().map(|c| clock_row(tenant, saved.id, c)).collect::<ApiResult<Vec<_>>>()?;
+        if !rows.is_empty() {
+            clock::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
-        Self::append(&txn, &saved, change).await?;
+        Self::append(&txn, &saved, change, Some(0)).await?;
         if let Some((key, hash)) = idempotency {
             idempotency::ActiveModel {
                 tenant_id: Set(tenant),
@@ -404,7 +424,7 @@ impl Tickets {
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::not_found("ticket"))?;
-        Self::append(&txn, &saved, change).await?;
+        Self::append(&txn, &saved, change, None).await?;
         txn.commit().await?;
         Ok(saved)
     }
