@@ -520,6 +520,93 @@ async fn a_configuration_or_contract_change_applies_to_the_very_next_ticket() {
     .await;
 }
 
+#[tokio::test]
+async fn a_contract_change_recalculates_open_tickets_keeping_the_time_used() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        // Wednesday 07:00 in Berlin, before office hours.
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-18T06:00:00Z")).await;
+        let d = desk(&app, "MOVE", "24x7").await;
+        let other = desk(&app, "STAY", "24x7").await;
+        let agent = app.staff("desk@provider.test", &["agent"]).await;
+        let t = raise(&app, &d.admin, incident("high", "high")).await;
+        let id = t["id"].as_str().unwrap().to_owned();
+        let done = raise(&app, &d.admin, incident("high", "high")).await;
+        let done_path = format!("/api/v1/tickets/{}", done["id"].as_str().unwrap());
+        json_ok(
+            app.patch(&done_path, &agent, json!({"status": "resolved", "resolution_code": "fixed"})).await,
+            200,
+        )
+        .await;
+        let bystander = raise(&app, &other.admin, incident("high", "high")).await;
+        app.clock.advance(TimeDelta::minutes(30));
+        json_ok(
+            app.patch(&format!("/api/v1/tickets/{id}"), &agent, json!({"status": "in_progress"})).await,
+            200,
+        )
+        .await;
+        // 09:00 in Berlin: two hours of the eight used; the tenant moves to office hours with a
+        // twelve-hour resolution target.
+        app.clock.advance(TimeDelta::minutes(90));
+        let mut office = tier("MOVE office", "business_hours");
+        office["targets"]["P1"]["resolution_mins"] = json!(720);
+        let office = json_ok(app.post("/api/v1/catalog/tiers", &d.root, office).await, 201).await;
+        let plan = json_ok(
+            app.post(
+                "/api/v1/catalog/plans",
+                &d.root,
+                json!({"name": "MOVE office plan", "tier_id": office["id"], "unit": "seat",
+                    "unit_price_minor": 800, "currency": "EUR"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let contracts = json_ok(
+            app.get(&format!("/api/v1/catalog/contracts?tenant_id={}", d.tenant), &d.root).await,
+            200,
+        )
+        .await;
+        let contract = contracts["items"][0]["id"].as_str().unwrap().to_owned();
+        json_ok(
+            app.patch(
+                &format!("/api/v1/catalog/contracts/{contract}"),
+                &d.root,
+                json!({"plan_id": plan["id"], "effective_on": "2026-11-18"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let mut moved = Value::Null;
+        for _ in 0..100 {
+            moved = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &d.admin).await, 200).await;
+            if moved["sla"]["tier_name"] == "MOVE office" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(moved["sla"]["tier_name"], "MOVE office", "{moved:#}");
+        assert_eq!(moved["sla"]["coverage"], "business_hours");
+        // Ten hours left from 09:00: nine on Wednesday, one on Thursday from 09:00 Berlin.
+        assert_eq!(clock(&moved, "resolution")["due_at"], "2026-11-19T09:00:00Z");
+        assert_eq!(clock(&moved, "first_response")["stopped_at"], "2026-11-18T06:30:00Z", "met stays met");
+        let kinds = audit_kinds(&app, &d.admin, &id).await;
+        assert!(kinds.contains(&"sla_policy_changed".to_owned()), "{kinds:?}");
+        // A resolved ticket keeps the SLA it was judged by; another tenant's tickets are untouched.
+        let done = json_ok(app.get(&done_path, &d.admin).await, 200).await;
+        assert_eq!(done["sla"]["tier_name"], "MOVE tier");
+        let bystander = json_ok(
+            app.get(&format!("/api/v1/tickets/{}", bystander["id"].as_str().unwrap()), &other.admin).await,
+            200,
+        )
+        .await;
+        assert_eq!(bystander["sla"]["tier_name"], "STAY tier");
+        assert_eq!(clock(&bystander, "resolution")["due_at"], "2026-11-18T14:00:00Z");
+        app.stop().await;
+    }
+}
+
 async fn audit_kinds(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let audit = json_ok(app.get(&format!("/api/v1/tickets/{id}/audit"), token).await, 200).await;
     audit["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()

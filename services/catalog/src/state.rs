@@ -27,8 +27,17 @@ pub struct CatalogState {
 #[derive(Serialize)]
 #[serde(tag = "type")]
 pub enum CatalogEvent {
+    /// `policy`: the SLA in force today after the change, as tickets copy it (tier, coverage,
+    /// targets, the tenant's time zone and, for business-hours coverage, its calendar);
+    /// `null` without a contract in force or when it could not be worked out.
     #[serde(rename = "contract.changed")]
-    ContractChanged { tenant_id: Uuid, contract_id: Uuid, at: DateTime<Utc> },
+    ContractChanged {
+        tenant_id: Uuid,
+        contract_id: Uuid,
+        at: DateTime<Utc>,
+        effective_on: chrono::NaiveDate,
+        policy: Option<serde_json::Value>,
+    },
 }
 
 impl CatalogState {

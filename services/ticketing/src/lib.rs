@@ -3,6 +3,7 @@
 //! ticket when it is raised, with every change and clock step in an append-only log and
 //! every outgoing event written in the same transaction (outbox).
 
+pub mod contracts;
 pub mod domain;
 pub mod openapi;
 pub mod routes;
@@ -78,6 +79,7 @@ impl Application {
             backends,
         });
         watch::spawn(state.clone());
+        contracts::spawn(state.clone());
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let dependencies = web::Data::new(canopy_kernel::http::Dependencies {

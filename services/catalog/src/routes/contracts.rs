@@ -93,6 +93,40 @@ async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> 
 }
 
 /// Does the tenant exist? Asked of the tenants service with the caller's own credential.
+/// The SLA in force today, in the shape tickets copy, for the `contract.changed` event: open
+/// tickets are recalculated from it. `None` (logged) when it cannot be worked out.
+async fn policy_notice(
+    state: &CatalogState,
+    req: &HttpRequest,
+    scope: &TenantScope,
+) -> Option<serde_json::Value> {
+    let today = state.now().date_naive();
+    let policy = match super::policy::effective(state, scope, today).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(err) => {
+            tracing::warn!(error = ?err, "policy for the contract event not worked out");
+            return None;
+        }
+    };
+    let (timezone, calendar) = match super::policy::tenant_calendar_spec(state, req, policy.tenant_id).await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::warn!(error = ?err, "tenant calendar for the contract event unavailable");
+            return None;
+        }
+    };
+    let business_hours = policy.coverage == canopy_sla::Coverage::BusinessHours;
+    Some(serde_json::json!({
+        "contract_id": policy.contract_id,
+        "tier_name": policy.tier_name,
+        "coverage": policy.coverage,
+        "timezone": timezone,
+        "business_calendar": business_hours.then_some(calendar),
+        "targets": policy.targets,
+    }))
+}
+
 async fn tenant_exists(state: &CatalogState, req: &HttpRequest, tenant: Uuid) -> ApiResult<bool> {
     let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}")).await?;
     match res.status().as_u16() {
@@ -155,8 +189,15 @@ pub async fn create(
     };
     let now = state.now();
     let row = state.contracts.create(&scope, new.ends_on, terms, principal.subject, now).await?;
+    let policy = policy_notice(&state, &req, &scope).await;
     state
-        .publish(CatalogEvent::ContractChanged { tenant_id: row.tenant_id, contract_id: row.id, at: now })
+        .publish(CatalogEvent::ContractChanged {
+            tenant_id: row.tenant_id,
+            contract_id: row.id,
+            at: now,
+            effective_on: new.starts_on,
+            policy,
+        })
         .await;
     let location = format!("/api/v1/catalog/contracts/{}", row.id);
     let body = view(&state, &scope, row).await?;
@@ -248,6 +289,7 @@ pub struct ContractChange {
 pub async fn update(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
@@ -285,8 +327,15 @@ pub async fn update(
         ));
     }
     let row = state.contracts.change(&scope, *id, terms, change.ends_on, principal.subject, now).await?;
+    let policy = policy_notice(&state, &req, &scope).await;
     state
-        .publish(CatalogEvent::ContractChanged { tenant_id: row.tenant_id, contract_id: row.id, at: now })
+        .publish(CatalogEvent::ContractChanged {
+            tenant_id: row.tenant_id,
+            contract_id: row.id,
+            at: now,
+            effective_on: change.effective_on.unwrap_or(now.date_naive()),
+            policy,
+        })
         .await;
     Ok(HttpResponse::Ok().json(view(&state, &scope, row).await?))
 }

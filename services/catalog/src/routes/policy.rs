@@ -157,11 +157,12 @@ fn calendar(timezone: &str, spec: &CalendarSpec) -> ApiResult<BusinessCalendar> 
     })
 }
 
-async fn tenant_calendar(
+/// The tenant's time zone and calendar, asked with the caller's credential.
+pub(crate) async fn tenant_calendar_spec(
     state: &CatalogState,
     req: &HttpRequest,
     tenant: Uuid,
-) -> ApiResult<BusinessCalendar> {
+) -> ApiResult<(String, CalendarSpec)> {
     let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}/config")).await?;
     if !res.status().is_success() {
         return Err(ApiError::new(
@@ -170,7 +171,16 @@ async fn tenant_calendar(
         ));
     }
     let config: TenantCalendar = res.json().await.map_err(ApiError::internal)?;
-    calendar(&config.timezone, &config.business_calendar)
+    Ok((config.timezone, config.business_calendar))
+}
+
+async fn tenant_calendar(
+    state: &CatalogState,
+    req: &HttpRequest,
+    tenant: Uuid,
+) -> ApiResult<BusinessCalendar> {
+    let (timezone, spec) = tenant_calendar_spec(state, req, tenant).await?;
+    calendar(&timezone, &spec)
 }
 
 fn answer(

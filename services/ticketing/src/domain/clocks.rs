@@ -137,6 +137,127 @@ pub fn retarget(
     Ok(())
 }
 
+/// The tenant's contract changed at `at` (a new tier, new targets, other coverage). Clocks
+/// still running take the new target for the ticket's priority and keep the covered time
+/// already used: on an unchanged calendar by retargeting from the same start; when the
+/// coverage changed, time used until `at` counts on the old calendar and the rest runs on the
+/// new one from `at` (the clock is rebased there). Met clocks stay as they were.
+#[allow(clippy::too_many_arguments)]
+pub fn change_policy(
+    clocks: &mut Vec<MetricClock>,
+    targets: &Targets,
+    onsite: bool,
+    raised_at: i64,
+    old: &BusinessCalendar,
+    new: &BusinessCalendar,
+    same_calendar: bool,
+    at: i64,
+) -> Result<(), SlaError> {
+    for metric in [Metric::FirstResponse, Metric::Resolution, Metric::Onsite] {
+        let wanted = targets.minutes(metric).filter(|_| metric != Metric::Onsite || onsite).map(|m| m * 60);
+        let existing = clocks.iter().position(|c| c.metric == metric);
+        match (wanted, existing) {
+            (Some(target), Some(i)) if clocks[i].running() => {
+                let c = &mut clocks[i];
+                if same_calendar {
+                    c.clock.retarget(target);
+                } else {
+                    let used = c.clock.elapsed(old, at)?;
+                    let waiting = c.clock.is_paused().then_some(Pause { from: at, to: None });
+                    c.clock = SlaClock {
+                        started_at: at,
+                        target_secs: (target - used).max(0),
+                        pauses: waiting.into_iter().collect(),
+                    };
+                }
+                c.recompute(new)?;
+            }
+            (Some(target), None) => {
+                let pauses = clocks.first().map(|c| c.clock.pauses.clone()).unwrap_or_default();
+                let mut c = MetricClock {
+                    metric,
+                    clock: SlaClock { started_at: raised_at, target_secs: target, pauses },
+                    due_at: None,
+                    stopped_at: None,
+                    breached_at: None,
+                    warned_bp: 0,
+                };
+                c.recompute(new)?;
+                clocks.push(c);
+            }
+            (None, Some(i)) if clocks[i].running() => {
+                clocks.remove(i);
+            }
+            _ => {}
+        }
+    }
+    clocks.sort_by_key(|c| c.metric);
+    Ok(())
+}
+
+#[cfg(test)]
+mod policy_change_tests {
+    use super::*;
+
+    const H: i64 = 3600;
+
+    fn office() -> BusinessCalendar {
+        // Every day 09:00–17:00 UTC.
+        let spec: canopy_sla::CalendarSpec = serde_json::from_str(
+            r#"{"weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]],
+                "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]], "sat": [["09:00","17:00"]], "sun": [["09:00","17:00"]]}}"#,
+        )
+        .unwrap();
+        BusinessCalendar::new("UTC", &spec).unwrap()
+    }
+
+    fn targets(resolution_mins: i64) -> Targets {
+        serde_json::from_value(
+            serde_json::json!({"first_response_mins": 60, "resolution_mins": resolution_mins}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn on_the_same_calendar_a_new_target_counts_from_the_same_start() {
+        let always = BusinessCalendar::always();
+        let mut clocks = start(&targets(480), false, 0, &always).unwrap();
+        assert!(stop(&mut clocks, Metric::FirstResponse, H / 2));
+        change_policy(&mut clocks, &targets(240), false, 0, &always, &always, true, 2 * H).unwrap();
+        let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
+        assert_eq!(res.due_at, Some(4 * H));
+        let fr = clocks.iter().find(|c| c.metric == Metric::FirstResponse).unwrap();
+        assert_eq!(fr.stopped_at, Some(H / 2), "a met target stays met");
+    }
+
+    #[test]
+    fn other_coverage_counts_time_used_on_the_old_calendar_and_the_rest_on_the_new() {
+        let always = BusinessCalendar::always();
+        // Raised at 07:00 on 24×7; at 09:00, two hours used, the tenant moves to office hours.
+        let mut clocks = start(&targets(480), false, 7 * H, &always).unwrap();
+        change_policy(&mut clocks, &targets(480), false, 7 * H, &always, &office(), false, 9 * H).unwrap();
+        let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
+        assert_eq!(res.due_at, Some(15 * H), "six hours left, from 09:00 on the office calendar");
+        // First response: one hour target, two used: due at once.
+        let fr = clocks.iter().find(|c| c.metric == Metric::FirstResponse).unwrap();
+        assert_eq!(fr.due_at, Some(9 * H));
+    }
+
+    #[test]
+    fn a_clock_waiting_on_the_customer_keeps_waiting() {
+        let always = BusinessCalendar::always();
+        let mut clocks = start(&targets(480), false, 0, &always).unwrap();
+        pause(&mut clocks, H);
+        change_policy(&mut clocks, &targets(480), false, 0, &always, &office(), false, 2 * H).unwrap();
+        let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
+        assert!(res.due_at.is_none() && res.clock.is_paused(), "{res:?}");
+        resume(&mut clocks, 10 * H, &office()).unwrap();
+        let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
+        // One hour used before the pause; seven left from 10:00 on the office calendar.
+        assert_eq!(res.due_at, Some(17 * H));
+    }
+}
+
 /// What the breach watch finds on a clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Finding {

@@ -492,6 +492,17 @@ impl Tickets {
         Ok((q.all(&self.db).await?, limit))
     }
 
+    /// The tenant's open tickets (not resolved, closed or cancelled).
+    pub async fn open_ids(&self, scope: &TenantScope) -> ApiResult<Vec<Uuid>> {
+        Ok(ticket::Entity::scoped(scope)
+            .filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect())
+    }
+
     /// Tickets whose next deadline has come, across tenants, earliest first: the breach
     /// watch's work, read from the deadline index instead of scanning open tickets.
     pub async fn due_for_watch(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<(Uuid, Uuid)>> {

@@ -1,0 +1,156 @@
+//! Contract changes reach open tickets: when a tenant's SLA in force changes (another plan or
+//! tier, stricter targets, other coverage), the catalogue announces the new policy and every
+//! open ticket of the tenant is recalculated from it, keeping the time already used
+//! (`clocks::change_policy`), with the change in its audit log. One consumer group for all
+//! replicas, so each change is applied once; the version check makes a concurrent edit of a
+//! ticket win and the recalculation try again.
+
+use std::time::Duration;
+
+use actix_web::web;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
+use canopy_sla::Priority;
+
+use crate::domain::clocks;
+use crate::domain::parse_name;
+use crate::domain::snapshot::PolicySnapshot;
+use crate::routes::tickets::deadline;
+use crate::routes::views::snapshot;
+use crate::state::TicketingState;
+use crate::store::tickets::{Actor, Change};
+
+const GROUP: &str = "ticketing-contracts";
+
+#[derive(Deserialize)]
+struct CatalogEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    tenant_id: Uuid,
+    #[serde(default)]
+    policy: Option<PolicySnapshot>,
+}
+
+pub fn spawn(state: web::Data<TicketingState>) {
+    tokio::spawn(async move {
+        let consumer = format!("ticketing-{}", Uuid::new_v4().simple());
+        loop {
+            let bus = state.backends.bus.clone();
+            let mut subscription = match bus
+                .subscribe(topics::CATALOG, GROUP, &consumer, StartFrom::Latest)
+                .await
+            {
+                Ok(s) => s,
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "cannot follow contract changes; retrying");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            loop {
+                match subscription.next(Duration::from_secs(5)).await {
+                    Ok(Some(delivery)) => {
+                        let event = serde_json::from_slice::<CatalogEvent>(&delivery.payload);
+                        let done = match event {
+                            Ok(CatalogEvent { kind, tenant_id, policy: Some(policy) }) if kind == "contract.changed" => {
+                                apply(&state, tenant_id, &policy).await.map(|n| {
+                                    tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
+                                })
+                            }
+                            _ => Ok(()),
+                        };
+                        match done {
+                            Ok(()) => {
+                                let _ = subscription.ack(&delivery.id).await;
+                            }
+                            // Left unacknowledged: offered again later.
+                            Err(err) => {
+                                tracing::warn!(error = ?err, "contract change not applied to open tickets yet")
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "contract event stream interrupted");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Recalculates every open ticket of `tenant` that was judged by another policy; returns how
+/// many changed.
+pub async fn apply(state: &TicketingState, tenant: Uuid, policy: &PolicySnapshot) -> ApiResult<usize> {
+    let scope = TenantScope::trusted(TenantId(tenant));
+    let mut changed = 0;
+    for id in state.tickets.open_ids(&scope).await? {
+        for attempt in 0..3 {
+            match recalculate(state, &scope, id, policy).await {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(e) if e.code() == ErrorCode::PreconditionFailed && attempt < 2 => continue,
+                Err(e) => return Err(e),
+            }
+            break;
+        }
+    }
+    Ok(changed)
+}
+
+async fn recalculate(
+    state: &TicketingState,
+    scope: &TenantScope,
+    id: Uuid,
+    new: &PolicySnapshot,
+) -> ApiResult<bool> {
+    let (mut t, mut clocks) = state.tickets.load(scope, id).await?;
+    let Some(old) = snapshot(&t)? else { return Ok(false) };
+    if old == *new || !parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open())
+    {
+        return Ok(false);
+    }
+    let now = state.now();
+    let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
+    let (old_calendar, new_calendar) = (old.calendar(), new.calendar());
+    let same_calendar = old.coverage == new.coverage
+        && old.business_calendar == new.business_calendar
+        && old.timezone == new.timezone;
+    let sla = |_| ApiError::internal(anyhow::anyhow!("the new calendar never opens"));
+    clocks::change_policy(
+        &mut clocks,
+        &new.targets(priority),
+        t.onsite_required,
+        t.created_at.timestamp(),
+        &old_calendar,
+        &new_calendar,
+        same_calendar,
+        now.timestamp(),
+    )
+    .map_err(sla)?;
+    let version = t.version;
+    let mut change = Change::new(now, Actor::SYSTEM);
+    change.log(
+        "sla_policy_changed",
+        json!({"from": {"tier": old.tier_name, "coverage": old.coverage, "contract_id": old.contract_id},
+               "to": {"tier": new.tier_name, "coverage": new.coverage, "contract_id": new.contract_id}}),
+    );
+    for c in &clocks {
+        change.log(
+            "clock_retargeted",
+            json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60,
+                   "due_at": c.due_at.and_then(|s| chrono::DateTime::from_timestamp(s, 0))}),
+        );
+    }
+    t.policy = serde_json::to_value(new).map_err(ApiError::internal)?;
+    t.next_deadline = deadline(&clocks, &new_calendar, &state.settings.sla.warning_bp)?;
+    change.announce(json!({"type": "ticket.updated", "changed": ["sla"]}));
+    state.tickets.save(scope, t, version, &clocks, &change).await?;
+    Ok(true)
+}
