@@ -306,6 +306,34 @@ impl TestApp {
         )
     }
 
+    /// Puts `tenant` under contract (from 2026-01-01, ten seats) on a new tier described by
+    /// `tier` (the body of `POST /catalog/tiers`); returns the contract.
+    pub async fn contract(&self, root: &str, tenant: Uuid, tier: Value) -> Value {
+        let name = tier["name"].as_str().unwrap_or("tier").to_owned();
+        let tier = json_ok(self.post("/api/v1/catalog/tiers", root, tier).await, 201).await;
+        let plan = json_ok(
+            self.post(
+                "/api/v1/catalog/plans",
+                root,
+                json!({"name": format!("{name} plan"), "tier_id": tier["id"], "unit": "seat",
+                    "unit_price_minor": 1000, "currency": "EUR"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        json_ok(
+            self.post(
+                "/api/v1/catalog/contracts",
+                root,
+                json!({"tenant_id": tenant, "plan_id": plan["id"], "quantity": 10, "starts_on": "2026-01-01"}),
+            )
+            .await,
+            201,
+        )
+        .await
+    }
+
     /// A provider staff member with `roles`; returns their token.
     pub async fn staff(&self, email: &str, roles: &[&str]) -> String {
         let admin = self.admin_token().await;

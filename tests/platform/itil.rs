@@ -7,40 +7,15 @@ use crate::helpers::*;
 async fn office(app: &TestApp, key: &str) -> (String, String) {
     let root = app.admin_token().await;
     let (tenant, admin) = app.tenant(key).await;
-    let tier = json_ok(
-        app.post(
-            "/api/v1/catalog/tiers",
-            &root,
-            json!({"name": format!("{key} tier"), "coverage": "24x7",
-                "targets": {"P1": {"first_response_mins": 60, "resolution_mins": 480},
-                            "P2": {"first_response_mins": 120, "resolution_mins": 960},
-                            "P3": {"first_response_mins": 240, "resolution_mins": 1440},
-                            "P4": {"first_response_mins": 480, "resolution_mins": 4800}},
-                "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let plan = json_ok(
-        app.post(
-            "/api/v1/catalog/plans",
-            &root,
-            json!({"name": format!("{key} plan"), "tier_id": tier["id"], "unit": "seat",
-                "unit_price_minor": 1000, "currency": "EUR"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    json_ok(
-        app.post(
-            "/api/v1/catalog/contracts",
-            &root,
-            json!({"tenant_id": tenant, "plan_id": plan["id"], "quantity": 5, "starts_on": "2026-01-01"}),
-        )
-        .await,
-        201,
+    app.contract(
+        &root,
+        tenant,
+        json!({"name": format!("{key} tier"), "coverage": "24x7",
+            "targets": {"P1": {"first_response_mins": 60, "resolution_mins": 480},
+                        "P2": {"first_response_mins": 120, "resolution_mins": 960},
+                        "P3": {"first_response_mins": 240, "resolution_mins": 1440},
+                        "P4": {"first_response_mins": 480, "resolution_mins": 4800}},
+            "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
     )
     .await;
     (tenant.to_string(), admin)

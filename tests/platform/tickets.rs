@@ -43,31 +43,7 @@ async fn desk(app: &TestApp, key: &str, coverage: &str) -> Desk {
     c["custom_fields"] = json!([{"key": "asset_tag", "label": "Asset tag", "type": "text"},
                                 {"key": "floor", "label": "Floor", "type": "select", "options": ["1", "2", "3"]}]);
     json_ok(app.put(&format!("/api/v1/tenants/{tenant}/config"), &admin, c).await, 200).await;
-    let tier =
-        json_ok(app.post("/api/v1/catalog/tiers", &root, tier(&format!("{key} tier"), coverage)).await, 201)
-            .await;
-    let plan = json_ok(
-        app.post(
-            "/api/v1/catalog/plans",
-            &root,
-            json!({"name": format!("{key} plan"), "tier_id": tier["id"],
-        "unit": "seat", "unit_price_minor": 1000, "currency": "EUR"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    json_ok(
-        app.post(
-            "/api/v1/catalog/contracts",
-            &root,
-            json!({"tenant_id": tenant, "plan_id": plan["id"], "quantity": 10,
-        "starts_on": "2026-01-01"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    app.contract(&root, tenant, tier(&format!("{key} tier"), coverage)).await;
     Desk { tenant, admin, root }
 }
 

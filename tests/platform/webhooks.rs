@@ -137,40 +137,15 @@ async fn ticket_events_reach_the_tenant_s_webhooks_signed_retried_and_logged() {
             {"url": format!("{}/off", hooks.base), "events": ["*"], "secret": SECRET, "active": false},
         ]);
         json_ok(app.put(&path, &admin, c).await, 200).await;
-        let tier = json_ok(
-            app.post(
-                "/api/v1/catalog/tiers",
-                &root,
-                json!({"name": "Hook tier", "coverage": "24x7",
-                    "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
-                                "P2": {"first_response_mins": 60, "resolution_mins": 480},
-                                "P3": {"first_response_mins": 120, "resolution_mins": 960},
-                                "P4": {"first_response_mins": 240, "resolution_mins": 1920}},
-                    "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
-            )
-            .await,
-            201,
-        )
-        .await;
-        let plan = json_ok(
-            app.post(
-                "/api/v1/catalog/plans",
-                &root,
-                json!({"name": "Hook plan", "tier_id": tier["id"], "unit": "seat", "unit_price_minor": 500,
-                    "currency": "EUR"}),
-            )
-            .await,
-            201,
-        )
-        .await;
-        json_ok(
-            app.post(
-                "/api/v1/catalog/contracts",
-                &root,
-                json!({"tenant_id": tenant, "plan_id": plan["id"], "quantity": 1, "starts_on": "2026-01-01"}),
-            )
-            .await,
-            201,
+        app.contract(
+            &root,
+            tenant,
+            json!({"name": "Hook tier", "coverage": "24x7",
+                "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
+                            "P2": {"first_response_mins": 60, "resolution_mins": 480},
+                            "P3": {"first_response_mins": 120, "resolution_mins": 960},
+                            "P4": {"first_response_mins": 240, "resolution_mins": 1920}},
+                "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
         )
         .await;
 

@@ -15,12 +15,11 @@ use std::time::{Duration, Instant};
 use canopy::Platform;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::SystemClock;
-use canopy_kernel::config::{QuotaSettings, Secret, Settings};
 use serde_json::{Value, json};
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+
+use common::env_num;
 
 struct Run {
     label: &'static str,
@@ -94,17 +93,7 @@ async fn load(label: &'static str, url: String, token: String, concurrency: u64,
 fn main() {
     let secs = env_num("BENCH_SECS", 10);
     let concurrency = env_num("BENCH_CONCURRENCY", 16);
-    let data = std::env::temp_dir().join(format!("canopy-bench-{}", uuid::Uuid::new_v4().simple()));
-    let mut settings = Settings::load(None).expect("configuration");
-    settings.data_dir = data.clone();
-    settings.admin_email = Some("bench@canopy.test".into());
-    settings.admin_password = Some(Secret::new("bench-password-1".into()));
-    settings.telemetry.log_filter = "error".into();
-    // Limits large enough never to refuse: the limiter's check is measured, not its refusals.
-    for q in settings.gateway.rate_limits.tiers.values_mut() {
-        *q = QuotaSettings { requests: 100_000_000, period_secs: 60 };
-    }
-    settings.gateway.rate_limits.provider = QuotaSettings { requests: 100_000_000, period_secs: 60 };
+    let (settings, data) = common::settings();
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async move {
@@ -114,15 +103,7 @@ fn main() {
         let gw = format!("http://{}", platform.gateway);
         let direct = format!("http://{}", platform.tenants);
         let http = reqwest::Client::new();
-        let login = |email: &'static str, password: &'static str| {
-            let http = http.clone();
-            let gw = gw.clone();
-            async move {
-                let v: Value = http.post(format!("{gw}/api/v1/auth/login")).json(&json!({"email": email, "password": password})).send().await.unwrap().json().await.unwrap();
-                v["access_token"].as_str().unwrap().to_owned()
-            }
-        };
-        let root = login("bench@canopy.test", "bench-password-1").await;
+        let root = common::login(&http, &gw, "bench@canopy.test", "bench-password-1").await;
         let tenant: Value = http
             .post(format!("{gw}/api/v1/tenants"))
             .bearer_auth(&root)
@@ -135,7 +116,7 @@ fn main() {
             .await
             .unwrap();
         let id = tenant["id"].as_str().unwrap().to_owned();
-        let token = login("admin@bench.test", "bench-password-2").await;
+        let token = common::login(&http, &gw, "admin@bench.test", "bench-password-2").await;
         let path = format!("/api/v1/tenants/{id}");
 
         println!();
