@@ -132,6 +132,8 @@ pub fn test_settings() -> Settings {
     }
     s.gateway.rate_limits.provider = QuotaSettings { requests: 100_000, period_secs: 60 };
     s.gateway.rate_limits.anonymous = QuotaSettings { requests: 100_000, period_secs: 60 };
+    // The tests' webhook receivers listen on loopback.
+    s.webhooks.allow_private_targets = true;
     s
 }
 

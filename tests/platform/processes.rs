@@ -39,6 +39,7 @@ fn spawn_with(role: &str, port: u16, scratch: &Scratch, tenants: &str, extra: &[
         .env("CANOPY_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("CANOPY_UPSTREAMS__TENANTS", tenants)
         .env("CANOPY_AUTH__JWKS_MIN_REFRESH_SECS", "0")
+        .env("CANOPY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
         .env("CANOPY_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

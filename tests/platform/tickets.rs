@@ -311,9 +311,19 @@ async fn changes_are_announced_on_the_bus() {
             200,
         )
         .await;
+        let path = format!("/api/v1/tickets/{}", t["id"].as_str().unwrap());
+        let engineer = app.staff("eng@provider.test", &["engineer"]).await;
+        let engineer_id = json_ok(app.get("/api/v1/auth/me", &engineer).await, 200).await["id"].clone();
+        json_ok(app.patch(&path, &agent, json!({"assignee_id": engineer_id})).await, 200).await;
+        json_ok(
+            app.patch(&path, &agent, json!({"status": "resolved", "resolution_code": "fixed"})).await,
+            200,
+        )
+        .await;
+        json_ok(app.patch(&path, &d.admin, json!({"status": "closed"})).await, 200).await;
         let mut seen = Vec::new();
-        while seen.len() < 2 {
-            let Some(d) = events.next(std::time::Duration::from_secs(10)).await.unwrap() else { break };
+        while seen.len() < 8 {
+            let Some(d) = events.next(std::time::Duration::from_secs(5)).await.unwrap() else { break };
             let e: Value = serde_json::from_slice(&d.payload).unwrap();
             events.ack(&d.id).await.unwrap();
             seen.push(e);
@@ -323,6 +333,13 @@ async fn changes_are_announced_on_the_bus() {
         assert_eq!(seen[0]["tenant_id"], t["tenant_id"]);
         assert_eq!(seen[1]["type"], "ticket.updated");
         assert_eq!(seen[1]["status"], "in_progress");
+        let types: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        for wanted in ["ticket.assigned", "ticket.resolved", "ticket.closed"] {
+            assert_eq!(types.iter().filter(|t| **t == wanted).count(), 1, "{wanted} once in {types:?}");
+        }
+        let ids: std::collections::HashSet<&str> =
+            seen.iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), seen.len(), "every event has its own id");
     })
     .await;
 }

@@ -220,6 +220,17 @@ async fn ticket_events_reach_the_tenant_s_webhooks_signed_retried_and_logged() {
         .await;
         assert_eq!(again["status"], "pending");
         assert_eq!(again["attempts"], 0);
+        problem(
+            app.post(
+                &format!("/api/v1/tenants/{tenant}/webhook-deliveries/{id}/redeliver"),
+                &admin,
+                json!({}),
+            )
+            .await,
+            409,
+            "invalid_transition",
+        )
+        .await;
 
         // Another tenant sees none of it, and cannot reach it by id.
         assert!(deliveries(&app, &other.to_string(), &other_admin, "").await.is_empty());
@@ -254,6 +265,59 @@ async fn ticket_events_reach_the_tenant_s_webhooks_signed_retried_and_logged() {
         .await;
         // Provider admins read every tenant's log.
         assert!(!deliveries(&app, &tenant.to_string(), &root, "").await.is_empty());
+        hooks.handle.stop(false).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused_by_default() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(
+            backend,
+            |s| {
+                s.webhooks.allow_private_targets = false;
+                s.webhooks.poll_interval_ms = 50;
+            },
+            at("2026-11-18T09:00:00Z"),
+        )
+        .await;
+        let hooks = receiver().await;
+        let root = app.admin_token().await;
+        let (tenant, admin) = app.tenant("PRIV").await;
+        let path = format!("/api/v1/tenants/{tenant}/config");
+        let mut c = json_ok(app.get(&path, &admin).await, 200).await;
+        c["webhooks"] = json!([{"url": format!("{}/ok", hooks.base), "events": ["*"], "secret": SECRET}]);
+        json_ok(app.put(&path, &admin, c).await, 200).await;
+        app.contract(
+            &root,
+            tenant,
+            json!({"name": "Priv tier", "coverage": "24x7",
+                "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
+                            "P2": {"first_response_mins": 60, "resolution_mins": 480},
+                            "P3": {"first_response_mins": 120, "resolution_mins": 960},
+                            "P4": {"first_response_mins": 240, "resolution_mins": 1920}},
+                "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}}),
+        )
+        .await;
+        json_ok(
+            app.post(
+                "/api/v1/tickets",
+                &admin,
+                json!({"type": "incident", "title": "Probe", "category": "network", "impact": "low", "urgency": "low"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let rows = until(&app, &tenant.to_string(), &admin, "refused", |rows| {
+            rows.iter().any(|r| r["status"] == "failed")
+        })
+        .await;
+        assert!(rows[0]["last_error"].as_str().unwrap().contains("private"), "{rows:#?}");
+        assert_eq!(rows[0]["attempts"], 1, "not retried: retrying cannot help");
+        assert!(hooks.seen.lock().unwrap().is_empty(), "nothing was sent");
         hooks.handle.stop(false).await;
         app.stop().await;
     }

@@ -4,6 +4,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_breaches;
 mod m20261122_000003_work;
 mod m20261122_000004_problems_changes;
+mod m20261123_000005_carried_time;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_breaches::Migration),
             Box::new(m20261122_000003_work::Migration),
             Box::new(m20261122_000004_problems_changes::Migration),
+            Box::new(m20261123_000005_carried_time::Migration),
         ]
     }
 }

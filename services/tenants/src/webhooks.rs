@@ -117,7 +117,13 @@ async fn follow(state: web::Data<TenantsState>) {
 
 async fn send_loop(state: web::Data<TenantsState>) {
     let settings = &state.settings.webhooks;
-    let http = canopy_kernel::client::http_client(Duration::from_millis(settings.timeout_ms));
+    // Redirects are not followed: the address checked is the address posted to.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
     loop {
         match send_due(&state, &http).await {
             Ok(n) if n > 0 => continue,
@@ -128,29 +134,38 @@ async fn send_loop(state: web::Data<TenantsState>) {
     }
 }
 
-/// Sends the deliveries that are due now; returns how many were attempted.
+/// Sends the deliveries that are due now; returns how many were attempted. A row that cannot
+/// be handled now (its tenant's configuration unreadable) keeps its lease and is tried again
+/// when the lease runs out; one bad row never stops the others.
 pub async fn send_due(state: &TenantsState, http: &reqwest::Client) -> ApiResult<usize> {
     let settings = &state.settings.webhooks;
     let lease = TimeDelta::milliseconds(settings.timeout_ms as i64) + TimeDelta::seconds(30);
     let due = state.deliveries.claim_due(state.now(), lease, 20).await?;
     let n = due.len();
     // Each hook's current URL and secret: a rotated secret signs retries from then on.
-    let mut hooks: HashMap<Uuid, Vec<Webhook>> = HashMap::new();
+    // `None`: the configuration could not be read just now.
+    let mut hooks: HashMap<Uuid, Option<Vec<Webhook>>> = HashMap::new();
     let mut attempts = tokio::task::JoinSet::new();
     for row in due {
         if let Entry::Vacant(slot) = hooks.entry(row.tenant_id) {
             let scope = TenantScope::trusted(TenantId(row.tenant_id));
-            slot.insert(match state.configs.current(&scope).await {
-                Ok(config) => document(&config)?.webhooks,
-                Err(_) => Vec::new(),
+            slot.insert(match state.configs.current(&scope).await.and_then(|c| document(&c)) {
+                Ok(config) => Some(config.webhooks),
+                Err(e) if e.code() == canopy_kernel::ErrorCode::NotFound => Some(Vec::new()),
+                Err(e) => {
+                    tracing::warn!(tenant = %row.tenant_id, error = ?e, "webhook configuration unreadable; deliveries wait");
+                    None
+                }
             });
         }
-        let hook = hooks.get(&row.tenant_id).and_then(|l| l.iter().find(|h| h.id == row.webhook_id)).cloned();
+        let Some(Some(list)) = hooks.get(&row.tenant_id) else { continue };
+        let hook = list.iter().find(|h| h.id == row.webhook_id).cloned();
         let http = http.clone();
         let timestamp = state.now().timestamp();
+        let allow_private = settings.allow_private_targets;
         attempts.spawn(async move {
             let outcome = match hook {
-                Some(hook) if hook.active => attempt(&http, &hook, &row, timestamp).await,
+                Some(hook) if hook.active => attempt(&http, &hook, &row, timestamp, allow_private).await,
                 _ => Attempt::Hopeless("the webhook was removed or deactivated".into()),
             };
             (row, outcome)
@@ -178,9 +193,55 @@ pub async fn send_due(state: &TenantsState, http: &reqwest::Client) -> ApiResult
         if matches!(outcome, Outcome::GiveUp { .. }) {
             tracing::warn!(delivery = %row.id, tenant = %row.tenant_id, url = %row.url, "webhook delivery given up");
         }
-        state.deliveries.record(&row, outcome, now).await?;
+        if let Err(e) = state.deliveries.record(&row, outcome, now).await {
+            tracing::warn!(delivery = %row.id, error = ?e, "webhook outcome not recorded; the lease will expire");
+        }
     }
     Ok(n)
+}
+
+/// True when `ip` is on this host, a private or link-local network, or otherwise not a public
+/// internet address: webhooks must not become a way to probe the provider's own network.
+fn private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // 100.64.0.0/10
+        }
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
+                || v6.to_ipv4_mapped().is_some_and(|v4| private(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Refuses a webhook URL whose host resolves to a non-public address.
+async fn check_target(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    let host = parsed.host_str().ok_or("the URL has no host")?.trim_matches(['[', ']']).to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("{host} resolves to no address"));
+    }
+    if addrs.iter().any(|a| private(a.ip())) {
+        return Err(format!(
+            "{host} resolves to a private or local address; webhooks go to public endpoints"
+        ));
+    }
+    Ok(())
 }
 
 enum Attempt {
@@ -198,10 +259,14 @@ async fn attempt(
     hook: &Webhook,
     row: &webhook_delivery::Model,
     timestamp: i64,
+    allow_private: bool,
 ) -> Attempt {
     let Some(secret) = hook.secret.as_deref() else {
         return Attempt::Hopeless("the webhook has no secret".into());
     };
+    if !allow_private && let Err(why) = check_target(&hook.url).await {
+        return Attempt::Hopeless(why);
+    }
     let body = row.payload.clone().into_bytes();
     let sent = http
         .post(&hook.url)

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use actix_web::web;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -31,6 +32,7 @@ struct CatalogEvent {
     #[serde(rename = "type")]
     kind: String,
     tenant_id: Uuid,
+    at: DateTime<Utc>,
     #[serde(default)]
     policy: Option<PolicySnapshot>,
 }
@@ -56,7 +58,10 @@ pub fn spawn(state: web::Data<TicketingState>) {
                     Ok(Some(delivery)) => {
                         let event = serde_json::from_slice::<CatalogEvent>(&delivery.payload);
                         let done = match event {
-                            Ok(CatalogEvent { kind, tenant_id, policy: Some(policy) }) if kind == "contract.changed" => {
+                            Ok(CatalogEvent { kind, tenant_id, at, policy: Some(mut policy) })
+                                if kind == "contract.changed" =>
+                            {
+                                policy.as_of = Some(at);
                                 apply(&state, tenant_id, &policy).await.map(|n| {
                                     tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
                                 })
@@ -85,8 +90,9 @@ pub fn spawn(state: web::Data<TicketingState>) {
     });
 }
 
-/// Recalculates every open ticket of `tenant` that was judged by another policy; returns how
-/// many changed.
+/// Recalculates every open ticket of `tenant` that was judged by other terms; returns how
+/// many changed. A ticket that cannot be recalculated is logged and left as it was; only a
+/// failure to list the tickets makes the event be offered again.
 pub async fn apply(state: &TicketingState, tenant: Uuid, policy: &PolicySnapshot) -> ApiResult<usize> {
     let scope = TenantScope::trusted(TenantId(tenant));
     let mut changed = 0;
@@ -96,7 +102,9 @@ pub async fn apply(state: &TicketingState, tenant: Uuid, policy: &PolicySnapshot
                 Ok(true) => changed += 1,
                 Ok(false) => {}
                 Err(e) if e.code() == ErrorCode::PreconditionFailed && attempt < 2 => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(ticket = %id, error = ?e, "ticket not recalculated for the contract change")
+                }
             }
             break;
         }
@@ -112,8 +120,10 @@ async fn recalculate(
 ) -> ApiResult<bool> {
     let (mut t, mut clocks) = state.tickets.load(scope, id).await?;
     let Some(old) = snapshot(&t)? else { return Ok(false) };
-    if old == *new || !parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open())
-    {
+    let open = parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open());
+    // Announcements can arrive late or twice: one older than the ticket's own terms is stale.
+    let newer = new.as_of.is_some_and(|at| at >= old.as_of.unwrap_or(t.created_at).max(t.created_at));
+    if old.same_terms(new) || !open || !newer {
         return Ok(false);
     }
     let now = state.now();
@@ -145,6 +155,7 @@ async fn recalculate(
         change.log(
             "clock_retargeted",
             json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60,
+                   "carried_mins": c.clock.carried_secs / 60,
                    "due_at": c.due_at.and_then(|s| chrono::DateTime::from_timestamp(s, 0))}),
         );
     }

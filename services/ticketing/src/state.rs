@@ -138,6 +138,7 @@ impl TicketingState {
             business_calendar: (p.coverage == Coverage::BusinessHours)
                 .then(|| settings.business_calendar.clone()),
             targets: p.targets,
+            as_of: None,
         });
         Ok(TenantContext { key: status.key, status: status.status, settings, policy })
     }

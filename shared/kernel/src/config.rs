@@ -225,11 +225,21 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
     /// How often the sender looks for due deliveries.
     pub poll_interval_ms: u64,
+    /// Deliver to loopback and private networks too (development and tests only): by default
+    /// a webhook whose host resolves to such an address is refused, so tenants cannot use
+    /// webhooks to probe the provider's network.
+    pub allow_private_targets: bool,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        Self { retry_base_ms: 30_000, max_attempts: 10, timeout_ms: 10_000, poll_interval_ms: 1_000 }
+        Self {
+            retry_base_ms: 30_000,
+            max_attempts: 10,
+            timeout_ms: 10_000,
+            poll_interval_ms: 1_000,
+            allow_private_targets: false,
+        }
     }
 }
 

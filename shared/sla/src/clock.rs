@@ -81,11 +81,26 @@ pub struct SlaClock {
     pub started_at: i64,
     pub target_secs: i64,
     pub pauses: Vec<Pause>,
+    /// Covered time already used before `started_at`, on an earlier calendar (the clock was
+    /// rebased when the coverage changed); it counts against the target.
+    pub carried_secs: i64,
 }
 
 impl SlaClock {
     pub fn new(started_at: i64, target_secs: i64) -> Self {
-        Self { started_at, target_secs, pauses: Vec::new() }
+        Self { started_at, target_secs, pauses: Vec::new(), carried_secs: 0 }
+    }
+
+    /// The clock restarted at `at` on another calendar, keeping `used` covered seconds (and
+    /// a pause still open, from `at`).
+    pub fn rebased(&self, at: i64, used: i64, target_secs: i64) -> Self {
+        let waiting = self.is_paused().then_some(Pause { from: at, to: None });
+        Self { started_at: at, target_secs, pauses: waiting.into_iter().collect(), carried_secs: used }
+    }
+
+    /// Covered time still to go when the clock started (the target less what was carried).
+    pub fn remaining_at_start(&self) -> i64 {
+        (self.target_secs - self.carried_secs).max(0)
     }
 
     pub fn pause(&mut self, at: i64) {
@@ -105,12 +120,12 @@ impl SlaClock {
     }
 
     pub fn due(&self, calendar: &BusinessCalendar) -> Result<Option<i64>, SlaError> {
-        calendar.due_with_pauses(self.started_at, self.target_secs, &self.pauses)
+        calendar.due_with_pauses(self.started_at, self.remaining_at_start(), &self.pauses)
     }
 
-    /// Covered, unpaused time used so far.
+    /// Covered, unpaused time used so far (including time carried from an earlier calendar).
     pub fn elapsed(&self, calendar: &BusinessCalendar, now: i64) -> Result<i64, SlaError> {
-        calendar.covered_excluding(self.started_at, now, &self.pauses)
+        Ok(self.carried_secs + calendar.covered_excluding(self.started_at, now, &self.pauses)?)
     }
 
     /// A new target (the priority changed): time already used and every pause carry over,

@@ -122,8 +122,9 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/webhook-deliveries/{id}/redeliver", tag = "config",
     security(("bearer" = [])), params(("tenant_id" = Uuid, Path), ("id" = Uuid, Path)),
-    description = "Sends the delivery again as soon as possible, with a fresh set of attempts.",
-    responses((status = 202, body = DeliveryView), (status = 404, body = Problem)))]
+    description = "Sends a delivered or failed delivery again as soon as possible, with a fresh set of attempts \
+        (409 while it is still being tried).",
+    responses((status = 202, body = DeliveryView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn redeliver(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -132,6 +133,7 @@ pub async fn redeliver(
     let (tenant, id) = path.into_inner();
     let scope = principal.scope_for(tenant)?;
     principal.require_any(&MANAGERS)?;
+    state.ensure_writable(&principal, &scope).await?;
     let row = state.deliveries.redeliver(&scope, id, state.now()).await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(row)))
 }

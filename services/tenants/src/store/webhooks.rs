@@ -97,8 +97,10 @@ impl Deliveries {
         if self.db.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let rows = query.all(&txn).await?;
-        for row in &rows {
+        let mut rows = query.all(&txn).await?;
+        for row in &mut rows {
+            // The lease's end also marks this claim: `record` applies only while it holds.
+            row.next_attempt_at = Some(now + lease);
             webhook_delivery::Entity::update_many()
                 .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now + lease))
                 .filter(webhook_delivery::Column::TenantId.eq(row.tenant_id))
@@ -136,6 +138,8 @@ impl Deliveries {
             .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(delivered))
             .filter(webhook_delivery::Column::TenantId.eq(row.tenant_id))
             .filter(webhook_delivery::Column::Id.eq(row.id))
+            .filter(webhook_delivery::Column::Status.eq(PENDING))
+            .filter(webhook_delivery::Column::NextAttemptAt.eq(row.next_attempt_at))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -174,12 +178,19 @@ impl Deliveries {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> ApiResult<webhook_delivery::Model> {
-        self.get(scope, id).await?;
+        let row = self.get(scope, id).await?;
+        if row.status == PENDING {
+            return Err(ApiError::new(
+                canopy_kernel::ErrorCode::InvalidTransition,
+                "This delivery is still being tried; it can be sent again once delivered or failed",
+            ));
+        }
         webhook_delivery::Entity::scoped_update(scope)
             .col_expr(webhook_delivery::Column::Status, Expr::value(PENDING))
             .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
             .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))
             .filter(webhook_delivery::Column::Id.eq(id))
+            .filter(webhook_delivery::Column::Status.ne(PENDING))
             .exec(&self.db)
             .await?;
         self.get(scope, id).await

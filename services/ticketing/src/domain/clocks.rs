@@ -119,7 +119,12 @@ pub fn retarget(
                 let pauses = clocks.first().map(|c| c.clock.pauses.clone()).unwrap_or_default();
                 let mut c = MetricClock {
                     metric,
-                    clock: SlaClock { started_at: raised_at, target_secs: mins * 60, pauses },
+                    clock: SlaClock {
+                        started_at: raised_at,
+                        target_secs: mins * 60,
+                        pauses,
+                        carried_secs: 0,
+                    },
                     due_at: None,
                     stopped_at: None,
                     breached_at: None,
@@ -161,22 +166,23 @@ pub fn change_policy(
                 let c = &mut clocks[i];
                 if same_calendar {
                     c.clock.retarget(target);
+                    c.recompute(new)?;
                 } else {
                     let used = c.clock.elapsed(old, at)?;
-                    let waiting = c.clock.is_paused().then_some(Pause { from: at, to: None });
-                    c.clock = SlaClock {
-                        started_at: at,
-                        target_secs: (target - used).max(0),
-                        pauses: waiting.into_iter().collect(),
-                    };
+                    let overdue = (used >= target).then(|| c.clock.due(old)).transpose()?.flatten();
+                    c.clock = c.clock.rebased(at, used, target);
+                    c.recompute(new)?;
+                    // Already past due before the change: the old calendar says when it was due.
+                    if let Some(due) = overdue.filter(|_| c.due_at.is_some()) {
+                        c.due_at = Some(due);
+                    }
                 }
-                c.recompute(new)?;
             }
             (Some(target), None) => {
                 let pauses = clocks.first().map(|c| c.clock.pauses.clone()).unwrap_or_default();
                 let mut c = MetricClock {
                     metric,
-                    clock: SlaClock { started_at: raised_at, target_secs: target, pauses },
+                    clock: SlaClock { started_at: raised_at, target_secs: target, pauses, carried_secs: 0 },
                     due_at: None,
                     stopped_at: None,
                     breached_at: None,
@@ -238,9 +244,30 @@ mod policy_change_tests {
         change_policy(&mut clocks, &targets(480), false, 7 * H, &always, &office(), false, 9 * H).unwrap();
         let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
         assert_eq!(res.due_at, Some(15 * H), "six hours left, from 09:00 on the office calendar");
-        // First response: one hour target, two used: due at once.
+        // First response: one hour target, two used: it was due at 08:00 and stays so.
         let fr = clocks.iter().find(|c| c.metric == Metric::FirstResponse).unwrap();
-        assert_eq!(fr.due_at, Some(9 * H));
+        assert_eq!(fr.due_at, Some(8 * H));
+    }
+
+    #[test]
+    fn time_carried_from_the_old_calendar_still_counts_after_a_later_priority_change() {
+        let always = BusinessCalendar::always();
+        let mut clocks = start(&targets(480), false, 7 * H, &always).unwrap();
+        change_policy(&mut clocks, &targets(480), false, 7 * H, &always, &office(), false, 9 * H).unwrap();
+        // Then a priority change to a four-hour target: two hours were used already.
+        retarget(&mut clocks, &targets(240), false, 7 * H, &office()).unwrap();
+        let res = clocks.iter().find(|c| c.metric == Metric::Resolution).unwrap();
+        assert_eq!(res.due_at, Some(11 * H));
+        assert_eq!(res.clock.elapsed(&office(), 10 * H), Ok(3 * H));
+    }
+
+    #[test]
+    fn a_clock_already_overdue_keeps_its_due_time_on_the_old_calendar() {
+        let always = BusinessCalendar::always();
+        let mut clocks = start(&targets(480), false, 0, &always).unwrap();
+        change_policy(&mut clocks, &targets(480), false, 0, &always, &office(), false, 10 * H).unwrap();
+        let fr = clocks.iter().find(|c| c.metric == Metric::FirstResponse).unwrap();
+        assert_eq!(fr.due_at, Some(H), "due an hour after it was raised, as before");
     }
 
     #[test]
@@ -277,7 +304,7 @@ pub enum Finding {
 fn warning_at(c: &MetricClock, bp: i32, calendar: &BusinessCalendar) -> Result<Option<i64>, SlaError> {
     calendar.due_with_pauses(
         c.clock.started_at,
-        c.clock.target_secs * i64::from(bp) / 10_000,
+        (c.clock.target_secs * i64::from(bp) / 10_000 - c.clock.carried_secs).max(0),
         &c.clock.pauses,
     )
 }

@@ -18,6 +18,10 @@ pub struct PolicySnapshot {
     pub business_calendar: Option<CalendarSpec>,
     #[schema(value_type = std::collections::BTreeMap<String, Targets>)]
     pub targets: TargetTable,
+    /// When a contract change put this policy on an open ticket (absent when copied at
+    /// creation): an older announcement never replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl PolicySnapshot {
@@ -28,6 +32,11 @@ impl PolicySnapshot {
             }
             _ => BusinessCalendar::always(),
         }
+    }
+
+    /// The same terms (contract, tier, coverage, calendar, targets), whenever they were copied.
+    pub fn same_terms(&self, other: &Self) -> bool {
+        Self { as_of: None, ..self.clone() } == Self { as_of: None, ..other.clone() }
     }
 
     pub fn targets(&self, priority: Priority) -> Targets {

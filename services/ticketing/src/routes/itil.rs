@@ -168,6 +168,10 @@ pub async fn decide(
     v.into_result()?;
     let (mut t, clocks) = state.tickets.load(&scope, *id).await?;
     let mut info = change_details(&t)?.ok_or_else(|| ApiError::invalid("id", "only changes are approved"))?;
+    if !crate::domain::parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open())
+    {
+        return Err(ApiError::new(ErrorCode::InvalidTransition, "The change is no longer open"));
+    }
     if info.change_type == ChangeType::Standard {
         return Err(ApiError::new(ErrorCode::InvalidTransition, "A standard change is pre-approved"));
     }

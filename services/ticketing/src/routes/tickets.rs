@@ -747,6 +747,7 @@ pub async fn update(
                 }
                 if status == Status::Closed {
                     t.closed_at = Some(now);
+                    change.announce(json!({"type": "ticket.closed"}));
                 }
             }
             _ => {}

@@ -125,6 +125,7 @@ pub mod clock {
         pub stopped_at: Option<DateTimeUtc>,
         pub breached_at: Option<DateTimeUtc>,
         pub warned_bp: i32,
+        pub carried_secs: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -95,6 +95,7 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
         stopped_at: Set(c.stopped_at.map(ts)),
         breached_at: Set(c.breached_at.map(ts)),
         warned_bp: Set(c.warned_bp),
+        carried_secs: Set(c.clock.carried_secs),
     })
 }
 
@@ -104,7 +105,12 @@ pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
     let pauses: Vec<Pause> = serde_json::from_value(row.pauses.clone()).map_err(ApiError::internal)?;
     Ok(MetricClock {
         metric,
-        clock: SlaClock { started_at: row.started_at.timestamp(), target_secs: row.target_secs, pauses },
+        clock: SlaClock {
+            started_at: row.started_at.timestamp(),
+            target_secs: row.target_secs,
+            pauses,
+            carried_secs: row.carried_secs,
+        },
         due_at: row.due_at.map(|t| t.timestamp()),
         stopped_at: row.stopped_at.map(|t| t.timestamp()),
         breached_at: row.breached_at.map(|t| t.timestamp()),
