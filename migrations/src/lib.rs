@@ -2,6 +2,7 @@
 //! (PostgreSQL) or file (SQLite) when it starts, and `canopy migrate` applies them all.
 
 pub mod catalog;
+pub mod scheduler;
 pub mod tenants;
 pub mod ticketing;
 

@@ -21,6 +21,7 @@ pub struct Platform {
     pub tenants: SocketAddr,
     pub catalog: SocketAddr,
     pub ticketing: SocketAddr,
+    pub scheduler: SocketAddr,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
     handles: Vec<ServerHandle>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
@@ -42,9 +43,12 @@ impl Platform {
             (internal()?, internal()?, internal()?);
         let (tenants_addr, catalog_addr) = (tenants_listener.local_addr()?, catalog_listener.local_addr()?);
         let ticketing_addr = ticketing_listener.local_addr()?;
+        let scheduler_listener = internal()?;
+        let scheduler_addr = scheduler_listener.local_addr()?;
         settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
         settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
         settings.upstreams.ticketing = UrlList(vec![format!("http://{ticketing_addr}")]);
+        settings.upstreams.scheduler = UrlList(vec![format!("http://{scheduler_addr}")]);
         let settings = Arc::new(settings);
 
         let tenants = canopy_tenants::Application::build(
@@ -65,17 +69,31 @@ impl Platform {
         let ticketing = canopy_ticketing::Application::build(
             settings.clone(),
             backends.clone(),
-            clock,
+            clock.clone(),
             ticketing_listener,
+        )
+        .await?;
+        let scheduler = canopy_scheduler::Application::build(
+            settings.clone(),
+            backends.clone(),
+            clock,
+            scheduler_listener,
         )
         .await?;
         let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
         let gateway_addr = gateway.addr();
-        let handles = vec![gateway.handle(), ticketing.handle(), catalog.handle(), tenants.handle()];
+        let handles = vec![
+            gateway.handle(),
+            scheduler.handle(),
+            ticketing.handle(),
+            catalog.handle(),
+            tenants.handle(),
+        ];
         let servers = vec![
             tokio::spawn(tenants.run()),
             tokio::spawn(catalog.run()),
             tokio::spawn(ticketing.run()),
+            tokio::spawn(scheduler.run()),
             tokio::spawn(gateway.run()),
         ];
         Ok(Self {
@@ -83,6 +101,7 @@ impl Platform {
             tenants: tenants_addr,
             catalog: catalog_addr,
             ticketing: ticketing_addr,
+            scheduler: scheduler_addr,
             tenants_state,
             handles,
             servers,

@@ -42,6 +42,8 @@ enum Command {
     Catalog,
     /// The ticketing service alone (needs CANOPY_UPSTREAMS__TENANTS and CANOPY_UPSTREAMS__CATALOG).
     Ticketing,
+    /// The scheduler (dispatch) service alone (needs CANOPY_UPSTREAMS__TENANTS).
+    Scheduler,
     /// Apply every service's database migrations, then exit.
     Migrate,
     /// Load the demo data set, then exit.
@@ -141,11 +143,32 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await?;
             Ok(())
         }
+        Command::Scheduler => {
+            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-scheduler")?;
+            let backends = Backends::from_settings(&settings).await?;
+            let listener = TcpListener::bind(&settings.listen)?;
+            canopy_scheduler::Application::build(
+                Arc::new(settings),
+                backends,
+                Arc::new(SystemClock),
+                listener,
+            )
+            .await?
+            .run()
+            .await?;
+            Ok(())
+        }
         Command::Migrate => {
             canopy_tenants::migrate(&settings).await?;
             canopy_catalog::migrate(&settings).await?;
             canopy_ticketing::migrate(&settings).await?;
-            for service in [canopy_tenants::SERVICE, canopy_catalog::SERVICE, canopy_ticketing::SERVICE] {
+            canopy_scheduler::migrate(&settings).await?;
+            for service in [
+                canopy_tenants::SERVICE,
+                canopy_catalog::SERVICE,
+                canopy_ticketing::SERVICE,
+                canopy_scheduler::SERVICE,
+            ] {
                 println!(
                     "migrations applied: {service} ({})",
                     canopy_kernel::db::describe(&settings, service)

@@ -53,6 +53,10 @@ impl Application {
                 "ticketing",
                 ServiceClient::new("ticketing", settings.upstreams.ticketing.0.clone(), http.clone()),
             ),
+            (
+                "scheduler",
+                ServiceClient::new("scheduler", settings.upstreams.scheduler.0.clone(), http.clone()),
+            ),
         ]);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,

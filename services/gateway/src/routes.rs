@@ -9,6 +9,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/.well-known/jwks.json", "tenants"),
     ("/api/v1/catalog", "catalog"),
     ("/api/v1/tickets", "ticketing"),
+    ("/api/v1/engineers", "scheduler"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).

@@ -130,6 +130,8 @@ pub struct Upstreams {
     pub catalog: UrlList,
     /// Base URLs of the ticketing service replicas.
     pub ticketing: UrlList,
+    /// Base URLs of the scheduler service replicas.
+    pub scheduler: UrlList,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -445,6 +447,7 @@ impl Settings {
             ("tenants", &self.upstreams.tenants),
             ("catalog", &self.upstreams.catalog),
             ("ticketing", &self.upstreams.ticketing),
+            ("scheduler", &self.upstreams.scheduler),
         ] {
             for url in &list.0 {
                 if !url.starts_with("http://") && !url.starts_with("https://") {

@@ -1,0 +1,3 @@
+//! The scheduler's domain: plain values and rules, no HTTP and no storage.
+
+pub mod engineer;

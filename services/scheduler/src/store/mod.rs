@@ -1,0 +1,4 @@
+//! Storage of the scheduler.
+
+pub mod engineers;
+pub mod entities;
