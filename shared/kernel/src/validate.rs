@@ -34,6 +34,22 @@ pub fn clean_text(value: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
+/// A JSON body parsed into `T`, a bad value named by its path (`targets.P1.onsite_mins`).
+pub fn parse<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> crate::ApiResult<T> {
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        crate::ApiError::invalid(
+            if path == "." { "body".to_owned() } else { path },
+            e.into_inner().to_string(),
+        )
+    })
+}
+
+/// A stored JSON column read back; a failure here is ours, not the client's.
+pub fn stored<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> crate::ApiResult<T> {
+    serde_json::from_value(value.clone()).map_err(crate::ApiError::internal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
