@@ -134,6 +134,8 @@ pub fn test_settings() -> Settings {
     s.gateway.rate_limits.anonymous = QuotaSettings { requests: 100_000, period_secs: 60 };
     // The tests' webhook receivers listen on loopback.
     s.webhooks.allow_private_targets = true;
+    // Shared with any extra replica a test starts beside the platform.
+    s.auth.service_secret = Some(Secret::new("test-service-secret-0123456789abcdef".into()));
     s
 }
 
@@ -199,6 +201,29 @@ impl TestApp {
             platform: Some(platform),
             _scratch: scratch,
         }
+    }
+
+    /// Another scheduler replica beside the platform's, on the same database, backends and
+    /// business clock; stop it with the returned handle.
+    pub async fn scheduler_replica(&self) -> actix_web::dev::ServerHandle {
+        let platform = self.platform.as_ref().expect("running");
+        let mut settings = self.settings.clone();
+        settings.upstreams.tenants =
+            canopy_kernel::config::UrlList(vec![format!("http://{}", platform.tenants)]);
+        settings.upstreams.ticketing =
+            canopy_kernel::config::UrlList(vec![format!("http://{}", platform.ticketing)]);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let app = canopy_scheduler::Application::build(
+            Arc::new(settings),
+            self.backends.clone(),
+            Arc::new(self.clock.clone()),
+            listener,
+        )
+        .await
+        .expect("a second scheduler starts");
+        let handle = app.handle();
+        tokio::spawn(app.run());
+        handle
     }
 
     pub async fn stop(mut self) {

@@ -14,6 +14,7 @@ mod engineers;
 mod gateway;
 mod isolation;
 mod itil;
+mod jobs;
 mod lifecycle;
 mod processes;
 mod tickets;

@@ -1,12 +1,13 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_engineers;
+mod m20261123_000002_jobs;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_engineers::Migration)]
+        vec![Box::new(m20261123_000001_engineers::Migration), Box::new(m20261123_000002_jobs::Migration)]
     }
 }

@@ -49,6 +49,11 @@ impl Platform {
         settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
         settings.upstreams.ticketing = UrlList(vec![format!("http://{ticketing_addr}")]);
         settings.upstreams.scheduler = UrlList(vec![format!("http://{scheduler_addr}")]);
+        if settings.auth.service_secret.is_none() {
+            // One process: the services share a secret made for this run.
+            let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+            settings.auth.service_secret = Some(canopy_kernel::config::Secret::new(secret));
+        }
         let settings = Arc::new(settings);
 
         let tenants = canopy_tenants::Application::build(

@@ -10,6 +10,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/catalog", "catalog"),
     ("/api/v1/tickets", "ticketing"),
     ("/api/v1/engineers", "scheduler"),
+    ("/api/v1/schedules", "scheduler"),
+    ("/api/v1/jobs", "scheduler"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).

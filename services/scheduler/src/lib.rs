@@ -3,6 +3,7 @@
 //! calendars, time off, capacity) and dispatches work across tenants.
 
 pub mod domain;
+pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -19,13 +20,14 @@ use utoipa::OpenApi;
 
 use canopy_kernel::auth::TokenVerifier;
 use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, http_client};
+use canopy_kernel::client::{ServiceClient, ServiceToken, http_client};
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 use canopy_migrations::MigratorTrait;
 
 use crate::state::SchedulerState;
 use crate::store::engineers::Engineers;
+use crate::store::jobs::Jobs;
 
 pub const SERVICE: &str = "scheduler";
 
@@ -64,13 +66,24 @@ impl Application {
             tenants.clone(),
             Duration::from_secs(settings.auth.jwks_min_refresh_secs),
         );
+        let ticketing = ServiceClient::new(
+            "ticketing",
+            settings.upstreams.ticketing.0.clone(),
+            http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs)),
+        );
         let state = web::Data::new(SchedulerState {
             engineers: Engineers::new(db.clone()),
+            jobs: Jobs::new(db.clone()),
             db,
+            service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
+            tenants,
+            ticketing,
+            replica: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
             settings: settings.clone(),
             clock,
             backends,
         });
+        jobs::spawn(state.clone());
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let app_state = state.clone();

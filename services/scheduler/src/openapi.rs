@@ -1,12 +1,15 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::engineers;
+use crate::routes::{engineers, schedules};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canopy scheduler", description = "The dispatch centre: the provider's engineers and dispatch across tenants."),
-    paths(engineers::create, engineers::list, engineers::get, engineers::update),
+    paths(
+        engineers::create, engineers::list, engineers::get, engineers::update,
+        schedules::create, schedules::list, schedules::get, schedules::runs,
+    ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),
     tags((name = "dispatch", description = "Engineers, their skills, regions, shifts and load"))

@@ -4,10 +4,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use canopy_kernel::backends::Backends;
+use canopy_kernel::client::{ServiceClient, ServiceToken};
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
 use crate::store::engineers::Engineers;
+use crate::store::jobs::Jobs;
 
 pub struct SchedulerState {
     pub settings: Arc<Settings>,
@@ -15,6 +17,13 @@ pub struct SchedulerState {
     pub backends: Backends,
     pub db: DatabaseConnection,
     pub engineers: Engineers,
+    pub jobs: Jobs,
+    pub tenants: ServiceClient,
+    pub ticketing: ServiceClient,
+    /// The scheduler's own credential, for jobs that open tickets.
+    pub service_token: ServiceToken,
+    /// This replica's name on the runs it owns.
+    pub replica: String,
 }
 
 impl SchedulerState {

@@ -112,6 +112,13 @@ impl TenantsState {
         self.sign(key_id, Some(tenant_id), Vec::new(), PrincipalKind::ApiKey, Some(scopes.to_owned()), ttl)
     }
 
+    /// A provider token for a service acting on its own (recurring jobs): desk and dispatch
+    /// rights across tenants, the nil id as subject.
+    pub fn access_token_for_service(&self) -> ApiResult<(String, u64)> {
+        let ttl = self.settings.auth.access_token_ttl_secs;
+        self.sign(Uuid::nil(), None, vec![Role::Agent, Role::Dispatcher], PrincipalKind::User, None, ttl)
+    }
+
     fn sign(
         &self,
         sub: Uuid,

@@ -95,3 +95,58 @@ impl ServiceClient {
         Ok(response.json().await?)
     }
 }
+
+/// A service's own credential, for work no user asked for (recurring jobs): a short-lived
+/// token from the tenants service, obtained with the shared service secret and renewed a
+/// minute before it expires.
+pub struct ServiceToken {
+    service: &'static str,
+    tenants: ServiceClient,
+    secret: Option<crate::config::Secret<String>>,
+    cached: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
+}
+
+#[derive(serde::Deserialize)]
+struct IssuedToken {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl ServiceToken {
+    pub fn new(
+        service: &'static str,
+        tenants: ServiceClient,
+        secret: Option<crate::config::Secret<String>>,
+    ) -> Self {
+        Self { service, tenants, secret, cached: tokio::sync::Mutex::new(None) }
+    }
+
+    pub async fn get(&self) -> anyhow::Result<String> {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, renew_at)) = cached.as_ref()
+            && std::time::Instant::now() < *renew_at
+        {
+            return Ok(token.clone());
+        }
+        let secret =
+            self.secret.as_ref().context("auth.service_secret is not set (CANOPY_AUTH__SERVICE_SECRET)")?;
+        let path = "/internal/v1/service-token";
+        let response = self
+            .tenants
+            .send(|base| {
+                self.tenants
+                    .http()
+                    .post(format!("{base}{path}"))
+                    .header("x-service-secret", secret.expose())
+                    .json(&serde_json::json!({"service": self.service}))
+            })
+            .await?;
+        let status = response.status();
+        anyhow::ensure!(status.is_success(), "the tenants service refused a service token ({status})");
+        let issued: IssuedToken = response.json().await?;
+        let renew_at =
+            std::time::Instant::now() + Duration::from_secs(issued.expires_in.saturating_sub(60).max(1));
+        *cached = Some((issued.access_token.clone(), renew_at));
+        Ok(issued.access_token)
+    }
+}

@@ -119,6 +119,7 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub webhooks: WebhookSettings,
     pub events: EventSettings,
+    pub scheduler: SchedulerSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -145,6 +146,10 @@ pub struct AuthSettings {
     pub api_key_token_ttl_secs: u64,
     /// PKCS#8 PEM of the Ed25519 signing key; unset means a key generated once and kept in the tenants database.
     pub signing_key_pem: Option<Secret<String>>,
+    /// Shared by the services (32+ characters): a service presents it to the tenants service
+    /// for a short-lived token of its own, for work no user asked for (recurring jobs).
+    /// `canopy serve` makes one when unset; separate processes must share one.
+    pub service_secret: Option<Secret<String>>,
     /// Lower bound between two JWKS fetches triggered by an unknown `kid`.
     pub jwks_min_refresh_secs: u64,
     /// Argon2id memory cost in KiB (OWASP: 19456).
@@ -198,6 +203,23 @@ pub struct SlaSettings {
 impl Default for SlaSettings {
     fn default() -> Self {
         Self { warning_bp: vec![7500, 9000], watch_interval_ms: 500 }
+    }
+}
+
+/// Recurring jobs: how often a scheduler replica looks for due ticks, and how long a run is
+/// held by its replica without renewal before another takes it over.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SchedulerSettings {
+    pub tick_ms: u64,
+    pub lease_secs: u64,
+    /// Attempts at a run (its own and takeovers) before it is marked failed.
+    pub max_attempts: u32,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self { tick_ms: 1_000, lease_secs: 60, max_attempts: 5 }
     }
 }
 
@@ -288,6 +310,7 @@ impl Default for Settings {
             sla: SlaSettings::default(),
             webhooks: WebhookSettings::default(),
             events: EventSettings::default(),
+            scheduler: SchedulerSettings::default(),
         }
     }
 }
@@ -301,6 +324,7 @@ impl Default for AuthSettings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             api_key_token_ttl_secs: 5 * 60,
             signing_key_pem: None,
+            service_secret: None,
             jwks_min_refresh_secs: 10,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
@@ -407,6 +431,9 @@ impl Settings {
         if let Some(v) = var("CANOPY_AUTH__SIGNING_KEY_PEM") {
             self.auth.signing_key_pem = Some(Secret::new(v));
         }
+        if let Some(v) = var("CANOPY_AUTH__SERVICE_SECRET") {
+            self.auth.service_secret = Some(Secret::new(v)).filter(|s| !s.expose().is_empty());
+        }
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -456,6 +483,9 @@ impl Settings {
             }
         }
         let auth = &self.auth;
+        if auth.service_secret.as_ref().is_some_and(|s| s.expose().chars().count() < 32) {
+            problems.push("auth.service_secret: must have at least 32 characters".into());
+        }
         if !(60..=24 * 3600).contains(&auth.access_token_ttl_secs) {
             problems.push("auth.access_token_ttl_secs: must be between 60 and 86400".into());
         }

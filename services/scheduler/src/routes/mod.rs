@@ -1,11 +1,13 @@
 //! HTTP surface of the scheduler.
 
 pub mod engineers;
+pub mod schedules;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     engineers::routes(cfg);
+    schedules::routes(cfg);
 }
 
 pub use canopy_kernel::validate::parse;

@@ -28,3 +28,50 @@ pub mod engineer {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod schedule {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "schedules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Option<Uuid>,
+        pub name: String,
+        pub cron: String,
+        pub timezone: String,
+        pub action: Json,
+        pub active: bool,
+        pub next_run_at: Option<DateTimeUtc>,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod job_run {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "job_runs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub schedule_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub due_at: DateTimeUtc,
+        pub tenant_id: Option<Uuid>,
+        pub status: String,
+        pub owner: String,
+        pub lease_until: DateTimeUtc,
+        pub attempts: i32,
+        pub started_at: DateTimeUtc,
+        pub finished_at: Option<DateTimeUtc>,
+        pub outcome: Option<Json>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

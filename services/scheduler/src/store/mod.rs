@@ -2,3 +2,4 @@
 
 pub mod engineers;
 pub mod entities;
+pub mod jobs;

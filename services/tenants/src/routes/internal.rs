@@ -11,7 +11,8 @@ use crate::state::TenantsState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/internal/v1/api-keys/exchange", web::post().to(exchange))
-        .route("/internal/v1/tenants/{id}/status", web::get().to(status));
+        .route("/internal/v1/tenants/{id}/status", web::get().to(status))
+        .route("/internal/v1/service-token", web::post().to(service_token));
 }
 
 #[derive(Deserialize)]
@@ -82,4 +83,33 @@ pub async fn status(
         status,
         tier: tenant.tier,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTokenRequest {
+    pub service: String,
+}
+
+/// The services that may ask for a token of their own.
+const SERVICES: [&str; 1] = ["scheduler"];
+
+/// A service proves it shares `auth.service_secret` and gets a short-lived provider token for
+/// work no user asked for (a recurring job opening a ticket). Its actions are audited as the
+/// service's (the token's subject is the nil id, "system").
+pub async fn service_token(
+    state: web::Data<TenantsState>,
+    req: actix_web::HttpRequest,
+    body: web::Json<ServiceTokenRequest>,
+) -> ApiResult<HttpResponse> {
+    let presented = req.headers().get("x-service-secret").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let expected = state.settings.auth.service_secret.as_ref().map(|s| s.expose().as_str());
+    let known = SERVICES.contains(&body.service.as_str());
+    match expected {
+        Some(secret) if known && crate::domain::secrets::digests_equal(secret, presented) => {}
+        _ => return Err(ApiError::new(ErrorCode::InvalidToken, "Unknown service or wrong service secret")),
+    }
+    let (access_token, expires_in) = state.access_token_for_service()?;
+    tracing::info!(service = %body.service, "service token issued");
+    Ok(HttpResponse::Ok().json(serde_json::json!({"access_token": access_token, "expires_in": expires_in})))
 }

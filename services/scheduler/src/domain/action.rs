@@ -1,0 +1,53 @@
+//! What a recurring job does when it runs.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use canopy_kernel::Violations;
+use canopy_kernel::validate::clean_text;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Opens a service request for the schedule's tenant: the daily health inspection, the
+    /// weekly backup verification, the monthly patch review.
+    OpenTicket {
+        title: String,
+        #[serde(default)]
+        description: String,
+        /// One of the tenant's categories.
+        category: String,
+        #[serde(default = "low")]
+        impact: String,
+        #[serde(default = "low")]
+        urgency: String,
+    },
+}
+
+fn low() -> String {
+    "low".into()
+}
+
+impl Action {
+    pub fn validate(&mut self, v: &mut Violations) {
+        match self {
+            Action::OpenTicket { title, description, category, impact, urgency } => {
+                match clean_text(title, 300) {
+                    Ok(t) => *title = t,
+                    Err(m) => v.add("action.title", m),
+                }
+                v.check(
+                    description.chars().count() <= 20_000,
+                    "action.description",
+                    "at most 20000 characters",
+                );
+                for (field, value) in
+                    [("action.category", category), ("action.impact", impact), ("action.urgency", urgency)]
+                {
+                    *value = value.trim().to_lowercase();
+                    v.check((1..=40).contains(&value.len()), field, "1–40 characters");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The recurring-job runner. Every replica looks for due ticks each `scheduler.tick_ms`; a
+//! tick runs exactly once because its run row is keyed by (schedule, due time) and inserted in
+//! the same transaction that moves the schedule on. The owner renews its lease while the job
+//! works; a run whose lease runs out (its replica died) is taken over by another replica. The
+//! job's effect is idempotent too: the ticket it opens carries an Idempotency-Key made of the
+//! schedule and the tick, so a taken-over run never opens a second ticket.
+
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use canopy_kernel::ApiResult;
+
+use crate::domain::action::Action;
+use crate::domain::cron::Recurrence;
+use crate::state::SchedulerState;
+use crate::store::entities::{job_run, schedule};
+use crate::store::jobs::{FAILED, SUCCEEDED};
+
+pub fn spawn(state: web::Data<SchedulerState>) {
+    let every = Duration::from_millis(state.settings.scheduler.tick_ms.max(10));
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = tick(&state).await {
+                tracing::warn!(error = ?e, "recurring jobs not looked at; retrying");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+fn lease(state: &SchedulerState) -> TimeDelta {
+    TimeDelta::seconds(state.settings.scheduler.lease_secs.max(1) as i64)
+}
+
+/// Claims due ticks and abandoned runs, and starts them; returns how many were started.
+pub async fn tick(state: &web::Data<SchedulerState>) -> ApiResult<usize> {
+    let now = state.now();
+    let mut started = 0;
+    for s in state.jobs.due(now, 50).await? {
+        let next = match Recurrence::parse(&s.cron, &s.timezone) {
+            // Ticks missed while no replica ran are not made up: the next is after now.
+            Ok(r) => r.next_after(now),
+            Err(problems) => {
+                tracing::error!(schedule = %s.id, ?problems, "schedule no longer parses; stopped");
+                None
+            }
+        };
+        if let Some(run) = state.jobs.claim_tick(&s, next, &state.replica, now, lease(state)).await? {
+            tokio::spawn(execute(state.clone(), s, run));
+            started += 1;
+        }
+    }
+    for abandoned in state.jobs.abandoned(now, 50).await? {
+        if let Some(run) = state.jobs.take_over(&abandoned, &state.replica, now, lease(state)).await? {
+            tracing::warn!(schedule = %run.schedule_id, due = %run.due_at, previous = %abandoned.owner, "run taken over");
+            let s = state.jobs.schedule(run.schedule_id).await?;
+            tokio::spawn(execute(state.clone(), s, run));
+            started += 1;
+        }
+    }
+    Ok(started)
+}
+
+enum Done {
+    Finished(&'static str, Value),
+    /// Could not reach what it needed: left for a later attempt (the lease runs out).
+    Retry(String),
+}
+
+async fn execute(state: web::Data<SchedulerState>, s: schedule::Model, run: job_run::Model) {
+    // Renew the lease while working.
+    let renewing = {
+        let (state, run) = (state.clone(), run.clone());
+        tokio::spawn(async move {
+            let every = Duration::from_secs((state.settings.scheduler.lease_secs / 3).max(1));
+            loop {
+                tokio::time::sleep(every).await;
+                let until = state.now() + lease(&state);
+                if !state.jobs.renew(&run, &state.replica, until).await.unwrap_or(false) {
+                    break;
+                }
+            }
+        })
+    };
+    let done = perform(&state, &s, run.due_at).await;
+    renewing.abort();
+    let now = state.now();
+    let result = match done {
+        Done::Finished(status, outcome) => {
+            state.jobs.finish(&run, &state.replica, status, outcome, now).await
+        }
+        Done::Retry(why) if run.attempts >= state.settings.scheduler.max_attempts as i32 => {
+            state
+                .jobs
+                .finish(&run, &state.replica, FAILED, json!({"error": why, "attempts": run.attempts}), now)
+                .await
+        }
+        Done::Retry(why) => {
+            tracing::warn!(schedule = %s.id, error = %why, "job failed; another attempt follows when its lease runs out");
+            // Give the lease back at once, so the next look retries.
+            state.jobs.renew(&run, &state.replica, now - TimeDelta::seconds(1)).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(schedule = %s.id, error = ?e, "job outcome not recorded; the lease will run out");
+    }
+}
+
+async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>) -> Done {
+    let action: Action = match serde_json::from_value(s.action.clone()) {
+        Ok(a) => a,
+        Err(e) => return Done::Finished(FAILED, json!({"error": format!("unreadable action: {e}")})),
+    };
+    match action {
+        Action::OpenTicket { title, description, category, impact, urgency } => {
+            let Some(tenant) = s.tenant_id else {
+                return Done::Finished(FAILED, json!({"error": "a ticket needs the schedule's tenant"}));
+            };
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            let body = json!({"tenant_id": tenant, "type": "service_request", "title": title,
+                "description": description, "category": category, "impact": impact, "urgency": urgency,
+                "channel": "api"});
+            // The same tick always asks with the same key: a retried run opens no second ticket.
+            let key = format!("schedule-{}-{}", s.id, due.timestamp());
+            let sent = state
+                .ticketing
+                .send(|base| {
+                    state
+                        .ticketing
+                        .http()
+                        .post(format!("{base}/api/v1/tickets"))
+                        .bearer_auth(&token)
+                        .header("idempotency-key", &key)
+                        .json(&body)
+                })
+                .await;
+            match sent {
+                Ok(res) if res.status().is_success() => {
+                    let t: Value = res.json().await.unwrap_or(Value::Null);
+                    Done::Finished(SUCCEEDED, json!({"ticket_id": t["id"], "reference": t["reference"]}))
+                }
+                Ok(res) if res.status().is_client_error() => {
+                    let status = res.status().as_u16();
+                    let problem: Value = res.json().await.unwrap_or(Value::Null);
+                    Done::Finished(FAILED, json!({"status": status, "problem": problem}))
+                }
+                Ok(res) => Done::Retry(format!("ticketing answered {}", res.status())),
+                Err(e) => Done::Retry(format!("{e:#}")),
+            }
+        }
+    }
+}
