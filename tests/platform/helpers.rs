@@ -205,7 +205,7 @@ impl TestApp {
 
     /// Another scheduler replica beside the platform's, on the same database, backends and
     /// business clock; stop it with the returned handle.
-    pub async fn scheduler_replica(&self) -> actix_web::dev::ServerHandle {
+    pub async fn scheduler_replica(&self) -> (actix_web::dev::ServerHandle, String) {
         let platform = self.platform.as_ref().expect("running");
         let mut settings = self.settings.clone();
         settings.upstreams.tenants =
@@ -222,8 +222,9 @@ impl TestApp {
         .await
         .expect("a second scheduler starts");
         let handle = app.handle();
+        let base = format!("http://{}", app.addr());
         tokio::spawn(app.run());
-        handle
+        (handle, base)
     }
 
     pub async fn stop(mut self) {

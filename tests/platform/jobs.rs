@@ -79,7 +79,7 @@ async fn two_scheduler_replicas_run_each_tick_once() {
         eprintln!("-- backend: {backend:?}");
         // 08:59 in Berlin.
         let app = TestApp::spawn_at(backend, |s| s.scheduler.tick_ms = 20, at("2026-11-23T07:59:00Z")).await;
-        let second = app.scheduler_replica().await;
+        let (second, _) = app.scheduler_replica().await;
         let (tenant, admin, root) = customer(&app, "MAINT").await;
         let dispatcher = app.staff("dispatch@provider.test", &["dispatcher"]).await;
         let s = inspection(&app, &dispatcher, tenant).await;

@@ -10,6 +10,7 @@ mod api_keys;
 mod auth;
 mod catalog;
 mod config;
+mod dispatch;
 mod engineers;
 mod gateway;
 mod isolation;

@@ -12,6 +12,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/engineers", "scheduler"),
     ("/api/v1/schedules", "scheduler"),
     ("/api/v1/jobs", "scheduler"),
+    ("/api/v1/dispatch", "scheduler"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).

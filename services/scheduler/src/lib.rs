@@ -2,6 +2,7 @@
 //! tenant; this service knows them (skills and levels, support level, regions, shift
 //! calendars, time off, capacity) and dispatches work across tenants.
 
+pub mod dispatcher;
 pub mod domain;
 pub mod jobs;
 pub mod openapi;
@@ -74,6 +75,7 @@ impl Application {
         let state = web::Data::new(SchedulerState {
             engineers: Engineers::new(db.clone()),
             jobs: Jobs::new(db.clone()),
+            dispatch: crate::store::dispatch::Dispatch::new(db.clone()),
             db,
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
             tenants,
@@ -84,6 +86,7 @@ impl Application {
             backends,
         });
         jobs::spawn(state.clone());
+        dispatcher::spawn(state.clone());
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let app_state = state.clone();

@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{engineers, schedules};
+use crate::routes::{dispatch, engineers, schedules};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -9,6 +9,7 @@ use crate::routes::{engineers, schedules};
     paths(
         engineers::create, engineers::list, engineers::get, engineers::update,
         schedules::create, schedules::list, schedules::get, schedules::runs,
+        dispatch::assign, dispatch::decisions,
     ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),

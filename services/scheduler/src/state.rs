@@ -8,6 +8,7 @@ use canopy_kernel::client::{ServiceClient, ServiceToken};
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
+use crate::store::dispatch::Dispatch;
 use crate::store::engineers::Engineers;
 use crate::store::jobs::Jobs;
 
@@ -18,6 +19,7 @@ pub struct SchedulerState {
     pub db: DatabaseConnection,
     pub engineers: Engineers,
     pub jobs: Jobs,
+    pub dispatch: Dispatch,
     pub tenants: ServiceClient,
     pub ticketing: ServiceClient,
     /// The scheduler's own credential, for jobs that open tickets.

@@ -2,4 +2,5 @@
 
 pub mod action;
 pub mod cron;
+pub mod dispatch;
 pub mod engineer;

@@ -54,7 +54,7 @@ pub struct EngineerView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
+pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
     Ok(EngineerSpec {
         name: e.name.clone(),
         email: e.email.clone(),

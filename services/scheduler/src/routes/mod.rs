@@ -1,5 +1,6 @@
 //! HTTP surface of the scheduler.
 
+pub mod dispatch;
 pub mod engineers;
 pub mod schedules;
 
@@ -7,6 +8,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     engineers::routes(cfg);
+    dispatch::routes(cfg);
     schedules::routes(cfg);
 }
 

@@ -59,6 +59,11 @@ impl Engineers {
         .map_err(|e| conflict_on_unique(e, "An engineer with this email exists"))
     }
 
+    /// Every active engineer (the team is hundreds or a few thousand: dispatch ranks them all).
+    pub async fn active(&self) -> ApiResult<Vec<engineer::Model>> {
+        Ok(engineer::Entity::find().filter(engineer::Column::Active.eq(true)).all(&self.db).await?)
+    }
+
     pub async fn get(&self, id: Uuid) -> ApiResult<engineer::Model> {
         engineer::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("engineer"))
     }

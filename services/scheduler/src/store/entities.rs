@@ -75,3 +75,44 @@ pub mod job_run {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod assignment {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "assignments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        pub tenant_id: Uuid,
+        pub engineer_id: Uuid,
+        pub open: bool,
+        pub assigned_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod decision {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dispatch_decisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub decided_at: DateTimeUtc,
+        pub tenant_id: Uuid,
+        pub engineer_id: Option<Uuid>,
+        pub mode: String,
+        pub decided_by: Option<Uuid>,
+        pub reason: String,
+        pub candidates: Json,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,5 +1,6 @@
 //! Storage of the scheduler.
 
+pub mod dispatch;
 pub mod engineers;
 pub mod entities;
 pub mod jobs;

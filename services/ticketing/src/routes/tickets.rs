@@ -477,6 +477,14 @@ pub async fn update(
     let (mut t, mut clocks) = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let version = expected_version(&req, patch.version, t.version)?;
+    // The precondition first: a change based on an older version is refused before anything
+    // else is looked at (it may be the very change someone else already made).
+    if version != t.version {
+        return Err(ApiError::new(
+            ErrorCode::PreconditionFailed,
+            format!("The ticket is at version {}, not {version}; reload and try again", t.version),
+        ));
+    }
     let staff = principal.is_provider();
     let admin = principal.has_role(Role::TenantAdmin);
     let from: Status =
@@ -758,7 +766,9 @@ pub async fn update(
         t.details["change"] = json!(info);
     }
 
-    if staff && !changed.is_empty() {
+    // A person's action answers the customer; the dispatcher's automatic assignment (a
+    // service acting on its own, the nil subject) does not.
+    if staff && !changed.is_empty() && !principal.subject.is_nil() {
         first_response(&mut t, &mut clocks, &mut change, &principal);
     }
     if changed.is_empty() {

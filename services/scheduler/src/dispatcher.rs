@@ -1,0 +1,248 @@
+//! Instant assignment. The dispatcher follows ticketing's events (one consumer group for all
+//! replicas) and, for a ticket raised, escalated or breached without an engineer, ranks the
+//! team and assigns the best through ticketing with the ticket's version (If-Match): when two
+//! replicas race on the same ticket, one assignment wins and the other is refused (412) and
+//! dropped. Every decision is stored with its candidates and reasons.
+
+use std::time::Duration;
+
+use actix_web::web;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+
+use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
+use crate::domain::engineer::EngineerSpec;
+use crate::routes::engineers::spec_of;
+use crate::state::SchedulerState;
+use crate::store::entities::decision;
+
+const GROUP: &str = "scheduler-dispatch";
+
+pub fn spawn(state: web::Data<SchedulerState>) {
+    tokio::spawn(async move {
+        let consumer = format!("{}-dispatch", state.replica);
+        loop {
+            let bus = state.backends.bus.clone();
+            let mut events = match bus.subscribe(topics::TICKETING, GROUP, &consumer, StartFrom::Latest).await
+            {
+                Ok(s) => s,
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "cannot follow ticket events; retrying");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            loop {
+                match events.next(Duration::from_secs(5)).await {
+                    Ok(Some(delivery)) => {
+                        if let Ok(event) = serde_json::from_slice::<Value>(&delivery.payload)
+                            && let Err(e) = on_event(&state, &event).await
+                        {
+                            tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
+                        }
+                        let _ = events.ack(&delivery.id).await;
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "ticket event stream interrupted");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+async fn on_event(state: &SchedulerState, event: &Value) -> ApiResult<()> {
+    let Some(ticket) = event.get("ticket_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok())
+    else {
+        return Ok(());
+    };
+    let kind = event.get("type").and_then(Value::as_str).unwrap_or_default();
+    let status = event.get("status").and_then(Value::as_str).unwrap_or_default();
+    if matches!(status, "resolved" | "closed" | "cancelled") {
+        return state.dispatch.released(ticket).await;
+    }
+    // Assignments made by people count towards load and continuity too.
+    if kind == "ticket.assigned" {
+        let tenant = event.get("tenant_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
+        let user = event.get("assignee_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
+        let engineer = match user {
+            Some(user) => state.engineers.active().await?.into_iter().find(|e| e.user_id == Some(user)),
+            None => None,
+        };
+        return match (tenant, engineer) {
+            (Some(tenant), Some(e)) => state.dispatch.assigned(ticket, tenant, e.id, state.now()).await,
+            _ => state.dispatch.released(ticket).await,
+        };
+    }
+    let escalated = kind == "ticket.updated"
+        && event
+            .get("changed")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.iter().any(|f| f == "support_level"));
+    if matches!(kind, "ticket.created" | "sla.breached") || escalated {
+        assign(state, ticket, None, None).await?;
+    }
+    Ok(())
+}
+
+async fn ticketing(
+    state: &SchedulerState,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<(&Value, i64)>,
+) -> ApiResult<reqwest::Response> {
+    state
+        .ticketing
+        .send(|base| {
+            let mut req =
+                state.ticketing.http().request(method.clone(), format!("{base}{path}")).bearer_auth(token);
+            if let Some((body, version)) = body {
+                req = req.header("if-match", format!("\"{version}\"")).json(body);
+            }
+            req
+        })
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The ticketing service cannot be reached"))
+}
+
+/// The outcome of one dispatch.
+pub struct Outcome {
+    pub engineer_id: Option<Uuid>,
+    pub ranked: Vec<Ranked>,
+}
+
+/// Assigns `ticket` to the best engineer, or to `forced` (a dispatcher's override, with a
+/// reason); records the decision. `token`: the caller's, for an override; else the service's.
+pub async fn assign(
+    state: &SchedulerState,
+    ticket: Uuid,
+    forced: Option<(Uuid, Uuid, String)>,
+    token: Option<&str>,
+) -> ApiResult<Outcome> {
+    let service_token;
+    let token = match token {
+        Some(t) => t,
+        None => {
+            service_token = state.service_token.get().await.map_err(ApiError::internal)?;
+            service_token.as_str()
+        }
+    };
+    let res =
+        ticketing(state, token, reqwest::Method::GET, &format!("/api/v1/tickets/{ticket}"), None).await?;
+    if !res.status().is_success() {
+        return Err(ApiError::not_found("ticket"));
+    }
+    let t: Value = res.json().await.map_err(ApiError::internal)?;
+    let tenant: Uuid =
+        t["tenant_id"].as_str().and_then(|s| s.parse().ok()).ok_or_else(|| ApiError::not_found("ticket"))?;
+    let version = t["version"].as_i64().unwrap_or(0);
+    let level = t["support_level"].as_u64().unwrap_or(1) as u8;
+    let engineers = state.engineers.active().await?;
+    let by_user = |user: Option<Uuid>| engineers.iter().find(|e| e.user_id.is_some() && e.user_id == user);
+    // Already with an engineer of the right level: nothing to do unless overridden.
+    if forced.is_none()
+        && let Some(current) = by_user(t["assignee_id"].as_str().and_then(|s| s.parse().ok()))
+        && current.support_level >= i32::from(level)
+    {
+        return Ok(Outcome { engineer_id: Some(current.id), ranked: Vec::new() });
+    }
+    let onsite_region =
+        if t["onsite_required"] == true { site_region(state, token, tenant, &t).await } else { None };
+    let due_at = t["sla"]["clocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["stopped_at"].is_null())
+        .filter_map(|c| c["due_at"].as_str().and_then(|s| s.parse().ok()))
+        .min();
+    let need = Need {
+        category: t["category"].as_str().unwrap_or_default().to_owned(),
+        support_level: level.max(1),
+        onsite_region,
+        due_at,
+    };
+    let loads = state.dispatch.loads().await?;
+    let history = state.dispatch.history(tenant).await?;
+    let specs: Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)> =
+        engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect::<ApiResult<_>>()?;
+    let candidates: Vec<Candidate<'_>> = specs
+        .iter()
+        .map(|(id, user, active, spec)| Candidate {
+            engineer_id: *id,
+            user_id: *user,
+            active: *active,
+            spec,
+            load: loads.get(id).copied().unwrap_or(0),
+            history: history.get(id).copied().unwrap_or(0),
+        })
+        .collect();
+    let now = state.now();
+    let ranked = rank(&need, &candidates, now);
+    let (chosen, mode, decided_by, reason) = match &forced {
+        Some((engineer, by, why)) => (Some(*engineer), "override", Some(*by), why.clone()),
+        None => match ranked.first().filter(|r| r.eligible) {
+            Some(best) => (Some(best.engineer_id), "auto", None, "best score".to_owned()),
+            None => (None, "none", None, "no engineer passes the hard filters; left in the queue".to_owned()),
+        },
+    };
+    if let Some(engineer) = chosen {
+        let user = engineers.iter().find(|e| e.id == engineer).and_then(|e| e.user_id).ok_or_else(|| {
+            ApiError::invalid("engineer_id", "this engineer has no user account to assign tickets to")
+        })?;
+        let res = ticketing(
+            state,
+            token,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/tickets/{ticket}"),
+            Some((&json!({"assignee_id": user}), version)),
+        )
+        .await?;
+        match res.status().as_u16() {
+            200 => {}
+            // Someone (another replica, a person) changed the ticket first: their move stands.
+            412 => return Err(ApiError::new(ErrorCode::PreconditionFailed, "The ticket changed meanwhile")),
+            status => {
+                let body = res.text().await.unwrap_or_default();
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "ticketing refused the assignment ({status}): {body}"
+                )));
+            }
+        }
+        state.dispatch.assigned(ticket, tenant, engineer, now).await?;
+    }
+    state
+        .dispatch
+        .record(decision::ActiveModel {
+            ticket_id: sea_orm::Set(ticket),
+            id: sea_orm::Set(Uuid::now_v7()),
+            decided_at: sea_orm::Set(now),
+            tenant_id: sea_orm::Set(tenant),
+            engineer_id: sea_orm::Set(chosen),
+            mode: sea_orm::Set(mode.into()),
+            decided_by: sea_orm::Set(decided_by),
+            reason: sea_orm::Set(reason.chars().take(500).collect()),
+            candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+        })
+        .await?;
+    Ok(Outcome { engineer_id: chosen, ranked })
+}
+
+/// The region of the ticket's site, from the tenant's configuration.
+async fn site_region(state: &SchedulerState, token: &str, tenant: Uuid, t: &Value) -> Option<String> {
+    let site = t["site_id"].as_str()?;
+    let path = format!("/api/v1/tenants/{tenant}/config");
+    let res = state
+        .tenants
+        .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(token))
+        .await
+        .ok()?;
+    let config: Value = res.json().await.ok()?;
+    config["sites"].as_array()?.iter().find(|s| s["id"] == site)?["region"].as_str().map(str::to_lowercase)
+}
