@@ -156,6 +156,25 @@ async fn tickets_go_to_the_engineer_with_the_skill_the_region_and_room() {
         let ticket = json_ok(app.get(&format!("/api/v1/tickets/{t3}"), &admin).await, 200).await;
         assert_eq!(ticket["assignee_id"], Value::Null, "left in the queue");
 
+        // The queue shows it, across tenants, with its time to breach; the engineers their load.
+        let queue =
+            json_ok(app.get("/api/v1/dispatch/queue?at_risk_within_mins=0", &dispatcher).await, 200).await;
+        let first = &queue.as_array().unwrap()[0];
+        assert_eq!(first["ticket_id"], json!(t3), "{queue:#}");
+        assert_eq!(first["assignee_id"], Value::Null);
+        assert_eq!(first["metric"], "first_response");
+        assert_eq!(first["time_to_breach_secs"], 3600);
+        assert_eq!(queue.as_array().unwrap().len(), 1, "assigned tickets not at risk stay out");
+        let north_now = json_ok(app.get(&format!("/api/v1/engineers/{north}"), &dispatcher).await, 200).await;
+        assert_eq!(north_now["load"], 1);
+        problem(app.get("/api/v1/dispatch/queue", &admin).await, 403, "forbidden").await;
+        problem(
+            app.get("/api/v1/dispatch/queue?at_risk_within_mins=-1", &dispatcher).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+
         // A dispatcher overrides, with a reason; without one the override is refused.
         let ask = json!({"ticket_id": t3, "engineer_id": skilled});
         problem(app.post("/api/v1/dispatch/assign", &dispatcher, ask).await, 422, "validation_failed").await;

@@ -20,6 +20,7 @@ use crate::store::entities::decision;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/dispatch/assign").route(web::post().to(assign)))
+        .service(web::resource("/api/v1/dispatch/queue").route(web::get().to(queue)))
         .service(web::resource("/api/v1/dispatch/decisions/{ticket_id}").route(web::get().to(decisions)));
 }
 
@@ -129,4 +130,107 @@ pub async fn decisions(
     principal.require_any(&STAFF)?;
     let rows = state.dispatch.decisions(*ticket).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(DecisionView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Also assigned tickets whose next SLA deadline falls within this many minutes (default 120).
+    pub at_risk_within_mins: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueItem {
+    pub ticket_id: Uuid,
+    pub tenant_id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub priority: String,
+    pub category: String,
+    pub status: String,
+    pub support_level: i64,
+    pub onsite_required: bool,
+    pub assignee_id: Option<Uuid>,
+    /// The earliest due time of a running SLA clock, and its metric.
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub metric: Option<String>,
+    /// Seconds until that due time; negative when already overdue.
+    pub time_to_breach_secs: Option<i64>,
+}
+
+fn queue_item(t: &Value, now: DateTime<Utc>) -> Option<QueueItem> {
+    let next = t["sla"]["clocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["stopped_at"].is_null())
+        .filter_map(|c| {
+            let due: DateTime<Utc> = c["due_at"].as_str()?.parse().ok()?;
+            Some((due, c["metric"].as_str().unwrap_or_default().to_owned()))
+        })
+        .min_by_key(|(due, _)| *due);
+    Some(QueueItem {
+        ticket_id: t["id"].as_str()?.parse().ok()?,
+        tenant_id: t["tenant_id"].as_str()?.parse().ok()?,
+        reference: t["reference"].as_str()?.to_owned(),
+        title: t["title"].as_str().unwrap_or_default().to_owned(),
+        priority: t["priority"].as_str().unwrap_or_default().to_owned(),
+        category: t["category"].as_str().unwrap_or_default().to_owned(),
+        status: t["status"].as_str().unwrap_or_default().to_owned(),
+        support_level: t["support_level"].as_i64().unwrap_or(1),
+        onsite_required: t["onsite_required"] == true,
+        assignee_id: t["assignee_id"].as_str().and_then(|s| s.parse().ok()),
+        time_to_breach_secs: next.as_ref().map(|(due, _)| (*due - now).num_seconds()),
+        next_due_at: next.as_ref().map(|(due, _)| *due),
+        metric: next.map(|(_, m)| m),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/dispatch/queue", tag = "dispatch", security(("bearer" = [])), params(QueueQuery),
+    description = "Unassigned open tickets and tickets at risk, across all tenants, most urgent first (time to breach).",
+    responses((status = 200, body = Vec<QueueItem>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn queue(
+    state: web::Data<SchedulerState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: web::Query<QueueQuery>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&STAFF)?;
+    let within = query.at_risk_within_mins.unwrap_or(120);
+    if !(0..=10_080).contains(&within) {
+        return Err(ApiError::invalid("at_risk_within_mins", "must be 0–10080"));
+    }
+    let token = bearer_token(&req).unwrap_or_default().to_owned();
+    let mut items: Vec<QueueItem> = Vec::new();
+    let now = state.now();
+    for filter in ["unassigned=true".to_owned(), format!("at_risk_within_mins={within}")] {
+        let path = format!("/api/v1/tickets?{filter}&limit=200");
+        let res = state
+            .ticketing
+            .send(|base| state.ticketing.http().get(format!("{base}{path}")).bearer_auth(&token))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    canopy_kernel::ErrorCode::UpstreamUnavailable,
+                    "The ticketing service cannot be reached",
+                )
+            })?;
+        if !res.status().is_success() {
+            return Err(ApiError::new(
+                canopy_kernel::ErrorCode::UpstreamUnavailable,
+                "The ticket list is unavailable",
+            ));
+        }
+        let page: Value = res.json().await.map_err(ApiError::internal)?;
+        for t in page["items"].as_array().into_iter().flatten() {
+            if let Some(item) = queue_item(t, now)
+                && !items.iter().any(|i| i.ticket_id == item.ticket_id)
+            {
+                items.push(item);
+            }
+        }
+    }
+    // Most urgent first; tickets without a running SLA clock last.
+    items.sort_by_key(|i| (i.time_to_breach_secs.is_none(), i.time_to_breach_secs.unwrap_or(0)));
+    Ok(HttpResponse::Ok().json(items))
 }

@@ -49,6 +49,8 @@ pub struct EngineerView {
     pub active: bool,
     /// Working right now: in a shift and not on time off.
     pub on_shift: bool,
+    /// Open tickets assigned now (of `capacity`).
+    pub load: u32,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -71,10 +73,11 @@ pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
     })
 }
 
-fn view(e: engineer::Model, now: DateTime<Utc>) -> ApiResult<EngineerView> {
+fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<EngineerView> {
     let spec = spec_of(&e)?;
     Ok(EngineerView {
         on_shift: e.active && spec.on_shift(now),
+        load,
         id: e.id,
         user_id: e.user_id,
         name: spec.name,
@@ -95,13 +98,15 @@ fn view(e: engineer::Model, now: DateTime<Utc>) -> ApiResult<EngineerView> {
     })
 }
 
-fn answer(
+async fn answer(
+    state: &SchedulerState,
     status: actix_web::http::StatusCode,
     e: engineer::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<HttpResponse> {
     let etag = format!("\"{}\"", e.version);
-    Ok(HttpResponse::build(status).insert_header((header::ETAG, etag)).json(view(e, now)?))
+    let load = state.dispatch.loads().await?.get(&e.id).copied().unwrap_or(0);
+    Ok(HttpResponse::build(status).insert_header((header::ETAG, etag)).json(view(e, now, load)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/engineers", tag = "dispatch", security(("bearer" = [])), request_body = EngineerSpec,
@@ -120,7 +125,7 @@ pub async fn create(
     let row = state.engineers.create(&spec, now).await?;
     tracing::info!(engineer = %row.id, "engineer added");
     let location = format!("/api/v1/engineers/{}", row.id);
-    let mut res = answer(actix_web::http::StatusCode::CREATED, row, now)?;
+    let mut res = answer(&state, actix_web::http::StatusCode::CREATED, row, now).await?;
     res.headers_mut()
         .insert(header::LOCATION, header::HeaderValue::from_str(&location).map_err(ApiError::internal)?);
     Ok(res)
@@ -173,9 +178,11 @@ pub async fn list(
         state.engineers.list(&filter, &PageParams { limit: q.limit, cursor: q.cursor }).await?;
     let now = state.now();
     let page = Page::from_rows(rows, limit, |e| e.id);
+    let loads = state.dispatch.loads().await?;
     let mut items = Vec::with_capacity(page.items.len());
     for e in page.items {
-        items.push(view(e, now)?);
+        let load = loads.get(&e.id).copied().unwrap_or(0);
+        items.push(view(e, now, load)?);
     }
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
@@ -188,7 +195,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&READERS)?;
-    answer(actix_web::http::StatusCode::OK, state.engineers.get(*id).await?, state.now())
+    answer(&state, actix_web::http::StatusCode::OK, state.engineers.get(*id).await?, state.now()).await
 }
 
 /// Any field of the engineer to replace; `active: false` takes them out of dispatch.
@@ -262,5 +269,5 @@ pub async fn update(
     let now = state.now();
     let row =
         state.engineers.update(*id, version, &spec, patch.active.unwrap_or(current.active), now).await?;
-    answer(actix_web::http::StatusCode::OK, row, now)
+    answer(&state, actix_web::http::StatusCode::OK, row, now).await
 }

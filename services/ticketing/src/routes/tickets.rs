@@ -291,6 +291,9 @@ pub struct ListQuery {
     pub at_risk_within_mins: Option<i64>,
     /// Tickets with (true) or without (false) a recorded SLA breach.
     pub breached: Option<bool>,
+    /// Open tickets nobody is assigned to (the dispatch queue).
+    #[serde(default)]
+    pub unassigned: bool,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -333,6 +336,7 @@ pub async fn list(
         open_only: q.at_risk_within_mins.is_some(),
         deadline_before: q.at_risk_within_mins.map(|m| state.now() + chrono::TimeDelta::minutes(m)),
         breached: q.breached,
+        unassigned: q.unassigned,
     };
     let page = PageParams { limit: q.limit, cursor: q.cursor };
     let (rows, limit) = state.tickets.list(&scope, &filters, &page).await?;

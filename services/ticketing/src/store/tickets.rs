@@ -135,6 +135,8 @@ pub struct Filters {
     pub deadline_before: Option<DateTime<Utc>>,
     /// Tickets with (true) or without (false) a recorded breach.
     pub breached: Option<bool>,
+    /// Open tickets nobody is assigned to.
+    pub unassigned: bool,
 }
 
 #[derive(Clone)]
@@ -450,6 +452,13 @@ impl Tickets {
         q = eq(q, ticket::Column::Priority, &f.priority);
         q = eq(q, ticket::Column::Kind, &f.kind);
         q = eq(q, ticket::Column::Category, &f.category);
+        if f.unassigned {
+            q = q.filter(ticket::Column::AssigneeId.is_null()).filter(ticket::Column::Status.is_not_in([
+                "resolved",
+                "closed",
+                "cancelled",
+            ]));
+        }
         if let Some(a) = f.assignee_id {
             q = q.filter(ticket::Column::AssigneeId.eq(a));
         }
