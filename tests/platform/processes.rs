@@ -293,6 +293,7 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         assert!(said.contains("demo data loaded"), "{said}");
         // A month of tickets, judged against the SLA, and some open now.
         assert!(said.contains(" imported for ") && said.contains("9 open now"), "{said}");
+        assert!(said.contains("2 engineers dispatching"), "{said}");
         let again = run(&["demo"], &scratch);
         assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
         let made = run(

@@ -26,6 +26,7 @@ pub struct Customer {
 #[derive(Debug, Default)]
 pub struct DemoTickets {
     pub period: String,
+    pub engineers: usize,
     pub imported: usize,
     pub breaches: usize,
     pub open: usize,
@@ -230,6 +231,41 @@ pub fn month(c: &Customer, first: NaiveDate, now: DateTime<Utc>, seed: u64) -> a
     Ok(tickets)
 }
 
+/// The dispatch team: the demo's engineers as engineer records (skills, regions, shifts in
+/// their own time zones), so open tickets are dispatched as they come in.
+async fn team(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<usize> {
+    let staff: Value =
+        http.get(format!("{base}/api/v1/users?limit=200")).bearer_auth(token).send().await?.json().await?;
+    let id_of = |email: &str| {
+        staff["items"].as_array().into_iter().flatten().find(|u| u["email"] == email).map(|u| u["id"].clone())
+    };
+    let weekdays = |from: &str, to: &str| {
+        let day = json!([[from, to]]);
+        json!({"weekly": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": [], "sun": []}})
+    };
+    let team = [
+        json!({"name": "Zhang Wei", "email": "zhang.wei@canopy.demo", "support_level": 2,
+            "skills": [{"key": "network", "level": 3}, {"key": "software", "level": 2}, {"key": "hardware", "level": 2},
+                       {"key": "other", "level": 1}],
+            "home_region": "shanghai-pudong", "regions": ["shanghai-puxi"], "timezone": "Asia/Shanghai",
+            "shifts": weekdays("09:00", "18:00"), "capacity": 8, "on_call": false}),
+        json!({"name": "Max Müller", "email": "m.mueller@canopy.demo", "support_level": 3,
+            "skills": [{"key": "hardware", "level": 3}, {"key": "network", "level": 2}, {"key": "virus_security", "level": 3},
+                       {"key": "software", "level": 2}, {"key": "other", "level": 1}],
+            "home_region": "berlin", "regions": ["hamburg", "boston"], "timezone": "Europe/Berlin",
+            "shifts": weekdays("08:00", "17:00"), "capacity": 6, "on_call": true}),
+    ];
+    let mut made = 0;
+    for mut engineer in team {
+        engineer["user_id"] = id_of(engineer["email"].as_str().unwrap_or_default()).unwrap_or(Value::Null);
+        let res =
+            http.post(format!("{base}/api/v1/engineers")).bearer_auth(token).json(&engineer).send().await?;
+        anyhow::ensure!(res.status().is_success(), "adding a demo engineer: {}", res.text().await?);
+        made += 1;
+    }
+    Ok(made)
+}
+
 /// Loads the month before `now` and a few open tickets through the running platform at
 /// `base`, signed in as the demo's provider admin.
 pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> anyhow::Result<DemoTickets> {
@@ -249,6 +285,7 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
         .checked_sub_months(chrono::Months::new(1))
         .ok_or_else(|| anyhow::anyhow!("no previous month"))?;
     let mut summary = DemoTickets { period: first.format("%Y-%m").to_string(), ..DemoTickets::default() };
+    summary.engineers = team(&http, base, token).await?;
     for (i, c) in customers.iter().enumerate() {
         let tickets = month(c, first, now, 2026 + i as u64)?;
         let res = http

@@ -264,8 +264,8 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
     );
     if let Some(t) = tickets {
         println!(
-            "    tickets: {} imported for {} ({} SLA breaches judged), {} open now",
-            t.imported, t.period, t.breaches, t.open
+            "    tickets: {} imported for {} ({} SLA breaches judged), {} open now; {} engineers dispatching",
+            t.imported, t.period, t.breaches, t.open, t.engineers
         );
     }
     for (email, who) in &summary.logins {
