@@ -248,3 +248,75 @@ async fn two_replicas_assigning_the_same_ticket_assign_it_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_backlog_assigned_together_places_what_one_by_one_cannot() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-23T09:00:00Z")).await;
+        let dispatcher = app.staff("dispatch@provider.test", &["dispatcher"]).await;
+        let (_tenant, admin, _root, _site) = customer(&app, "BATCH").await;
+        // The morning backlog, raised before anyone is on the team: both wait.
+        let network = raise(&app, &admin, "network", None).await;
+        let hardware = raise(&app, &admin, "hardware", None).await;
+        decided(&app, &dispatcher, &network, 1).await;
+        decided(&app, &dispatcher, &hardware, 1).await;
+        // A does both kinds of work, B only network; one place each. One by one, the network
+        // ticket would take A (the better network engineer) and leave the hardware ticket.
+        let (a, _) = engineer(
+            &app,
+            &dispatcher,
+            "both@provider.test",
+            json!([{"key": "network", "level": 3}, {"key": "hardware", "level": 1}]),
+            "berlin",
+            1,
+        )
+        .await;
+        let (b, _) = engineer(
+            &app,
+            &dispatcher,
+            "net1@provider.test",
+            json!([{"key": "network", "level": 1}]),
+            "berlin",
+            1,
+        )
+        .await;
+        let done = json_ok(
+            app.post(
+                "/api/v1/dispatch/assign-batch",
+                &dispatcher,
+                json!({"ticket_ids": [network, hardware]}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            done,
+            json!([{"ticket_id": network, "engineer_id": b}, {"ticket_id": hardware, "engineer_id": a}])
+        );
+        let d = decided(&app, &dispatcher, &hardware, 2).await;
+        assert_eq!(d[1]["mode"], "batch");
+        // Bad batches are refused whole.
+        problem(
+            app.post("/api/v1/dispatch/assign-batch", &dispatcher, json!({"ticket_ids": []})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        problem(
+            app.post("/api/v1/dispatch/assign-batch", &dispatcher, json!({"ticket_ids": [network, network]}))
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        problem(
+            app.post("/api/v1/dispatch/assign-batch", &admin, json!({"ticket_ids": [network]})).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        app.stop().await;
+    }
+}

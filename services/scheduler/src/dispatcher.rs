@@ -134,40 +134,18 @@ pub async fn assign(
             service_token.as_str()
         }
     };
-    let res =
-        ticketing(state, token, reqwest::Method::GET, &format!("/api/v1/tickets/{ticket}"), None).await?;
-    if !res.status().is_success() {
+    let Some(Ticket { tenant, version, assignee, need }) = read_ticket(state, token, ticket).await? else {
         return Err(ApiError::not_found("ticket"));
-    }
-    let t: Value = res.json().await.map_err(ApiError::internal)?;
-    let tenant: Uuid =
-        t["tenant_id"].as_str().and_then(|s| s.parse().ok()).ok_or_else(|| ApiError::not_found("ticket"))?;
-    let version = t["version"].as_i64().unwrap_or(0);
-    let level = t["support_level"].as_u64().unwrap_or(1) as u8;
+    };
     let engineers = state.engineers.active().await?;
     let by_user = |user: Option<Uuid>| engineers.iter().find(|e| e.user_id.is_some() && e.user_id == user);
     // Already with an engineer of the right level: nothing to do unless overridden.
     if forced.is_none()
-        && let Some(current) = by_user(t["assignee_id"].as_str().and_then(|s| s.parse().ok()))
-        && current.support_level >= i32::from(level)
+        && let Some(current) = by_user(assignee)
+        && current.support_level >= i32::from(need.support_level)
     {
         return Ok(Outcome { engineer_id: Some(current.id), ranked: Vec::new() });
     }
-    let onsite_region =
-        if t["onsite_required"] == true { site_region(state, token, tenant, &t).await } else { None };
-    let due_at = t["sla"]["clocks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["stopped_at"].is_null())
-        .filter_map(|c| c["due_at"].as_str().and_then(|s| s.parse().ok()))
-        .min();
-    let need = Need {
-        category: t["category"].as_str().unwrap_or_default().to_owned(),
-        support_level: level.max(1),
-        onsite_region,
-        due_at,
-    };
     let loads = state.dispatch.loads().await?;
     let history = state.dispatch.history(tenant).await?;
     let specs: Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)> =
@@ -196,25 +174,7 @@ pub async fn assign(
         let user = engineers.iter().find(|e| e.id == engineer).and_then(|e| e.user_id).ok_or_else(|| {
             ApiError::invalid("engineer_id", "this engineer has no user account to assign tickets to")
         })?;
-        let res = ticketing(
-            state,
-            token,
-            reqwest::Method::PATCH,
-            &format!("/api/v1/tickets/{ticket}"),
-            Some((&json!({"assignee_id": user}), version)),
-        )
-        .await?;
-        match res.status().as_u16() {
-            200 => {}
-            // Someone (another replica, a person) changed the ticket first: their move stands.
-            412 => return Err(ApiError::new(ErrorCode::PreconditionFailed, "The ticket changed meanwhile")),
-            status => {
-                let body = res.text().await.unwrap_or_default();
-                return Err(ApiError::internal(anyhow::anyhow!(
-                    "ticketing refused the assignment ({status}): {body}"
-                )));
-            }
-        }
+        patch_assignee(state, token, ticket, user, version).await?;
         state.dispatch.assigned(ticket, tenant, engineer, now).await?;
     }
     state
@@ -232,6 +192,139 @@ pub async fn assign(
         })
         .await?;
     Ok(Outcome { engineer_id: chosen, ranked })
+}
+
+/// What dispatch needs to know of a ticket.
+pub struct Ticket {
+    pub tenant: Uuid,
+    pub version: i64,
+    pub assignee: Option<Uuid>,
+    pub need: Need,
+}
+
+/// Reads the ticket from ticketing; `None` when it does not exist (or is not visible).
+pub async fn read_ticket(state: &SchedulerState, token: &str, ticket: Uuid) -> ApiResult<Option<Ticket>> {
+    let res =
+        ticketing(state, token, reqwest::Method::GET, &format!("/api/v1/tickets/{ticket}"), None).await?;
+    if !res.status().is_success() {
+        return Ok(None);
+    }
+    let t: Value = res.json().await.map_err(ApiError::internal)?;
+    let Some(tenant) = t["tenant_id"].as_str().and_then(|s| s.parse().ok()) else { return Ok(None) };
+    let level = t["support_level"].as_u64().unwrap_or(1).clamp(1, 3) as u8;
+    let onsite_region =
+        if t["onsite_required"] == true { site_region(state, token, tenant, &t).await } else { None };
+    let due_at = t["sla"]["clocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["stopped_at"].is_null())
+        .filter_map(|c| c["due_at"].as_str().and_then(|s| s.parse().ok()))
+        .min();
+    Ok(Some(Ticket {
+        tenant,
+        version: t["version"].as_i64().unwrap_or(0),
+        assignee: t["assignee_id"].as_str().and_then(|s| s.parse().ok()),
+        need: Need {
+            category: t["category"].as_str().unwrap_or_default().to_owned(),
+            support_level: level,
+            onsite_region,
+            due_at,
+        },
+    }))
+}
+
+/// Assigns the ticket to `user` through ticketing, at `version`.
+async fn patch_assignee(
+    state: &SchedulerState,
+    token: &str,
+    ticket: Uuid,
+    user: Uuid,
+    version: i64,
+) -> ApiResult<()> {
+    let res = ticketing(
+        state,
+        token,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/tickets/{ticket}"),
+        Some((&json!({"assignee_id": user}), version)),
+    )
+    .await?;
+    match res.status().as_u16() {
+        200 => Ok(()),
+        // Someone (another replica, a person) changed the ticket first: their move stands.
+        412 => Err(ApiError::new(ErrorCode::PreconditionFailed, "The ticket changed meanwhile")),
+        status => {
+            let body = res.text().await.unwrap_or_default();
+            Err(ApiError::internal(anyhow::anyhow!("ticketing refused the assignment ({status}): {body}")))
+        }
+    }
+}
+
+/// A backlog assigned together (see `domain::dispatch::batch`); answers, per ticket, the
+/// engineer it went to. A ticket that changed meanwhile is left as it is.
+pub async fn assign_batch(
+    state: &SchedulerState,
+    tickets: &[Uuid],
+    token: &str,
+    by: Uuid,
+) -> ApiResult<Vec<(Uuid, Option<Uuid>)>> {
+    let mut read = Vec::new();
+    for &id in tickets {
+        match read_ticket(state, token, id).await? {
+            Some(t) => read.push((id, t)),
+            None => return Err(ApiError::invalid("ticket_ids", format!("no such ticket {id}"))),
+        }
+    }
+    let engineers = state.engineers.active().await?;
+    let loads = state.dispatch.loads().await?;
+    let specs: Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)> =
+        engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect::<ApiResult<_>>()?;
+    let candidates: Vec<Candidate<'_>> = specs
+        .iter()
+        .map(|(id, user, active, spec)| Candidate {
+            engineer_id: *id,
+            user_id: *user,
+            active: *active,
+            spec,
+            load: loads.get(id).copied().unwrap_or(0),
+            history: 0,
+        })
+        .collect();
+    let needs: Vec<Need> = read.iter().map(|(_, t)| t.need.clone()).collect();
+    let now = state.now();
+    let plan = crate::domain::dispatch::batch(&needs, &candidates, now);
+    let mut out = Vec::new();
+    for ((id, t), choice) in read.iter().zip(plan) {
+        let mut placed = None;
+        if let Some((engineer_id, Some(user), _, _)) = choice.map(|i| &specs[i]) {
+            match patch_assignee(state, token, *id, *user, t.version).await {
+                Ok(()) => {
+                    state.dispatch.assigned(*id, t.tenant, *engineer_id, now).await?;
+                    placed = Some(*engineer_id);
+                }
+                Err(e) if e.code() == ErrorCode::PreconditionFailed => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let ranked = rank(&t.need, &candidates, now);
+        state
+            .dispatch
+            .record(decision::ActiveModel {
+                ticket_id: sea_orm::Set(*id),
+                id: sea_orm::Set(Uuid::now_v7()),
+                decided_at: sea_orm::Set(now),
+                tenant_id: sea_orm::Set(t.tenant),
+                engineer_id: sea_orm::Set(placed),
+                mode: sea_orm::Set(if placed.is_some() { "batch" } else { "none" }.into()),
+                decided_by: sea_orm::Set(Some(by)),
+                reason: sea_orm::Set("assigned with its batch by maximum-weight matching".into()),
+                candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+            })
+            .await?;
+        out.push((*id, placed));
+    }
+    Ok(out)
 }
 
 /// The region of the ticket's site, from the tenant's configuration.

@@ -9,7 +9,7 @@ use crate::routes::{dispatch, engineers, schedules};
     paths(
         engineers::create, engineers::list, engineers::get, engineers::update,
         schedules::create, schedules::list, schedules::get, schedules::runs,
-        dispatch::assign, dispatch::decisions, dispatch::queue,
+        dispatch::assign, dispatch::decisions, dispatch::queue, dispatch::assign_batch,
     ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),

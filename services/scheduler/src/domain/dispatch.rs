@@ -146,6 +146,78 @@ pub fn rank(need: &Need, candidates: &[Candidate<'_>], now: DateTime<Utc>) -> Ve
     out
 }
 
+/// One ticket after the other, each to its best eligible engineer with room left: what
+/// instant assignment does, and what a batch must beat.
+pub fn greedy(needs: &[Need], candidates: &[Candidate<'_>], now: DateTime<Utc>) -> Vec<Option<usize>> {
+    let mut extra = vec![0u32; candidates.len()];
+    needs
+        .iter()
+        .map(|need| {
+            let adjusted: Vec<Candidate<'_>> = candidates
+                .iter()
+                .zip(&extra)
+                .map(|(c, more)| Candidate { load: c.load + more, ..*c })
+                .collect();
+            let best = rank(need, &adjusted, now).into_iter().find(|r| r.eligible)?;
+            let index = candidates.iter().position(|c| c.engineer_id == best.engineer_id)?;
+            extra[index] += 1;
+            Some(index)
+        })
+        .collect()
+}
+
+/// A batch (a morning backlog) assigned together: as many tickets placed as possible, then
+/// the best total score, by maximum-weight matching (Kuhn–Munkres) of tickets to engineers'
+/// free places. Answers, per ticket, the index of its engineer among `candidates`.
+pub fn batch(needs: &[Need], candidates: &[Candidate<'_>], now: DateTime<Utc>) -> Vec<Option<usize>> {
+    const PLACED: i64 = 1_000_000_000;
+    const NEVER: i64 = -1_000_000_000_000;
+    if needs.is_empty() {
+        return Vec::new();
+    }
+    // Each engineer offers as many places as free capacity (no more than the batch needs).
+    let mut places: Vec<usize> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let free = c.spec.capacity.saturating_sub(c.load).min(needs.len() as u32);
+        places.extend(std::iter::repeat_n(i, free as usize));
+    }
+    let scores: Vec<Vec<Option<i64>>> = needs
+        .iter()
+        .map(|need| {
+            // Capacity is what the places express: rank as if each engineer had room.
+            let roomy: Vec<Candidate<'_>> = candidates
+                .iter()
+                .map(|c| Candidate { load: c.load.min(c.spec.capacity.saturating_sub(1)), ..*c })
+                .collect();
+            let ranked = rank(need, &roomy, now);
+            candidates
+                .iter()
+                .map(|c| {
+                    ranked.iter().find(|r| r.engineer_id == c.engineer_id && r.eligible).map(|r| r.score)
+                })
+                .collect()
+        })
+        .collect();
+    // One column per place, then one "left in the queue" column per ticket.
+    let columns = places.len() + needs.len();
+    let mut weights = Vec::with_capacity(needs.len() * columns);
+    for row in &scores {
+        for &engineer in &places {
+            weights.push(row[engineer].map_or(NEVER, |score| PLACED + score));
+        }
+        weights.extend(std::iter::repeat_n(0, needs.len()));
+    }
+    let Ok(matrix) = pathfinding::matrix::Matrix::from_vec(needs.len(), columns, weights) else {
+        return vec![None; needs.len()];
+    };
+    let (_, chosen) = pathfinding::kuhn_munkres::kuhn_munkres(&matrix);
+    chosen
+        .into_iter()
+        .enumerate()
+        .map(|(row, col)| places.get(col).copied().filter(|&engineer| scores[row][engineer].is_some()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +302,35 @@ mod tests {
         );
         assert!(ranked.iter().all(|r| r.eligible));
         assert_eq!(ranked[0].engineer_id, Uuid::from_u128(2));
+    }
+
+    #[test]
+    fn a_batch_places_what_one_by_one_greedy_cannot() {
+        // A can do both kinds of work, B only network; one place each.
+        let a = engineer(&[("network", 3), ("hardware", 1)], "berlin", ("08:00", "17:00"), 1);
+        let b = engineer(&[("network", 1)], "berlin", ("08:00", "17:00"), 1);
+        let candidates = [candidate(1, &a, 0), candidate(2, &b, 0)];
+        let network = need(None, "2026-11-23T15:00:00Z");
+        let hardware = Need { category: "hardware".into(), ..network.clone() };
+        let now = at("2026-11-23T10:00:00Z");
+        // Greedy gives the network ticket to the better network engineer, A, and then nobody
+        // is left for the hardware ticket.
+        let g = greedy(&[network.clone(), hardware.clone()], &candidates, now);
+        assert_eq!(g, [Some(0), None]);
+        // The batch places both: network to B, hardware to A.
+        let m = batch(&[network, hardware], &candidates, now);
+        assert_eq!(m, [Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn a_batch_never_overfills_an_engineer_and_leaves_the_impossible_unplaced() {
+        let a = engineer(&[("network", 2)], "berlin", ("08:00", "17:00"), 2);
+        let candidates = [candidate(1, &a, 1)];
+        let n = need(None, "2026-11-23T15:00:00Z");
+        let unknown = Need { category: "sap".into(), ..n.clone() };
+        let m = batch(&[n.clone(), n, unknown], &candidates, at("2026-11-23T10:00:00Z"));
+        assert_eq!(m.iter().filter(|x| x.is_some()).count(), 1, "one free place: {m:?}");
+        assert_eq!(m[2], None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::store::entities::decision;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/dispatch/assign").route(web::post().to(assign)))
         .service(web::resource("/api/v1/dispatch/queue").route(web::get().to(queue)))
+        .service(web::resource("/api/v1/dispatch/assign-batch").route(web::post().to(assign_batch)))
         .service(web::resource("/api/v1/dispatch/decisions/{ticket_id}").route(web::get().to(decisions)));
 }
 
@@ -233,4 +234,47 @@ pub async fn queue(
     // Most urgent first; tickets without a running SLA clock last.
     items.sort_by_key(|i| (i.time_to_breach_secs.is_none(), i.time_to_breach_secs.unwrap_or(0)));
     Ok(HttpResponse::Ok().json(items))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// The backlog to assign together (1–200 tickets).
+    pub ticket_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchAssignment {
+    pub ticket_id: Uuid,
+    /// `null`: no engineer could take it; it stays in the queue.
+    pub engineer_id: Option<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/dispatch/assign-batch", tag = "dispatch", security(("bearer" = [])),
+    request_body = BatchRequest,
+    description = "Assigns a backlog together rather than one by one: as many tickets placed as the team's free \
+        capacity allows, then the best total score, by maximum-weight matching (Kuhn–Munkres).",
+    responses((status = 200, body = Vec<BatchAssignment>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign_batch(
+    state: web::Data<SchedulerState>,
+    principal: Principal,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Dispatcher, Role::ProviderAdmin])?;
+    let ask: BatchRequest = parse(body.into_inner())?;
+    if !(1..=200).contains(&ask.ticket_ids.len()) {
+        return Err(ApiError::invalid("ticket_ids", "1–200 tickets"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = ask.ticket_ids.iter().find(|id| !seen.insert(**id)) {
+        return Err(ApiError::invalid("ticket_ids", format!("{twice} is listed twice")));
+    }
+    let token = bearer_token(&req).unwrap_or_default().to_owned();
+    let done = crate::dispatcher::assign_batch(&state, &ask.ticket_ids, &token, principal.subject).await?;
+    Ok(HttpResponse::Ok().json(
+        done.into_iter()
+            .map(|(ticket_id, engineer_id)| BatchAssignment { ticket_id, engineer_id })
+            .collect::<Vec<_>>(),
+    ))
 }
