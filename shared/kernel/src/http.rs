@@ -140,6 +140,16 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
+/// The version a writer read, from `If-Match: "7"` (weak tags accepted); `None` without the
+/// header. Anything else is a 400.
+pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+    text.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::new(ErrorCode::BadRequest, "If-Match must be the ETag of the version you read, e.g. \"7\"")
+    })
+}
+
 pub async fn route_not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
     Err(ApiError::new(ErrorCode::RouteNotFound, format!("No endpoint {} {}", req.method(), req.path())))
 }

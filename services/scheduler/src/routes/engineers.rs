@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem};
+use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 use super::{parse, stored};
 use crate::domain::engineer::{EngineerSpec, Skill, TimeOff};
@@ -232,14 +232,7 @@ pub async fn update(
     principal.require_any(&MANAGERS)?;
     let patch: EngineerPatch = parse(body.into_inner())?;
     let current = state.engineers.get(*id).await?;
-    let version = match req.headers().get(header::IF_MATCH) {
-        Some(v) => {
-            v.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"').parse().map_err(
-                |_| ApiError::new(ErrorCode::BadRequest, "If-Match must be the ETag you read, e.g. \"3\""),
-            )?
-        }
-        None => current.version,
-    };
+    let version = canopy_kernel::http::if_match(&req)?.unwrap_or(current.version);
     let mut spec = spec_of(&current)?;
     let home_changed = patch.home_region.is_some() && patch.regions.is_none();
     macro_rules! take {

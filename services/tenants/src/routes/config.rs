@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::MAX_PAGE;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem};
+use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig};
 use crate::state::{TenantEvent, TenantsState};
@@ -94,14 +94,8 @@ pub async fn get(
 
 /// The version a writer read: `If-Match: "7"`, or `version` in the body.
 fn expected_version(req: &HttpRequest, body: &serde_json::Value) -> ApiResult<Option<i64>> {
-    if let Some(value) = req.headers().get(header::IF_MATCH) {
-        let text = value.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
-        return text.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "If-Match must be the ETag of the version you read, e.g. \"7\"",
-            )
-        });
+    if let Some(version) = canopy_kernel::http::if_match(req)? {
+        return Ok(Some(version));
     }
     match body.get("version") {
         None | Some(serde_json::Value::Null) => Ok(None),

@@ -452,13 +452,7 @@ pub(crate) fn change_details(t: &ticket::Model) -> ApiResult<Option<ChangeDetail
 }
 
 fn expected_version(req: &HttpRequest, body: Option<i64>, current: i64) -> ApiResult<i64> {
-    if let Some(value) = req.headers().get(header::IF_MATCH) {
-        let text = value.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
-        return text.parse().map_err(|_| {
-            ApiError::new(ErrorCode::BadRequest, "If-Match must be the ETag you read, e.g. \"3\"")
-        });
-    }
-    Ok(body.unwrap_or(current))
+    Ok(canopy_kernel::http::if_match(req)?.or(body).unwrap_or(current))
 }
 
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketPatch,
