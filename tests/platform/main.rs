@@ -18,6 +18,7 @@ mod itil;
 mod jobs;
 mod lifecycle;
 mod processes;
+mod rounds;
 mod tickets;
 mod tokens;
 mod validation;

@@ -3,6 +3,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_engineers;
 mod m20261123_000002_jobs;
 mod m20261123_000003_dispatch;
+mod m20261130_000004_rounds;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_engineers::Migration),
             Box::new(m20261123_000002_jobs::Migration),
             Box::new(m20261123_000003_dispatch::Migration),
+            Box::new(m20261130_000004_rounds::Migration),
         ]
     }
 }

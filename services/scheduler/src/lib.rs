@@ -6,6 +6,7 @@ pub mod dispatcher;
 pub mod domain;
 pub mod jobs;
 pub mod openapi;
+pub mod rounds;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -76,6 +77,7 @@ impl Application {
             engineers: Engineers::new(db.clone()),
             jobs: Jobs::new(db.clone()),
             dispatch: crate::store::dispatch::Dispatch::new(db.clone()),
+            rounds: crate::store::rounds::Rounds::new(db.clone()),
             db,
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
             tenants,

@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{dispatch, engineers, schedules};
+use crate::routes::{dispatch, engineers, rounds, schedules};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -10,6 +10,7 @@ use crate::routes::{dispatch, engineers, schedules};
         engineers::create, engineers::list, engineers::get, engineers::update,
         schedules::create, schedules::list, schedules::get, schedules::runs,
         dispatch::assign, dispatch::decisions, dispatch::queue, dispatch::assign_batch,
+        rounds::optimize, rounds::rounds, rounds::visits, rounds::move_visit,
     ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),

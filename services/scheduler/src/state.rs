@@ -11,6 +11,7 @@ use canopy_kernel::config::Settings;
 use crate::store::dispatch::Dispatch;
 use crate::store::engineers::Engineers;
 use crate::store::jobs::Jobs;
+use crate::store::rounds::Rounds;
 
 pub struct SchedulerState {
     pub settings: Arc<Settings>,
@@ -20,6 +21,7 @@ pub struct SchedulerState {
     pub engineers: Engineers,
     pub jobs: Jobs,
     pub dispatch: Dispatch,
+    pub rounds: Rounds,
     pub tenants: ServiceClient,
     pub ticketing: ServiceClient,
     /// The scheduler's own credential, for jobs that open tickets.

@@ -215,11 +215,30 @@ pub struct SchedulerSettings {
     pub lease_secs: u64,
     /// Attempts at a run (its own and takeovers) before it is marked failed.
     pub max_attempts: u32,
+    /// On-site rounds: how long a visit lasts on site, how fast engineers travel between
+    /// sites (km/h, after the road factor stretches straight lines into roads), and how much
+    /// shorter a new plan must drive to replace the one in force when it is otherwise no
+    /// better (percent).
+    pub visit_minutes: u32,
+    pub travel_kmh: u32,
+    pub road_factor_percent: u32,
+    pub replan_threshold_percent: u32,
+    /// The solver's time budget per optimisation unless the request sets one (seconds).
+    pub optimize_budget_secs: u32,
 }
 
 impl Default for SchedulerSettings {
     fn default() -> Self {
-        Self { tick_ms: 1_000, lease_secs: 60, max_attempts: 5 }
+        Self {
+            tick_ms: 1_000,
+            lease_secs: 60,
+            max_attempts: 5,
+            visit_minutes: 60,
+            travel_kmh: 30,
+            road_factor_percent: 130,
+            replan_threshold_percent: 5,
+            optimize_budget_secs: 5,
+        }
     }
 }
 

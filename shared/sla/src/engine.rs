@@ -143,6 +143,43 @@ impl BusinessCalendar {
         }
     }
 
+    /// The covered intervals inside `[from, to)`, in order (the whole span when always open).
+    pub fn open_intervals(&self, from: i64, to: i64) -> Result<Vec<(i64, i64)>, SlaError> {
+        let mut out = Vec::new();
+        let mut t = from;
+        while t < to {
+            let s = self.next_open(t)?;
+            if s >= to {
+                break;
+            }
+            // The end of this stretch: step to the first uncovered second by the covered count.
+            let mut e = s;
+            loop {
+                let step = (to - e).min(3600);
+                let covered = self.covered(e, e + step)?;
+                if covered < step {
+                    // Somewhere inside: find it by halving.
+                    let (mut lo, mut hi) = (e, e + step);
+                    while hi - lo > 1 {
+                        let mid = lo + (hi - lo) / 2;
+                        if self.covered(lo, mid)? == mid - lo { lo = mid } else { hi = mid }
+                    }
+                    e = lo;
+                    break;
+                }
+                e += step;
+                if e >= to {
+                    break;
+                }
+            }
+            if e > s {
+                out.push((s, e));
+            }
+            t = e.max(s + 1);
+        }
+        Ok(out)
+    }
+
     /// The first covered instant at or after `t`.
     pub fn next_open(&self, t: i64) -> Result<i64, SlaError> {
         let Some(w) = &self.hours else { return Ok(t) };

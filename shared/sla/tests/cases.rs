@@ -143,3 +143,32 @@ fn round_the_clock_is_plain_addition() {
     assert_eq!(cal.due(1_000, 3_600).unwrap(), 4_600);
     assert_eq!(cal.covered(1_000, 4_600).unwrap(), 3_600);
 }
+
+#[test]
+fn open_intervals_of_a_day_with_a_lunch_break_in_shanghai() {
+    let cal = calendar(
+        "Asia/Shanghai",
+        r#"{"weekly": {"mon": [["09:00","12:00"], ["13:00","18:00"]], "tue": [["09:00","12:00"], ["13:00","18:00"]]}}"#,
+    );
+    // Monday 2026-11-30 in Shanghai (UTC+8), asked over the whole UTC day and a bit.
+    let got = cal.open_intervals(at("2026-11-29T16:00:00Z"), at("2026-11-30T16:00:00Z")).unwrap();
+    let shown: Vec<_> = got.iter().map(|(s, e)| (show(*s), show(*e))).collect();
+    assert_eq!(
+        shown,
+        [
+            ("2026-11-30T01:00:00Z".to_owned(), "2026-11-30T04:00:00Z".to_owned()),
+            ("2026-11-30T05:00:00Z".to_owned(), "2026-11-30T10:00:00Z".to_owned()),
+        ]
+    );
+    // Clipped to the window asked for; nothing on a day without hours.
+    let clipped = cal.open_intervals(at("2026-11-30T02:30:00Z"), at("2026-11-30T06:00:00Z")).unwrap();
+    assert_eq!(
+        clipped,
+        [
+            (at("2026-11-30T02:30:00Z"), at("2026-11-30T04:00:00Z")),
+            (at("2026-11-30T05:00:00Z"), at("2026-11-30T06:00:00Z"))
+        ]
+    );
+    assert!(cal.open_intervals(at("2026-12-02T16:00:00Z"), at("2026-12-03T16:00:00Z")).unwrap().is_empty());
+    assert_eq!(BusinessCalendar::always().open_intervals(0, 100).unwrap(), [(0, 100)]);
+}

@@ -241,6 +241,7 @@ mod tests {
             time_off: vec![],
             capacity,
             on_call: false,
+            base: None,
         }
     }
 

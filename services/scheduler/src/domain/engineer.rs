@@ -58,6 +58,18 @@ pub struct EngineerSpec {
     pub capacity: u32,
     #[serde(default)]
     pub on_call: bool,
+    /// Where the engineer's on-site rounds start and end (office or home); without it a round
+    /// starts at its first visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<GeoPoint>,
+}
+
+/// A place on the map, in degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 fn is_key(s: &str) -> bool {
@@ -110,7 +122,55 @@ impl EngineerSpec {
         }
         self.time_off.sort_by_key(|o| o.from);
         v.check((1..=100).contains(&self.capacity), "capacity", "must be 1–100 open tickets");
+        if let Some(base) = &self.base {
+            v.check((-90.0..=90.0).contains(&base.latitude), "base.latitude", "must be -90 to 90");
+            v.check((-180.0..=180.0).contains(&base.longitude), "base.longitude", "must be -180 to 180");
+        }
         v
+    }
+
+    /// The first instant at or after `at`, within `horizon`, when the engineer works (in a
+    /// shift, not on time off); `None` when they do not work again before the horizon.
+    pub fn next_working(&self, at: DateTime<Utc>, horizon: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let calendar = BusinessCalendar::new(&self.timezone, &self.shifts).ok()?;
+        let mut t = at.timestamp();
+        while t < horizon.timestamp() {
+            let open = calendar.next_open(t).ok()?;
+            let at = DateTime::from_timestamp(open, 0)?;
+            match self.time_off.iter().find(|o| o.from <= at && at < o.to) {
+                Some(off) => t = off.to.timestamp(),
+                None => return (at < horizon).then_some(at),
+            }
+        }
+        None
+    }
+
+    /// When the engineer works on `[from, to)`: their shift intervals minus time off.
+    pub fn working_intervals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let Ok(calendar) = BusinessCalendar::new(&self.timezone, &self.shifts) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (s, e) in calendar.open_intervals(from.timestamp(), to.timestamp()).unwrap_or_default() {
+            let (Some(mut s), Some(e)) = (DateTime::from_timestamp(s, 0), DateTime::from_timestamp(e, 0))
+            else {
+                continue;
+            };
+            for off in &self.time_off {
+                if off.from < e && off.to > s {
+                    if off.from > s {
+                        out.push((s, off.from));
+                    }
+                    s = s.max(off.to);
+                }
+            }
+            if s < e {
+                out.push((s, e));
+            }
+        }
+        out
     }
 
     /// True when the engineer works at `at`: within a shift and not on time off.
@@ -174,5 +234,30 @@ mod tests {
         assert!(!s.on_shift("2026-11-23T12:00:00Z".parse().unwrap()));
         // Christmas Eve, a Thursday, is time off.
         assert!(!s.on_shift("2026-12-24T02:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn next_working_time_skips_nights_weekends_and_time_off() {
+        let s = spec();
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let horizon = at("2027-01-31T00:00:00Z");
+        // Friday 2026-11-27 20:00 Shanghai → Monday 09:00 Shanghai (01:00 UTC).
+        assert_eq!(s.next_working(at("2026-11-27T12:00:00Z"), horizon), Some(at("2026-11-30T01:00:00Z")));
+        // On shift: now.
+        assert_eq!(s.next_working(at("2026-11-30T02:00:00Z"), horizon), Some(at("2026-11-30T02:00:00Z")));
+        // Time off from Christmas Eve to the 27th (a Sunday) → Monday the 28th, 09:00 Shanghai.
+        assert_eq!(s.next_working(at("2026-12-23T12:00:00Z"), horizon), Some(at("2026-12-28T01:00:00Z")));
+        assert_eq!(s.next_working(at("2026-11-27T12:00:00Z"), at("2026-11-29T00:00:00Z")), None);
+        // A day cut by time off in its middle.
+        let mut t = spec();
+        t.time_off =
+            vec![TimeOff { from: at("2026-11-30T03:00:00Z"), to: at("2026-11-30T05:00:00Z"), reason: None }];
+        assert_eq!(
+            t.working_intervals(at("2026-11-30T00:00:00Z"), at("2026-12-01T00:00:00Z")),
+            [
+                (at("2026-11-30T01:00:00Z"), at("2026-11-30T03:00:00Z")),
+                (at("2026-11-30T05:00:00Z"), at("2026-11-30T10:00:00Z"))
+            ]
+        );
     }
 }

@@ -4,3 +4,4 @@ pub mod action;
 pub mod cron;
 pub mod dispatch;
 pub mod engineer;
+pub mod rounds;

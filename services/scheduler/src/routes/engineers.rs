@@ -14,7 +14,7 @@ use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 use super::{parse, stored};
-use crate::domain::engineer::{EngineerSpec, Skill, TimeOff};
+use crate::domain::engineer::{EngineerSpec, GeoPoint, Skill, TimeOff};
 use crate::state::SchedulerState;
 use crate::store::engineers::ListFilter;
 use crate::store::entities::engineer;
@@ -46,9 +46,15 @@ pub struct EngineerView {
     pub time_off: Vec<TimeOff>,
     pub capacity: u32,
     pub on_call: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<GeoPoint>,
     pub active: bool,
     /// Working right now: in a shift and not on time off.
     pub on_shift: bool,
+    /// When the engineer is next free to take work: now when on shift with room under their
+    /// capacity; else the next shift start (when at capacity, once a ticket is released:
+    /// `null`). Looked ahead 14 days.
+    pub next_free_at: Option<DateTime<Utc>>,
     /// Open tickets assigned now (of `capacity`).
     pub load: u32,
     pub version: i64,
@@ -70,6 +76,7 @@ pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
         time_off: stored(&e.time_off)?,
         capacity: u32::try_from(e.capacity).unwrap_or(1),
         on_call: e.on_call,
+        base: e.base.as_ref().map(stored).transpose()?,
     })
 }
 
@@ -77,6 +84,11 @@ fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<Engineer
     let spec = spec_of(&e)?;
     Ok(EngineerView {
         on_shift: e.active && spec.on_shift(now),
+        next_free_at: if e.active && load < spec.capacity {
+            spec.next_working(now, now + chrono::TimeDelta::days(14))
+        } else {
+            None
+        },
         load,
         id: e.id,
         user_id: e.user_id,
@@ -91,6 +103,7 @@ fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<Engineer
         time_off: spec.time_off,
         capacity: spec.capacity,
         on_call: spec.on_call,
+        base: spec.base,
         active: e.active,
         version: e.version,
         created_at: e.created_at,
@@ -215,6 +228,7 @@ pub struct EngineerPatch {
     pub time_off: Option<Vec<TimeOff>>,
     pub capacity: Option<u32>,
     pub on_call: Option<bool>,
+    pub base: Option<GeoPoint>,
     pub active: Option<bool>,
 }
 
@@ -251,6 +265,9 @@ pub async fn update(
         capacity,
         on_call
     );
+    if patch.base.is_some() {
+        spec.base = patch.base;
+    }
     if patch.user_id.is_some() {
         spec.user_id = patch.user_id;
     }

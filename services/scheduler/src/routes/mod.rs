@@ -2,6 +2,7 @@
 
 pub mod dispatch;
 pub mod engineers;
+pub mod rounds;
 pub mod schedules;
 
 use actix_web::web;
@@ -9,6 +10,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     engineers::routes(cfg);
     dispatch::routes(cfg);
+    rounds::routes(cfg);
     schedules::routes(cfg);
 }
 

@@ -49,6 +49,7 @@ impl Engineers {
             time_off: Set(json(&spec.time_off)?),
             capacity: Set(spec.capacity as i32),
             on_call: Set(spec.on_call),
+            base: Set(spec.base.as_ref().map(json).transpose()?),
             active: Set(true),
             version: Set(1),
             created_at: Set(now),
@@ -90,6 +91,7 @@ impl Engineers {
             .col_expr(engineer::Column::TimeOff, Expr::value(json(&spec.time_off)?))
             .col_expr(engineer::Column::Capacity, Expr::value(spec.capacity as i32))
             .col_expr(engineer::Column::OnCall, Expr::value(spec.on_call))
+            .col_expr(engineer::Column::Base, Expr::value(spec.base.as_ref().map(json).transpose()?))
             .col_expr(engineer::Column::Active, Expr::value(active))
             .col_expr(engineer::Column::Version, Expr::value(version + 1))
             .col_expr(engineer::Column::UpdatedAt, Expr::value(now))

@@ -20,6 +20,7 @@ pub mod engineer {
         pub time_off: Json,
         pub capacity: i32,
         pub on_call: bool,
+        pub base: Option<Json>,
         pub active: bool,
         pub version: i64,
         pub created_at: DateTimeUtc,
@@ -112,6 +113,55 @@ pub mod decision {
         pub decided_by: Option<Uuid>,
         pub reason: String,
         pub candidates: Json,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod round_plan {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "round_plans")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub day: String,
+        pub region: String,
+        pub created_at: DateTimeUtc,
+        pub created_by: Option<Uuid>,
+        pub published: bool,
+        pub unplanned: i32,
+        pub lateness_secs: i64,
+        pub distance_m: i64,
+        pub budget_ms: i64,
+        pub plan: Json,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod visit {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: Uuid,
+        pub tenant_id: Uuid,
+        pub day: String,
+        pub region: String,
+        pub engineer_id: Uuid,
+        pub state: String,
+        pub plan_id: Option<Uuid>,
+        pub arrive_at: DateTimeUtc,
+        pub depart_at: DateTimeUtc,
+        pub started_at: Option<DateTimeUtc>,
+        pub version: i64,
+        pub updated_at: DateTimeUtc,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

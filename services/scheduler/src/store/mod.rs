@@ -4,3 +4,4 @@ pub mod dispatch;
 pub mod engineers;
 pub mod entities;
 pub mod jobs;
+pub mod rounds;

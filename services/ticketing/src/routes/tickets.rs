@@ -294,6 +294,8 @@ pub struct ListQuery {
     /// Open tickets nobody is assigned to (the dispatch queue).
     #[serde(default)]
     pub unassigned: bool,
+    /// Open tickets that need someone on site (true) or not (false): on-site rounds.
+    pub onsite: Option<bool>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -337,6 +339,7 @@ pub async fn list(
         deadline_before: q.at_risk_within_mins.map(|m| state.now() + chrono::TimeDelta::minutes(m)),
         breached: q.breached,
         unassigned: q.unassigned,
+        onsite: q.onsite,
     };
     let page = PageParams { limit: q.limit, cursor: q.cursor };
     let (rows, limit) = state.tickets.list(&scope, &filters, &page).await?;

@@ -137,6 +137,8 @@ pub struct Filters {
     pub breached: Option<bool>,
     /// Open tickets nobody is assigned to.
     pub unassigned: bool,
+    /// Open tickets that need (or do not need) someone on site.
+    pub onsite: Option<bool>,
 }
 
 #[derive(Clone)]
@@ -458,6 +460,11 @@ impl Tickets {
                 "closed",
                 "cancelled",
             ]));
+        }
+        if let Some(onsite) = f.onsite {
+            q = q
+                .filter(ticket::Column::OnsiteRequired.eq(onsite))
+                .filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]));
         }
         if let Some(a) = f.assignee_id {
             q = q.filter(ticket::Column::AssigneeId.eq(a));

@@ -1,0 +1,489 @@
+//! Planning a day's on-site rounds: the open on-site tickets (ticketing), their sites'
+//! places and opening hours (the tenants' configuration), the team's shifts and skills, and
+//! the visits already confirmed or started, turned into a [`RoundProblem`] for the solver; the
+//! answer is published only when it beats the plan in force by the threshold.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use canopy_sla::{BusinessCalendar, CalendarSpec};
+
+use crate::domain::rounds::{
+    Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Travel, Unplanned, Visit, solve,
+};
+use crate::routes::engineers::spec_of;
+use crate::state::SchedulerState;
+use crate::store::entities::{round_plan, visit};
+
+/// One stop of a published round.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct StopView {
+    pub ticket_id: Uuid,
+    pub tenant_id: Uuid,
+    pub reference: String,
+    pub site: String,
+    pub arrive_at: DateTime<Utc>,
+    pub start_at: DateTime<Utc>,
+    pub depart_at: DateTime<Utc>,
+    /// The on-site SLA due time, when the ticket has one running.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Seconds past the due time at which work starts; 0 when on time.
+    pub late_by_secs: i64,
+    /// `planned`, or `confirmed` / `started` when kept in place.
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoundView {
+    pub engineer_id: Uuid,
+    pub engineer: String,
+    pub stops: Vec<StopView>,
+    pub distance_km: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnplannedView {
+    pub ticket_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanView {
+    pub date: NaiveDate,
+    pub region: Option<String>,
+    pub rounds: Vec<RoundView>,
+    pub unplanned: Vec<UnplannedView>,
+    pub distance_km: f64,
+    pub lateness_secs: i64,
+    pub late_visits: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OptimizeAnswer {
+    pub plan_id: Uuid,
+    /// Whether the new plan replaced the one in force.
+    pub published: bool,
+    pub reason: String,
+    pub plan: PlanView,
+    /// The plan in force before, when there was one.
+    pub previous: Option<PlanView>,
+    /// Time the solver used, in milliseconds.
+    pub solver_ms: u64,
+}
+
+/// A ticket to visit, with what the problem needs of it.
+struct Candidate {
+    ticket_id: Uuid,
+    tenant_id: Uuid,
+    reference: String,
+    site: String,
+    region: String,
+    due_at: Option<DateTime<Utc>>,
+    visit: Visit,
+}
+
+fn upstream() -> ApiError {
+    ApiError::new(ErrorCode::UpstreamUnavailable, "The ticketing or tenants service cannot be reached")
+}
+
+async fn get_json(
+    client: &canopy_kernel::client::ServiceClient,
+    token: &str,
+    path: &str,
+) -> ApiResult<Value> {
+    let res = client
+        .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
+        .await
+        .map_err(|_| upstream())?;
+    if !res.status().is_success() {
+        return Err(upstream());
+    }
+    res.json().await.map_err(ApiError::internal)
+}
+
+/// Open on-site tickets across tenants (at most 2 000: a day's on-site work is far less).
+async fn onsite_tickets(state: &SchedulerState, token: &str) -> ApiResult<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/tickets?onsite=true&limit=200".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = get_json(&state.ticketing, token, &path).await?;
+        out.extend(page["items"].as_array().cloned().unwrap_or_default());
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() || out.len() >= 2_000 {
+            return Ok(out);
+        }
+    }
+}
+
+/// Midnight to midnight of `day` in `timezone`, as UTC instants.
+fn local_day(day: NaiveDate, timezone: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let tz = jiff::tz::TimeZone::get(timezone).ok()?;
+    let date = jiff::civil::Date::new(
+        i16::try_from(chrono::Datelike::year(&day)).ok()?,
+        i8::try_from(chrono::Datelike::month(&day)).ok()?,
+        i8::try_from(chrono::Datelike::day(&day)).ok()?,
+    )
+    .ok()?;
+    let start = date.to_zoned(tz.clone()).ok()?.timestamp().as_second();
+    let end = date.tomorrow().ok()?.to_zoned(tz).ok()?.timestamp().as_second();
+    Some((DateTime::from_timestamp(start, 0)?, DateTime::from_timestamp(end, 0)?))
+}
+
+fn secs(t: DateTime<Utc>, origin: DateTime<Utc>) -> f64 {
+    (t - origin).num_seconds() as f64
+}
+
+fn instant(s: f64, origin: DateTime<Utc>) -> DateTime<Utc> {
+    origin + TimeDelta::seconds(s.round() as i64)
+}
+
+/// Plans `day` (one region, or all) and publishes the plan when it beats the one in force.
+pub async fn optimize(
+    state: &SchedulerState,
+    token: &str,
+    day: NaiveDate,
+    region: Option<String>,
+    budget_secs: u32,
+    threshold_percent: u32,
+    by: Option<Uuid>,
+) -> ApiResult<OptimizeAnswer> {
+    let settings = &state.settings.scheduler;
+    let now = state.now();
+    let origin = day
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .ok_or_else(|| ApiError::invalid("date", "not a day"))?;
+    let day_key = day.to_string();
+    let visit_secs = f64::from(settings.visit_minutes.max(1)) * 60.0;
+
+    // The tickets and their tenants' sites and calendars.
+    let tickets = onsite_tickets(state, token).await?;
+    let mut configs: HashMap<Uuid, Value> = HashMap::new();
+    for tenant in tickets.iter().filter_map(|t| t["tenant_id"].as_str()?.parse::<Uuid>().ok()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = configs.entry(tenant) {
+            e.insert(get_json(&state.tenants, token, &format!("/api/v1/tenants/{tenant}/config")).await?);
+        }
+    }
+    let ids: Vec<Uuid> = tickets.iter().filter_map(|t| t["id"].as_str()?.parse().ok()).collect();
+    let held: HashMap<Uuid, visit::Model> =
+        state.rounds.held(&ids).await?.into_iter().map(|v| (v.ticket_id, v)).collect();
+
+    // The team on that day.
+    let engineers: Vec<_> = state.engineers.active().await?.into_iter().filter(|e| e.active).collect();
+    let mut crews = Vec::new();
+    let mut crew_engineers = Vec::new();
+    for e in &engineers {
+        let spec = spec_of(e)?;
+        let Some((from, to)) = local_day(day, &spec.timezone) else { continue };
+        let hours = spec.working_intervals(from.max(now), to);
+        let (Some(first), Some(last)) = (hours.first(), hours.last()) else { continue };
+        let mut skills: HashSet<String> = spec.skills.iter().map(|s| s.key.clone()).collect();
+        skills.extend(spec.regions.iter().map(|r| format!("region:{r}")));
+        skills.extend((1..=spec.support_level).map(|l| format!("level:{l}")));
+        crews.push(Crew {
+            id: e.id.to_string(),
+            base: spec.base.map(|b| Point { x: b.longitude, y: b.latitude }),
+            from: None,
+            shift: (secs(first.0, origin), secs(last.1, origin)),
+            skills,
+            capacity: i32::MAX / 2,
+        });
+        crew_engineers.push((e.id, spec.name.clone()));
+    }
+    let crew_of = |engineer: Uuid| crew_engineers.iter().position(|(id, _)| *id == engineer);
+
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut unplanned: Vec<UnplannedView> = Vec::new();
+    let mut kept: Vec<(Uuid, visit::Model)> = Vec::new();
+    for t in &tickets {
+        let (Some(ticket_id), Some(tenant_id)) = (
+            t["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()),
+            t["tenant_id"].as_str().and_then(|s| s.parse::<Uuid>().ok()),
+        ) else {
+            continue;
+        };
+        let config = &configs[&tenant_id];
+        let Some(site) = config["sites"].as_array().into_iter().flatten().find(|s| s["id"] == t["site_id"])
+        else {
+            unplanned.push(UnplannedView { ticket_id, reason: "the ticket has no site".into() });
+            continue;
+        };
+        let site_region = site["region"].as_str().unwrap_or_default().to_lowercase();
+        if region.as_ref().is_some_and(|r| *r != site_region) {
+            continue;
+        }
+        let held = held.get(&ticket_id);
+        if let Some(h) = held
+            && h.state != "planned"
+        {
+            if h.day != day_key || h.state == "done" {
+                continue;
+            }
+            if h.state == "started" {
+                // The engineer is there: their day goes on from this site once the visit ends.
+                if let (Some(i), Some(lat), Some(lon)) =
+                    (crew_of(h.engineer_id), site["latitude"].as_f64(), site["longitude"].as_f64())
+                {
+                    let free = secs(h.started_at.unwrap_or(h.arrive_at), origin) + visit_secs;
+                    crews[i].from = Some((Point { x: lon, y: lat }, free.max(secs(now, origin))));
+                }
+                kept.push((ticket_id, h.clone()));
+                continue;
+            }
+        }
+        let (Some(lat), Some(lon)) = (site["latitude"].as_f64(), site["longitude"].as_f64()) else {
+            unplanned.push(UnplannedView { ticket_id, reason: "the site has no coordinates".into() });
+            continue;
+        };
+        // The site is open when the tenant's business calendar says so.
+        let timezone = config["timezone"].as_str().unwrap_or("UTC");
+        let calendar = serde_json::from_value::<CalendarSpec>(config["business_calendar"].clone())
+            .ok()
+            .and_then(|spec| BusinessCalendar::new(timezone, &spec).ok());
+        let open = match (calendar, local_day(day, timezone)) {
+            (Some(c), Some((from, to))) => {
+                c.open_intervals(from.max(now).timestamp(), to.timestamp()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let (Some(first), Some(last)) = (open.first(), open.last()) else {
+            unplanned.push(UnplannedView { ticket_id, reason: "the site is closed that day".into() });
+            continue;
+        };
+        let mut window =
+            (first.0 as f64 - origin.timestamp() as f64, last.1 as f64 - origin.timestamp() as f64);
+        let mut pinned_to = None;
+        if let Some(h) = held
+            && h.state == "confirmed"
+        {
+            // Confirmed to the customer: that engineer, within half an hour of the time given.
+            if h.day != day_key {
+                continue;
+            }
+            pinned_to = crew_of(h.engineer_id);
+            let at = secs(h.arrive_at, origin);
+            window = (at - 1800.0, at + 1800.0);
+            kept.push((ticket_id, h.clone()));
+        }
+        window.1 = window.1.max(window.0);
+        let clocks = t["sla"]["clocks"].as_array().cloned().unwrap_or_default();
+        let running = |metric: &str| {
+            clocks
+                .iter()
+                .filter(|c| c["stopped_at"].is_null() && c["metric"] == metric)
+                .filter_map(|c| c["due_at"].as_str()?.parse::<DateTime<Utc>>().ok())
+                .min()
+        };
+        let due_at = running("onsite").or_else(|| running("resolution"));
+        let level = t["support_level"].as_u64().unwrap_or(1).clamp(1, 3);
+        let mut skills = vec![format!("region:{site_region}"), format!("level:{level}")];
+        if let Some(category) = t["category"].as_str().filter(|c| !c.is_empty()) {
+            skills.push(category.to_owned());
+        }
+        candidates.push(Candidate {
+            ticket_id,
+            tenant_id,
+            reference: t["reference"].as_str().unwrap_or_default().to_owned(),
+            site: site["name"].as_str().unwrap_or_default().to_owned(),
+            region: site_region,
+            due_at,
+            visit: Visit {
+                id: ticket_id.to_string(),
+                at: Point { x: lon, y: lat },
+                window,
+                service: visit_secs,
+                due: due_at.map(|d| secs(d, origin)),
+                skills,
+                load: 1,
+                pinned_to,
+            },
+        });
+    }
+
+    let problem = RoundProblem {
+        visits: candidates.iter().map(|c| c.visit.clone()).collect(),
+        crews,
+        travel: Travel {
+            geometry: Geometry::Geographic { road_factor_percent: settings.road_factor_percent.max(100) },
+            speed: f64::from(settings.travel_kmh.max(1)) / 3600.0,
+        },
+        goal: Goal::SlaFirst,
+    };
+    let started = std::time::Instant::now();
+    let solved = tokio::task::spawn_blocking(move || {
+        solve(&problem, Budget { max_seconds: budget_secs as usize, max_generations: 3_000 })
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("round solver: {e}")))?;
+    let solver_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+
+    let plan = view(day, region.clone(), &solved, &candidates, &crew_engineers, &kept, unplanned, origin);
+    let previous = state.rounds.current(&day_key, region.as_deref().unwrap_or("")).await?;
+    let previous_view: Option<PlanView> =
+        previous.as_ref().and_then(|p| serde_json::from_value(p.plan.clone()).ok());
+    let (published, reason) = match &previous_view {
+        None => (true, "no plan was in force for the day".to_owned()),
+        Some(before) => {
+            // The plan in force, judged on today's visits: those it does not place count as left out.
+            let placed: HashSet<Uuid> =
+                before.rounds.iter().flat_map(|r| r.stops.iter().map(|s| s.ticket_id)).collect();
+            let left_out = candidates.iter().filter(|c| !placed.contains(&c.ticket_id)).count();
+            let as_plan = |p: &PlanView, left_out: usize| Plan {
+                rounds: Vec::new(),
+                unplanned: (0..left_out)
+                    .map(|i| Unplanned { visit: i.to_string(), reason: String::new() })
+                    .collect(),
+                distance: p.distance_km,
+                lateness: p.lateness_secs as f64,
+                late_visits: p.late_visits,
+            };
+            let new = as_plan(&plan, solved.unplanned.len());
+            if new.beats(&as_plan(before, left_out), f64::from(threshold_percent)) {
+                (true, "better than the plan in force".to_owned())
+            } else {
+                (false, format!("not better than the plan in force by {threshold_percent}%; it stays"))
+            }
+        }
+    };
+    let plan_id = Uuid::now_v7();
+    let row = round_plan::ActiveModel {
+        id: sea_orm::Set(plan_id),
+        day: sea_orm::Set(day_key.clone()),
+        region: sea_orm::Set(region.clone().unwrap_or_default()),
+        created_at: sea_orm::Set(now),
+        created_by: sea_orm::Set(by),
+        published: sea_orm::Set(published),
+        unplanned: sea_orm::Set(i32::try_from(plan.unplanned.len()).unwrap_or(i32::MAX)),
+        lateness_secs: sea_orm::Set(plan.lateness_secs),
+        distance_m: sea_orm::Set((plan.distance_km * 1000.0).round() as i64),
+        budget_ms: sea_orm::Set(i64::try_from(solver_ms).unwrap_or(i64::MAX)),
+        plan: sea_orm::Set(serde_json::to_value(&plan).map_err(ApiError::internal)?),
+    };
+    if published {
+        let regions: Vec<String> = match &region {
+            Some(r) => vec![r.clone()],
+            None => Vec::new(),
+        };
+        let region_of: HashMap<Uuid, &str> =
+            candidates.iter().map(|c| (c.ticket_id, c.region.as_str())).collect();
+        let visits = plan
+            .rounds
+            .iter()
+            .flat_map(|r| r.stops.iter().map(move |s| (r.engineer_id, s)))
+            .filter(|(_, s)| s.state == "planned")
+            .map(|(engineer_id, s)| visit::Model {
+                ticket_id: s.ticket_id,
+                tenant_id: s.tenant_id,
+                day: day_key.clone(),
+                region: region_of.get(&s.ticket_id).copied().unwrap_or_default().to_owned(),
+                engineer_id,
+                state: "planned".into(),
+                plan_id: Some(plan_id),
+                arrive_at: s.arrive_at,
+                depart_at: s.depart_at,
+                started_at: None,
+                version: 1,
+                updated_at: now,
+            })
+            .collect();
+        state.rounds.publish(row, &day_key, &regions, visits).await?;
+    } else {
+        state.rounds.record(row).await?;
+    }
+    Ok(OptimizeAnswer { plan_id, published, reason, plan, previous: previous_view, solver_ms })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn view(
+    day: NaiveDate,
+    region: Option<String>,
+    solved: &Plan,
+    candidates: &[Candidate],
+    crews: &[(Uuid, String)],
+    kept: &[(Uuid, visit::Model)],
+    mut unplanned: Vec<UnplannedView>,
+    origin: DateTime<Utc>,
+) -> PlanView {
+    let by_id: HashMap<String, &Candidate> = candidates.iter().map(|c| (c.visit.id.clone(), c)).collect();
+    let kept_state: HashMap<Uuid, &str> = kept.iter().map(|(id, v)| (*id, v.state.as_str())).collect();
+    let mut rounds: BTreeMap<usize, RoundView> = BTreeMap::new();
+    for round in &solved.rounds {
+        let Some(i) = crews.iter().position(|(id, _)| id.to_string() == round.crew) else { continue };
+        let stops = round
+            .stops
+            .iter()
+            .filter_map(|s| {
+                let c = by_id.get(&s.visit)?;
+                Some(StopView {
+                    ticket_id: c.ticket_id,
+                    tenant_id: c.tenant_id,
+                    reference: c.reference.clone(),
+                    site: c.site.clone(),
+                    arrive_at: instant(s.arrive, origin),
+                    start_at: instant(s.start, origin),
+                    depart_at: instant(s.depart, origin),
+                    due_at: c.due_at,
+                    late_by_secs: s.late_by.round() as i64,
+                    state: kept_state.get(&c.ticket_id).copied().unwrap_or("planned").to_owned(),
+                })
+            })
+            .collect();
+        rounds.insert(
+            i,
+            RoundView {
+                engineer_id: crews[i].0,
+                engineer: crews[i].1.clone(),
+                stops,
+                distance_km: (round.distance * 1000.0).round() / 1000.0,
+            },
+        );
+    }
+    // Started visits stay on their engineer's round, first.
+    for (ticket_id, v) in kept.iter().filter(|(_, v)| v.state == "started") {
+        let Some(i) = crews.iter().position(|(id, _)| *id == v.engineer_id) else { continue };
+        let round = rounds.entry(i).or_insert_with(|| RoundView {
+            engineer_id: crews[i].0,
+            engineer: crews[i].1.clone(),
+            stops: Vec::new(),
+            distance_km: 0.0,
+        });
+        round.stops.insert(
+            0,
+            StopView {
+                ticket_id: *ticket_id,
+                tenant_id: v.tenant_id,
+                reference: String::new(),
+                site: String::new(),
+                arrive_at: v.arrive_at,
+                start_at: v.started_at.unwrap_or(v.arrive_at),
+                depart_at: v.depart_at,
+                due_at: None,
+                late_by_secs: 0,
+                state: "started".into(),
+            },
+        );
+    }
+    unplanned.extend(solved.unplanned.iter().filter_map(|u| {
+        Some(UnplannedView { ticket_id: by_id.get(&u.visit)?.ticket_id, reason: u.reason.clone() })
+    }));
+    PlanView {
+        date: day,
+        region,
+        distance_km: (solved.distance * 1000.0).round() / 1000.0,
+        lateness_secs: solved.lateness.round() as i64,
+        late_visits: solved.late_visits,
+        rounds: rounds.into_values().collect(),
+        unplanned,
+    }
+}
