@@ -320,3 +320,118 @@ async fn a_backlog_assigned_together_places_what_one_by_one_cannot() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn tickets_of_an_engineer_gone_off_shift_are_handed_over_when_they_cannot_wait() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        // Monday 16:00 in Berlin; the system jobs run (handover every 5 minutes).
+        let app =
+            TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = true, at("2026-11-23T15:00:00Z")).await;
+        let dispatcher = app.staff("dispatch@provider.test", &["dispatcher"]).await;
+        let (day, _) = engineer(
+            &app,
+            &dispatcher,
+            "day@provider.test",
+            json!([{"key": "network", "level": 3}]),
+            "berlin",
+            5,
+        )
+        .await;
+        // The late shift: 16:00–24:00 Berlin.
+        let late_token = app.staff("late@provider.test", &["engineer"]).await;
+        let late_user = json_ok(app.get("/api/v1/auth/me", &late_token).await, 200).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let late_day = r#"[["16:00","24:00"]]"#;
+        let shifts: Value = serde_json::from_str(&format!(
+            r#"{{"weekly": {{"mon": {late_day}, "tue": {late_day}, "wed": {late_day}, "thu": {late_day}, "fri": {late_day}}}}}"#
+        ))
+        .unwrap();
+        let late = json_ok(
+            app.post(
+                "/api/v1/engineers",
+                &dispatcher,
+                json!({"name": "Late", "email": "late@provider.test", "user_id": late_user, "support_level": 2,
+                    "skills": [{"key": "network", "level": 2}], "home_region": "berlin", "timezone": "Europe/Berlin",
+                    "shifts": shifts, "capacity": 5}),
+            )
+            .await,
+            201,
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_tenant, admin, _root, _site) = customer(&app, "HAND").await;
+
+        // A P1 (resolution due in 8 hours, 23:00Z) and a P4 (due in days), both with the day engineer.
+        let urgent = raise(&app, &admin, "network", None).await;
+        let body = json!({"type": "incident", "title": "Printer slow", "category": "network",
+            "impact": "low", "urgency": "low"});
+        let calm = json_ok(app.post("/api/v1/tickets", &admin, body).await, 201).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for t in [&urgent, &calm] {
+            decided(&app, &dispatcher, t, 1).await;
+            let ask = json!({"ticket_id": t, "engineer_id": day, "reason": "knows this customer"});
+            json_ok(app.post("/api/v1/dispatch/assign", &dispatcher, ask).await, 200).await;
+        }
+
+        // 17:10 Berlin: the day engineer has gone home until 08:00 tomorrow.
+        app.clock.set(at("2026-11-23T16:10:00Z"));
+        let d = decided(&app, &dispatcher, &urgent, 3).await;
+        let last = d.last().unwrap();
+        assert_eq!(last["mode"], "handover", "{d:#?}");
+        assert_eq!(last["engineer_id"], json!(late));
+        assert!(
+            last["reason"].as_str().unwrap().contains("off shift until 2026-11-24 07:00:00 UTC"),
+            "{last}"
+        );
+        let ticket = json_ok(app.get(&format!("/api/v1/tickets/{urgent}"), &admin).await, 200).await;
+        assert_eq!(ticket["assignee_id"], json!(late_user));
+
+        // The run history says what happened; the P4 waits for its engineer.
+        let handover = "00000000-0000-7000-8000-5c4ed0000001";
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let run = loop {
+            let runs =
+                json_ok(app.get(&format!("/api/v1/jobs?schedule_id={handover}"), &dispatcher).await, 200)
+                    .await;
+            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded") {
+                break r.clone();
+            }
+            assert!(Instant::now() < deadline, "no handover run: {runs}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(run["tenant_id"], Value::Null);
+        assert_eq!(run["outcome"]["handed_over"].as_array().unwrap().len(), 1, "{run}");
+        assert_eq!(run["outcome"]["stayed"], 1);
+        let d = decided(&app, &dispatcher, &calm, 2).await;
+        assert!(d.iter().all(|d| d["mode"] != "handover"));
+        let ticket = json_ok(app.get(&format!("/api/v1/tickets/{calm}"), &admin).await, 200).await;
+        assert_ne!(ticket["assignee_id"], json!(late_user));
+
+        // The hourly re-planning of the day's rounds ran too, as a system job.
+        let plan = "00000000-0000-7000-8000-5c4ed0000002";
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let runs =
+                json_ok(app.get(&format!("/api/v1/jobs?schedule_id={plan}"), &dispatcher).await, 200).await;
+            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded") {
+                assert_eq!(r["outcome"]["date"], "2026-11-23", "{r}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "no planning run: {runs}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // System schedules are the provider's: listed for staff, not for a tenant.
+        let all = json_ok(app.get("/api/v1/schedules", &dispatcher).await, 200).await;
+        assert!(all.as_array().unwrap().iter().any(|s| s["id"] == handover && s["tenant_id"].is_null()));
+        let own = json_ok(app.get("/api/v1/schedules", &admin).await, 200).await;
+        assert!(own.as_array().unwrap().iter().all(|s| s["id"] != handover));
+        app.stop().await;
+    }
+}

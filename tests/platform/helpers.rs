@@ -136,6 +136,8 @@ pub fn test_settings() -> Settings {
     s.webhooks.allow_private_targets = true;
     // Shared with any extra replica a test starts beside the platform.
     s.auth.service_secret = Some(Secret::new("test-service-secret-0123456789abcdef".into()));
+    // System jobs (shift handover, round re-planning) only where a test asks for them.
+    s.scheduler.system_jobs = false;
     s
 }
 

@@ -201,6 +201,23 @@ async fn schedules_are_validated_and_kept_to_their_tenant() {
         let unknown = json!({"tenant_id": tenant, "name": "x", "cron": "0 8 * * *", "timezone": "UTC",
             "action": {"type": "reboot_everything"}});
         problem(app.post("/api/v1/schedules", &dispatcher, unknown).await, 422, "validation_failed").await;
+        // A system job is the provider's, a maintenance job a tenant's.
+        let misplaced = json!({"tenant_id": tenant, "name": "Handover", "cron": "*/5 * * * *", "timezone": "UTC",
+            "action": {"type": "shift_handover"}});
+        let res = problem(app.post("/api/v1/schedules", &dispatcher, misplaced).await, 422, "validation_failed").await;
+        assert_eq!(res["errors"][0]["field"], "tenant_id");
+        let orphan = json!({"name": "Inspect", "cron": "0 8 * * *", "timezone": "UTC",
+            "action": {"type": "open_ticket", "title": "x", "category": "hardware"}});
+        problem(app.post("/api/v1/schedules", &dispatcher, orphan).await, 422, "validation_failed").await;
+        let far = json!({"name": "Plan", "cron": "0 18 * * *", "timezone": "UTC",
+            "action": {"type": "plan_rounds", "days_ahead": 9}});
+        let res = problem(app.post("/api/v1/schedules", &dispatcher, far).await, 422, "validation_failed").await;
+        assert_eq!(res["errors"][0]["field"], "action.days_ahead");
+        let tomorrow = json!({"name": "Plan tomorrow", "cron": "0 18 * * *", "timezone": "Europe/Berlin",
+            "action": {"type": "plan_rounds", "region": "Berlin", "days_ahead": 1}});
+        let planning = json_ok(app.post("/api/v1/schedules", &dispatcher, tomorrow).await, 201).await;
+        assert_eq!(planning["tenant_id"], Value::Null);
+        assert_eq!(planning["action"]["region"], "berlin");
         // Tenants read their own and nothing else; they do not set schedules up.
         problem(app.post("/api/v1/schedules", &admin, json!({})).await, 403, "forbidden").await;
         problem(app.get(&format!("/api/v1/schedules/{id}"), &other_admin).await, 404, "not_found").await;
@@ -210,7 +227,8 @@ async fn schedules_are_validated_and_kept_to_their_tenant() {
         assert_eq!(json_ok(app.get(&format!("/api/v1/schedules/{id}"), &admin).await, 200).await["id"], s["id"]);
         let (_, requester) = app.user(other, &other_admin, "r@othr.test", &["requester"]).await;
         problem(app.get("/api/v1/schedules", &requester).await, 403, "forbidden").await;
-        assert_eq!(json_ok(app.get("/api/v1/schedules", &root).await, 200).await.as_array().unwrap().len(), 1);
+        // The provider sees the tenant's schedule and its own system job.
+        assert_eq!(json_ok(app.get("/api/v1/schedules", &root).await, 200).await.as_array().unwrap().len(), 2);
     })
     .await;
 }

@@ -126,6 +126,22 @@ pub async fn assign(
     forced: Option<(Uuid, Uuid, String)>,
     token: Option<&str>,
 ) -> ApiResult<Outcome> {
+    decide(state, ticket, forced, token, None).await
+}
+
+/// Why a ticket leaves its engineer at a shift handover.
+pub struct Leaving {
+    pub engineer_id: Uuid,
+    pub reason: String,
+}
+
+async fn decide(
+    state: &SchedulerState,
+    ticket: Uuid,
+    forced: Option<(Uuid, Uuid, String)>,
+    token: Option<&str>,
+    leaving: Option<Leaving>,
+) -> ApiResult<Outcome> {
     let service_token;
     let token = match token {
         Some(t) => t,
@@ -143,6 +159,7 @@ pub async fn assign(
     if forced.is_none()
         && let Some(current) = by_user(assignee)
         && current.support_level >= i32::from(need.support_level)
+        && leaving.as_ref().is_none_or(|l| l.engineer_id != current.id)
     {
         return Ok(Outcome { engineer_id: Some(current.id), ranked: Vec::new() });
     }
@@ -163,18 +180,26 @@ pub async fn assign(
         .collect();
     let now = state.now();
     let ranked = rank(&need, &candidates, now);
-    let (chosen, mode, decided_by, reason) = match &forced {
-        Some((engineer, by, why)) => (Some(*engineer), "override", Some(*by), why.clone()),
-        None => match ranked.first().filter(|r| r.eligible) {
+    let (chosen, mode, decided_by, reason) = match (&forced, &leaving) {
+        (Some((engineer, by, why)), _) => (Some(*engineer), "override", Some(*by), why.clone()),
+        (None, None) => match ranked.first().filter(|r| r.eligible) {
             Some(best) => (Some(best.engineer_id), "auto", None, "best score".to_owned()),
             None => (None, "none", None, "no engineer passes the hard filters; left in the queue".to_owned()),
+        },
+        (None, Some(l)) => match ranked.iter().find(|r| r.eligible && r.engineer_id != l.engineer_id) {
+            Some(best) => (Some(best.engineer_id), "handover", None, l.reason.clone()),
+            // Nobody else can take it: it stays, and nothing is recorded (the sweep comes back).
+            None => return Ok(Outcome { engineer_id: None, ranked }),
         },
     };
     if let Some(engineer) = chosen {
         let user = engineers.iter().find(|e| e.id == engineer).and_then(|e| e.user_id).ok_or_else(|| {
             ApiError::invalid("engineer_id", "this engineer has no user account to assign tickets to")
         })?;
-        patch_assignee(state, token, ticket, user, version).await?;
+        // Already theirs (an override confirming the current engineer): nothing to change.
+        if assignee != Some(user) {
+            patch_assignee(state, token, ticket, user, version).await?;
+        }
         state.dispatch.assigned(ticket, tenant, engineer, now).await?;
     }
     state
@@ -338,4 +363,51 @@ async fn site_region(state: &SchedulerState, token: &str, tenant: Uuid, t: &Valu
         .ok()?;
     let config: Value = res.json().await.ok()?;
     config["sites"].as_array()?.iter().find(|s| s["id"] == site)?["region"].as_str().map(str::to_lowercase)
+}
+
+/// The shift handover: each open ticket whose engineer is off shift now and not back before
+/// the ticket's next SLA due time goes to the best engineer working (a decision `handover`,
+/// with the reason). Tickets that can wait for their engineer stay. Answers what it did, for
+/// the job's run history.
+pub async fn handover(state: &SchedulerState) -> ApiResult<Value> {
+    let token = state.service_token.get().await.map_err(ApiError::internal)?;
+    let now = state.now();
+    let engineers = state.engineers.active().await?;
+    let open = state.dispatch.open().await?;
+    let (mut checked, mut moved, mut stayed) = (0, Vec::new(), 0);
+    for e in &engineers {
+        let spec = spec_of(e)?;
+        if e.active && spec.on_shift(now) {
+            continue;
+        }
+        let back = if e.active { spec.next_working(now, now + chrono::TimeDelta::days(14)) } else { None };
+        for a in open.iter().filter(|a| a.engineer_id == e.id) {
+            checked += 1;
+            let Some(t) = read_ticket(state, &token, a.ticket_id).await? else {
+                state.dispatch.released(a.ticket_id).await?;
+                continue;
+            };
+            let Some(due) = t.need.due_at else { continue };
+            if back.is_some_and(|b| b <= due) {
+                stayed += 1;
+                continue;
+            }
+            let reason = match back {
+                Some(b) => format!("{} is off shift until {b}; the ticket is due at {due}", spec.name),
+                None => {
+                    format!("{} is off shift for the next 14 days; the ticket is due at {due}", spec.name)
+                }
+            };
+            let leaving = Leaving { engineer_id: e.id, reason };
+            match decide(state, a.ticket_id, None, Some(&token), Some(leaving)).await {
+                Ok(Outcome { engineer_id: Some(to), .. }) => {
+                    moved.push(json!({"ticket_id": a.ticket_id, "from": e.id, "to": to}));
+                }
+                Ok(_) => stayed += 1,
+                Err(err) if err.code() == ErrorCode::PreconditionFailed => stayed += 1,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(json!({"checked": checked, "handed_over": moved, "stayed": stayed}))
 }

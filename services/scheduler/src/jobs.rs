@@ -19,6 +19,50 @@ use crate::state::SchedulerState;
 use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
 
+/// The provider's system jobs, with fixed ids so every replica installs the same ones once.
+fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 2] {
+    [
+        (
+            uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0001),
+            "Shift handover",
+            "*/5 * * * *",
+            Action::ShiftHandover,
+        ),
+        (
+            uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0002),
+            "Re-plan today's on-site rounds",
+            "0 * * * *",
+            Action::PlanRounds { region: None, days_ahead: 0 },
+        ),
+    ]
+}
+
+/// Installs the system jobs that are not there yet.
+pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
+    let now = state.now();
+    for (id, name, cron, action) in system_jobs() {
+        let next = Recurrence::parse(cron, "UTC").ok().and_then(|r| r.next_after(now));
+        state
+            .jobs
+            .ensure_schedule(schedule::ActiveModel {
+                id: sea_orm::Set(id),
+                tenant_id: sea_orm::Set(None),
+                name: sea_orm::Set(name.to_owned()),
+                cron: sea_orm::Set(cron.to_owned()),
+                timezone: sea_orm::Set("UTC".to_owned()),
+                action: sea_orm::Set(
+                    serde_json::to_value(&action).map_err(canopy_kernel::ApiError::internal)?,
+                ),
+                active: sea_orm::Set(true),
+                next_run_at: sea_orm::Set(next),
+                created_by: sea_orm::Set(uuid::Uuid::nil()),
+                created_at: sea_orm::Set(now),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 pub fn spawn(state: web::Data<SchedulerState>) {
     let every = Duration::from_millis(state.settings.scheduler.tick_ms.max(10));
     tokio::spawn(async move {
@@ -115,6 +159,30 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
         Err(e) => return Done::Finished(FAILED, json!({"error": format!("unreadable action: {e}")})),
     };
     match action {
+        Action::ShiftHandover => match crate::dispatcher::handover(state).await {
+            Ok(outcome) => Done::Finished(SUCCEEDED, outcome),
+            Err(e) => Done::Retry(e.to_string()),
+        },
+        Action::PlanRounds { region, days_ahead } => {
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            let day = due.date_naive() + TimeDelta::days(i64::from(days_ahead));
+            let settings = &state.settings.scheduler;
+            let (budget, threshold) =
+                (settings.optimize_budget_secs.max(1), settings.replan_threshold_percent);
+            match crate::rounds::optimize(state, &token, day, region, budget, threshold, None).await {
+                Ok(a) => Done::Finished(
+                    SUCCEEDED,
+                    json!({"date": day, "plan_id": a.plan_id, "published": a.published, "reason": a.reason,
+                        "visits": a.plan.rounds.iter().map(|r| r.stops.len()).sum::<usize>(),
+                        "unplanned": a.plan.unplanned.len(), "lateness_secs": a.plan.lateness_secs,
+                        "distance_km": a.plan.distance_km, "solver_ms": a.solver_ms}),
+                ),
+                Err(e) => Done::Retry(e.to_string()),
+            }
+        }
         Action::OpenTicket { title, description, category, impact, urgency } => {
             let Some(tenant) = s.tenant_id else {
                 return Done::Finished(FAILED, json!({"error": "a ticket needs the schedule's tenant"}));

@@ -87,6 +87,9 @@ impl Application {
             clock,
             backends,
         });
+        if settings.scheduler.system_jobs {
+            jobs::install_system_jobs(&state).await.map_err(|e| anyhow::anyhow!("system jobs: {e}"))?;
+        }
         jobs::spawn(state.clone());
         dispatcher::spawn(state.clone());
         let addr = listener.local_addr()?;

@@ -225,6 +225,9 @@ pub struct SchedulerSettings {
     pub replan_threshold_percent: u32,
     /// The solver's time budget per optimisation unless the request sets one (seconds).
     pub optimize_budget_secs: u32,
+    /// Whether the scheduler installs its system jobs (shift handover every 5 minutes,
+    /// hourly re-planning of the day's rounds) when it starts.
+    pub system_jobs: bool,
 }
 
 impl Default for SchedulerSettings {
@@ -238,6 +241,7 @@ impl Default for SchedulerSettings {
             road_factor_percent: 130,
             replan_threshold_percent: 5,
             optimize_budget_secs: 5,
+            system_jobs: true,
         }
     }
 }

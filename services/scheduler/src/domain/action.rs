@@ -22,6 +22,17 @@ pub enum Action {
         #[serde(default = "low")]
         urgency: String,
     },
+    /// A system job: the tickets of engineers gone off shift, due before they are back, go to
+    /// someone working.
+    ShiftHandover,
+    /// A system job: plans the on-site rounds of the day (`days_ahead` 0) or a coming day, and
+    /// publishes the plan when it beats the one in force.
+    PlanRounds {
+        #[serde(default)]
+        region: Option<String>,
+        #[serde(default)]
+        days_ahead: u8,
+    },
 }
 
 fn low() -> String {
@@ -29,8 +40,21 @@ fn low() -> String {
 }
 
 impl Action {
+    /// A system job runs for the whole provider, not for a tenant.
+    pub fn is_system(&self) -> bool {
+        !matches!(self, Action::OpenTicket { .. })
+    }
+
     pub fn validate(&mut self, v: &mut Violations) {
         match self {
+            Action::ShiftHandover => {}
+            Action::PlanRounds { region, days_ahead } => {
+                if let Some(r) = region {
+                    *r = r.trim().to_lowercase();
+                    v.check((1..=60).contains(&r.len()), "action.region", "1–60 characters");
+                }
+                v.check(*days_ahead <= 7, "action.days_ahead", "0–7 days");
+            }
             Action::OpenTicket { title, description, category, impact, urgency } => {
                 match clean_text(title, 300) {
                     Ok(t) => *title = t,

@@ -31,8 +31,9 @@ const READERS: [Role; 5] =
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchedule {
-    /// The tenant whose maintenance this is.
-    pub tenant_id: Uuid,
+    /// The tenant whose maintenance this is; left out for a system job (shift handover,
+    /// round planning), which runs for the whole provider.
+    pub tenant_id: Option<Uuid>,
     #[schema(example = "Daily health inspection")]
     pub name: String,
     /// Five cron fields (minute hour day-of-month month day-of-week), e.g. `0 8 * * MON-FRI`.
@@ -91,6 +92,13 @@ pub async fn create(
         String::new()
     });
     new.action.validate(&mut v);
+    match (new.tenant_id, new.action.is_system()) {
+        (Some(_), true) => {
+            v.add("tenant_id", "a system job runs for the whole provider: leave the tenant out")
+        }
+        (None, false) => v.add("tenant_id", "a maintenance job needs the tenant it is for"),
+        _ => {}
+    }
     let recurrence = match Recurrence::parse(new.cron.trim(), new.timezone.trim()) {
         Ok(r) => Some(r),
         Err(problems) => {
@@ -106,22 +114,24 @@ pub async fn create(
         v.add("cron", "never matches (e.g. 30 February)");
     }
     // The tenant must exist and be visible to the caller.
-    let token = bearer_token(&req).unwrap_or_default().to_owned();
-    let path = format!("/api/v1/tenants/{}", new.tenant_id);
-    let found = state
-        .tenants
-        .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
-        .await
-        .map_err(|_| {
-            ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
-        })?;
-    v.check(found.status().is_success(), "tenant_id", "no such tenant");
+    if let Some(tenant) = new.tenant_id {
+        let token = bearer_token(&req).unwrap_or_default().to_owned();
+        let path = format!("/api/v1/tenants/{tenant}");
+        let found = state
+            .tenants
+            .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
+            .await
+            .map_err(|_| {
+                ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
+            })?;
+        v.check(found.status().is_success(), "tenant_id", "no such tenant");
+    }
     v.into_result()?;
     let row = state
         .jobs
         .create_schedule(schedule::ActiveModel {
             id: sea_orm::Set(Uuid::now_v7()),
-            tenant_id: sea_orm::Set(Some(new.tenant_id)),
+            tenant_id: sea_orm::Set(new.tenant_id),
             name: sea_orm::Set(name),
             cron: sea_orm::Set(new.cron.trim().to_owned()),
             timezone: sea_orm::Set(new.timezone.trim().to_owned()),

@@ -31,6 +31,15 @@ impl Dispatch {
         Ok(out)
     }
 
+    /// Every open assignment.
+    pub async fn open(&self) -> ApiResult<Vec<assignment::Model>> {
+        Ok(assignment::Entity::find()
+            .filter(assignment::Column::Open.eq(true))
+            .order_by_asc(assignment::Column::AssignedAt)
+            .all(&self.db)
+            .await?)
+    }
+
     /// Tickets of `tenant` each engineer worked on.
     pub async fn history(&self, tenant: Uuid) -> ApiResult<HashMap<Uuid, u32>> {
         let mut out = HashMap::new();

@@ -34,6 +34,17 @@ impl Jobs {
         Ok(row.insert(&self.db).await?)
     }
 
+    /// Creates the schedule unless one with its id exists (system jobs, installed by every
+    /// replica as it starts).
+    pub async fn ensure_schedule(&self, row: schedule::ActiveModel) -> ApiResult<()> {
+        schedule::Entity::insert(row)
+            .on_conflict(sea_orm::sea_query::OnConflict::column(schedule::Column::Id).do_nothing().to_owned())
+            .try_insert()
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     pub async fn schedule(&self, id: Uuid) -> ApiResult<schedule::Model> {
         schedule::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("schedule"))
     }
