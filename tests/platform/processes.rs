@@ -293,7 +293,8 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         assert!(said.contains("demo data loaded"), "{said}");
         // A month of tickets, judged against the SLA, and some open now.
         assert!(said.contains(" imported for ") && said.contains("9 open now"), "{said}");
-        assert!(said.contains("2 engineers dispatching"), "{said}");
+        assert!(said.contains("3 engineers dispatching"), "{said}");
+        assert!(said.contains("on-site visits in today's rounds"), "{said}");
         let again = run(&["demo"], &scratch);
         assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
         let made = run(
@@ -350,6 +351,12 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         let items = all["items"].as_array().unwrap();
         assert!(items.len() > 30, "a month of tickets: {}", items.len());
         assert!(items.iter().all(|t| t["reference"].as_str().unwrap().starts_with("ACME-")));
+        // A dispatched month: every imported ticket went to Acme's engineer.
+        let imported: Vec<_> = items.iter().filter(|t| t["status"] == "closed").collect();
+        assert!(!imported.is_empty());
+        let engineer = &imported[0]["assignee_id"];
+        assert!(engineer.is_string(), "{}", imported[0]);
+        assert!(imported.iter().all(|t| t["assignee_id"] == *engineer));
         let (_, breached) =
             call(&http, reqwest::Method::GET, format!("{base}/api/v1/tickets?breached=true"), &acme, None)
                 .await;

@@ -676,6 +676,7 @@ async fn an_imported_history_is_judged_once_and_idempotently() {
             // The design's example: answered, paused three hours, on site, resolved in time.
             {"external_id": "RT-1042", "type": "incident", "title": "Printer offline", "category": "hardware", "priority": "P2",
              "onsite_required": true, "reported_at": "2026-10-05T01:10:00Z",
+             "assignee_id": "0190f6a1-0000-7000-8000-00000000e001",
              "timeline": [{"at": "2026-10-05T01:40:00Z", "event": "first_response"},
                           {"at": "2026-10-05T02:00:00Z", "event": "pending_customer"},
                           {"at": "2026-10-05T05:00:00Z", "event": "resumed"},
@@ -718,6 +719,7 @@ async fn an_imported_history_is_judged_once_and_idempotently() {
 
         let t = json_ok(app.get(&format!("/api/v1/tickets/{}", results[0]["id"].as_str().unwrap()), &d.admin).await, 200).await;
         assert_eq!(t["status"], "closed");
+        assert_eq!(t["assignee_id"], "0190f6a1-0000-7000-8000-00000000e001", "who worked on it is kept");
         assert_eq!(clock(&t, "resolution")["pauses"], json!([{"from": "2026-10-05T02:00:00Z", "to": "2026-10-05T05:00:00Z"}]));
         assert_eq!(clock(&t, "onsite"), &Value::Null, "this tier promises no on-site time for P2");
     })

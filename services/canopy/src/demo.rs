@@ -28,13 +28,14 @@ pub struct DemoSummary {
 /// The demo tenants' SLA targets as wall-clock minutes (first response, resolution, on site),
 /// from their tiers (Acme's contract shortens P1 resolution to three hours).
 fn customer(key: &'static str, id: uuid::Uuid) -> Option<Customer> {
-    let (timezone, around_the_clock, volume, chinese, targets) = match key {
+    let (timezone, around_the_clock, volume, chinese, targets, engineer) = match key {
         "ACME" => (
             "Europe/Berlin",
             true,
             70,
             false,
             [(15, 180, Some(240)), (30, 480, None), (60, 1440, None), (240, 4320, None)],
+            "m.mueller@canopy.demo",
         ),
         "LOTUS" => (
             "Asia/Shanghai",
@@ -42,6 +43,7 @@ fn customer(key: &'static str, id: uuid::Uuid) -> Option<Customer> {
             45,
             true,
             [(30, 240, Some(480)), (60, 480, None), (120, 1440, None), (240, 2880, None)],
+            "zhang.wei@canopy.demo",
         ),
         "HARBOR" => (
             "America/New_York",
@@ -49,10 +51,11 @@ fn customer(key: &'static str, id: uuid::Uuid) -> Option<Customer> {
             25,
             false,
             [(60, 480, None), (120, 960, None), (240, 2400, None), (480, 4800, None)],
+            "e.carter@canopy.demo",
         ),
         _ => return None,
     };
-    Some(Customer { key, id, timezone, around_the_clock, volume, chinese, targets })
+    Some(Customer { key, id, timezone, around_the_clock, volume, chinese, targets, engineer })
 }
 
 /// The month of tickets for freshly created demo tenants, through the platform at `base`.
@@ -150,11 +153,12 @@ fn tenants() -> Vec<DemoTenant> {
     ]
 }
 
-const STAFF: [(&str, &str, Role); 5] = [
+const STAFF: [(&str, &str, Role); 6] = [
     (DEMO_ADMIN, "Provider Admin", Role::ProviderAdmin),
     ("desk@canopy.demo", "Sam Rivera (service desk)", Role::Agent),
     ("zhang.wei@canopy.demo", "Zhang Wei (engineer)", Role::Engineer),
     ("m.mueller@canopy.demo", "Max Müller (engineer)", Role::Engineer),
+    ("e.carter@canopy.demo", "Emily Carter (engineer)", Role::Engineer),
     ("dispatch@canopy.demo", "Ana Costa (dispatcher)", Role::Dispatcher),
 ];
 

@@ -21,6 +21,8 @@ pub struct Customer {
     pub chinese: bool,
     /// Wall-clock targets in minutes per priority (first response, resolution, on site).
     pub targets: [(i64, i64, Option<i64>); 4],
+    /// The engineer (by email) who looks after this customer: the month's tickets are theirs.
+    pub engineer: &'static str,
 }
 
 #[derive(Debug, Default)]
@@ -30,6 +32,8 @@ pub struct DemoTickets {
     pub imported: usize,
     pub breaches: usize,
     pub open: usize,
+    /// On-site visits in today's published rounds.
+    pub visits_planned: usize,
 }
 
 const CATEGORIES: [(&str, u32); 5] =
@@ -131,7 +135,13 @@ fn minutes(m: f64) -> TimeDelta {
 }
 
 /// A month of one customer's tickets, in the import's shape.
-pub fn month(c: &Customer, first: NaiveDate, now: DateTime<Utc>, seed: u64) -> anyhow::Result<Vec<Value>> {
+pub fn month(
+    c: &Customer,
+    first: NaiveDate,
+    now: DateTime<Utc>,
+    seed: u64,
+    assignee: Option<&Value>,
+) -> anyhow::Result<Vec<Value>> {
     let mut rng = StdRng::seed_from_u64(seed);
     let next =
         first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| anyhow::anyhow!("bad month"))?;
@@ -224,6 +234,7 @@ pub fn month(c: &Customer, first: NaiveDate, now: DateTime<Utc>, seed: u64) -> a
             "priority": format!("P{}", p + 1),
             "onsite_required": onsite,
             "reported_at": reported,
+            "assignee_id": assignee,
             "timeline": timeline,
         }));
     }
@@ -232,8 +243,9 @@ pub fn month(c: &Customer, first: NaiveDate, now: DateTime<Utc>, seed: u64) -> a
 }
 
 /// The dispatch team: the demo's engineers as engineer records (skills, regions, shifts in
-/// their own time zones), so open tickets are dispatched as they come in.
-async fn team(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<usize> {
+/// their own time zones, the office their rounds start from), so open tickets are dispatched
+/// as they come in. Answers each engineer's user id by email.
+async fn team(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Vec<(String, Value)>> {
     let staff: Value =
         http.get(format!("{base}/api/v1/users?limit=200")).bearer_auth(token).send().await?.json().await?;
     let id_of = |email: &str| {
@@ -248,20 +260,28 @@ async fn team(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result
             "skills": [{"key": "network", "level": 3}, {"key": "software", "level": 2}, {"key": "hardware", "level": 2},
                        {"key": "other", "level": 1}],
             "home_region": "shanghai-pudong", "regions": ["shanghai-puxi"], "timezone": "Asia/Shanghai",
-            "shifts": weekdays("09:00", "18:00"), "capacity": 8, "on_call": false}),
+            "shifts": weekdays("09:00", "18:00"), "capacity": 8, "on_call": false,
+            "base": {"latitude": 31.2304, "longitude": 121.4737}}),
         json!({"name": "Max Müller", "email": "m.mueller@canopy.demo", "support_level": 3,
             "skills": [{"key": "hardware", "level": 3}, {"key": "network", "level": 2}, {"key": "virus_security", "level": 3},
                        {"key": "software", "level": 2}, {"key": "other", "level": 1}],
-            "home_region": "berlin", "regions": ["hamburg", "boston"], "timezone": "Europe/Berlin",
-            "shifts": weekdays("08:00", "17:00"), "capacity": 6, "on_call": true}),
+            "home_region": "berlin", "regions": ["hamburg"], "timezone": "Europe/Berlin",
+            "shifts": weekdays("08:00", "17:00"), "capacity": 6, "on_call": true,
+            "base": {"latitude": 52.5200, "longitude": 13.4050}}),
+        json!({"name": "Emily Carter", "email": "e.carter@canopy.demo", "support_level": 2,
+            "skills": [{"key": "hardware", "level": 2}, {"key": "network", "level": 2}, {"key": "software", "level": 3},
+                       {"key": "virus_security", "level": 2}, {"key": "other", "level": 1}],
+            "home_region": "boston", "timezone": "America/New_York",
+            "shifts": weekdays("08:00", "17:00"), "capacity": 6, "on_call": false,
+            "base": {"latitude": 42.3601, "longitude": -71.0589}}),
     ];
-    let mut made = 0;
+    let mut made = Vec::new();
     for mut engineer in team {
         engineer["user_id"] = id_of(engineer["email"].as_str().unwrap_or_default()).unwrap_or(Value::Null);
         let res =
             http.post(format!("{base}/api/v1/engineers")).bearer_auth(token).json(&engineer).send().await?;
         anyhow::ensure!(res.status().is_success(), "adding a demo engineer: {}", res.text().await?);
-        made += 1;
+        made.push((engineer["email"].as_str().unwrap_or_default().to_owned(), engineer["user_id"].clone()));
     }
     Ok(made)
 }
@@ -285,9 +305,11 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
         .checked_sub_months(chrono::Months::new(1))
         .ok_or_else(|| anyhow::anyhow!("no previous month"))?;
     let mut summary = DemoTickets { period: first.format("%Y-%m").to_string(), ..DemoTickets::default() };
-    summary.engineers = team(&http, base, token).await?;
+    let team = team(&http, base, token).await?;
+    summary.engineers = team.len();
     for (i, c) in customers.iter().enumerate() {
-        let tickets = month(c, first, now, 2026 + i as u64)?;
+        let engineer = team.iter().find(|(email, _)| email == c.engineer).map(|(_, user)| user);
+        let tickets = month(c, first, now, 2026 + i as u64, engineer)?;
         let res = http
             .post(format!("{base}/api/v1/tickets/import"))
             .bearer_auth(token)
@@ -322,18 +344,46 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
                 if c.chinese { "申请安装绘图软件" } else { "Please install the PDF editor" },
             ),
         ];
+        let config: Value = http
+            .get(format!("{base}/api/v1/tenants/{}/config", c.id))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let site = config["sites"][0]["id"].clone();
         for (impact, urgency, category, title) in open {
+            let mut body = json!({"tenant_id": c.id, "type": "incident", "title": title, "category": category,
+                "impact": impact, "urgency": urgency, "channel": "phone"});
+            // The fan alarm needs someone in the server room: today's on-site round.
+            if category == "hardware" {
+                body["onsite_required"] = json!(true);
+                body["site_id"] = site.clone();
+            }
             let res = http
                 .post(format!("{base}/api/v1/tickets"))
                 .bearer_auth(token)
                 .header("idempotency-key", format!("demo-open-{}-{category}", c.key))
-                .json(&json!({"tenant_id": c.id, "type": "incident", "title": title, "category": category,
-                    "impact": impact, "urgency": urgency, "channel": "phone"}))
+                .json(&body)
                 .send()
                 .await?;
             anyhow::ensure!(res.status().is_success(), "raising a demo ticket: {}", res.text().await?);
             summary.open += 1;
         }
     }
+    // Today's on-site rounds, planned across the team.
+    let res = http
+        .post(format!("{base}/api/v1/dispatch/optimize"))
+        .bearer_auth(token)
+        .json(&json!({"date": now.date_naive(), "budget_seconds": 2}))
+        .send()
+        .await?;
+    let status = res.status();
+    let plan: Value = res.json().await?;
+    anyhow::ensure!(status.is_success(), "planning today's rounds: {plan}");
+    summary.visits_planned = plan["plan"]["rounds"]
+        .as_array()
+        .map_or(0, |rounds| rounds.iter().map(|r| r["stops"].as_array().map_or(0, Vec::len)).sum());
     Ok(summary)
 }

@@ -264,8 +264,9 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
     );
     if let Some(t) = tickets {
         println!(
-            "    tickets: {} imported for {} ({} SLA breaches judged), {} open now; {} engineers dispatching",
-            t.imported, t.period, t.breaches, t.open, t.engineers
+            "    tickets: {} imported for {} ({} SLA breaches judged), {} open now; {} engineers dispatching, \
+             {} on-site visits in today's rounds",
+            t.imported, t.period, t.breaches, t.open, t.engineers, t.visits_planned
         );
     }
     for (email, who) in &summary.logins {

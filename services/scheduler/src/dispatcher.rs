@@ -65,6 +65,16 @@ async fn on_event(state: &SchedulerState, event: &Value) -> ApiResult<()> {
     let kind = event.get("type").and_then(Value::as_str).unwrap_or_default();
     let status = event.get("status").and_then(Value::as_str).unwrap_or_default();
     if matches!(status, "resolved" | "closed" | "cancelled") {
+        // History brought in by an import still counts towards continuity with the tenant.
+        if event["imported"] == true
+            && let (Some(tenant), Some(user)) = (
+                event.get("tenant_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok()),
+                event.get("assignee_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok()),
+            )
+            && let Some(e) = state.engineers.active().await?.into_iter().find(|e| e.user_id == Some(user))
+        {
+            state.dispatch.assigned(ticket, tenant, e.id, state.now()).await?;
+        }
         return state.dispatch.released(ticket).await;
     }
     // Assignments made by people count towards load and continuity too.

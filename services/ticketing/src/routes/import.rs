@@ -76,6 +76,10 @@ pub struct ImportedTicket {
     #[serde(default)]
     pub onsite_required: bool,
     pub reported_at: DateTime<Utc>,
+    /// The provider user (engineer) who worked on it; kept as its assignee, so the history
+    /// counts towards the engineer's continuity with the tenant.
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
 }
@@ -345,7 +349,7 @@ pub async fn import(
             requester_id: sea_orm::Set(None),
             site_id: sea_orm::Set(None),
             onsite_required: sea_orm::Set(t.onsite_required),
-            assignee_id: sea_orm::Set(None),
+            assignee_id: sea_orm::Set(t.assignee_id),
             support_level: sea_orm::Set(MIN_LEVEL),
             custom_fields: sea_orm::Set(json!({})),
             details: sea_orm::Set(json!({})),
@@ -384,7 +388,10 @@ pub async fn import(
             );
         }
         change.breaches = breaches;
-        change.announce(json!({"type": "ticket.created", "imported": true}));
+        if let Some(assignee) = t.assignee_id {
+            change.log("assigned", json!({"from": null, "to": assignee}));
+        }
+        change.announce(json!({"type": "ticket.created", "imported": true, "assignee_id": t.assignee_id}));
         let saved = match state.tickets.create(&scope, &ctx.key, row, &r.clocks, &change, None).await {
             Ok(saved) => saved,
             // Imported concurrently by another request: answer with what is stored.
