@@ -8,6 +8,7 @@ mod helpers;
 
 mod api_keys;
 mod auth;
+mod billing;
 mod catalog;
 mod config;
 mod dispatch;

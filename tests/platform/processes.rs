@@ -295,6 +295,7 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         assert!(said.contains(" imported for ") && said.contains("9 open now"), "{said}");
         assert!(said.contains("3 engineers dispatching"), "{said}");
         assert!(said.contains("on-site visits in today's rounds"), "{said}");
+        assert!(said.contains("; 3 invoices for "), "the demo month is billed: {said}");
         let again = run(&["demo"], &scratch);
         assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
         let made = run(

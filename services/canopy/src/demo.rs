@@ -189,6 +189,12 @@ pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
         let current = shell.configs.current(&scope).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let mut config = document(&current).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         config.business_calendar = t.calendar;
+        // VAT on invoices: Germany 19 %, China 6 % (IT services), none for the US clinic.
+        config.tax_rate_bp = match key {
+            "ACME" => 1900,
+            "LOTUS" => 600,
+            _ => 0,
+        };
         config.sites = t
             .sites
             .into_iter()

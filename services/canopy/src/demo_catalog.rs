@@ -93,9 +93,12 @@ pub async fn load(settings: &Settings, tenants: &[(&str, Uuid)], now: DateTime<U
                 currency: &str,
                 onsite: i32|
      -> anyhow::Result<NewPlan> {
+        // Work beyond the plan: an hour at a tenth of a seat's monthly price, at least 60.00.
+        let extra = (price / 10).max(6_000);
         Ok(serde_json::from_value(
             json!({"name": name, "tier_id": tier_ids[tier], "service_ids": services, "unit": unit,
-            "unit_price_minor": price, "currency": currency, "included_onsite_mins": onsite}),
+            "unit_price_minor": price, "currency": currency, "included_onsite_mins": onsite,
+            "extra_hour_minor": extra}),
         )?)
     };
     let plans = [

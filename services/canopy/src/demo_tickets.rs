@@ -34,6 +34,9 @@ pub struct DemoTickets {
     pub open: usize,
     /// On-site visits in today's published rounds.
     pub visits_planned: usize,
+    /// Invoices of the demo month, and the SLA credits on them (minor units, all currencies).
+    pub invoices: i64,
+    pub credits_minor: i64,
 }
 
 const CATEGORIES: [(&str, u32); 5] =
@@ -385,5 +388,17 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
     summary.visits_planned = plan["plan"]["rounds"]
         .as_array()
         .map_or(0, |rounds| rounds.iter().map(|r| r["stops"].as_array().map_or(0, Vec::len)).sum());
+    // The demo month billed: invoices with the credits its breaches earned.
+    let res = http
+        .post(format!("{base}/api/v1/billing/runs"))
+        .bearer_auth(token)
+        .json(&json!({"period": summary.period}))
+        .send()
+        .await?;
+    let status = res.status();
+    let run: Value = res.json().await?;
+    anyhow::ensure!(status.is_success(), "billing the demo month: {run}");
+    summary.invoices = run["invoices"].as_i64().unwrap_or(0);
+    summary.credits_minor = run["outcome"]["credits_minor"].as_i64().unwrap_or(0);
     Ok(summary)
 }

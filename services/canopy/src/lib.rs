@@ -22,6 +22,7 @@ pub struct Platform {
     pub catalog: SocketAddr,
     pub ticketing: SocketAddr,
     pub scheduler: SocketAddr,
+    pub billing: SocketAddr,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
     handles: Vec<ServerHandle>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
@@ -45,10 +46,13 @@ impl Platform {
         let ticketing_addr = ticketing_listener.local_addr()?;
         let scheduler_listener = internal()?;
         let scheduler_addr = scheduler_listener.local_addr()?;
+        let billing_listener = internal()?;
+        let billing_addr = billing_listener.local_addr()?;
         settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
         settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
         settings.upstreams.ticketing = UrlList(vec![format!("http://{ticketing_addr}")]);
         settings.upstreams.scheduler = UrlList(vec![format!("http://{scheduler_addr}")]);
+        settings.upstreams.billing = UrlList(vec![format!("http://{billing_addr}")]);
         if settings.auth.service_secret.is_none() {
             // One process: the services share a secret made for this run.
             let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
@@ -81,14 +85,18 @@ impl Platform {
         let scheduler = canopy_scheduler::Application::build(
             settings.clone(),
             backends.clone(),
-            clock,
+            clock.clone(),
             scheduler_listener,
         )
         .await?;
+        let billing =
+            canopy_billing::Application::build(settings.clone(), backends.clone(), clock, billing_listener)
+                .await?;
         let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
         let gateway_addr = gateway.addr();
         let handles = vec![
             gateway.handle(),
+            billing.handle(),
             scheduler.handle(),
             ticketing.handle(),
             catalog.handle(),
@@ -99,6 +107,7 @@ impl Platform {
             tokio::spawn(catalog.run()),
             tokio::spawn(ticketing.run()),
             tokio::spawn(scheduler.run()),
+            tokio::spawn(billing.run()),
             tokio::spawn(gateway.run()),
         ];
         Ok(Self {
@@ -107,6 +116,7 @@ impl Platform {
             catalog: catalog_addr,
             ticketing: ticketing_addr,
             scheduler: scheduler_addr,
+            billing: billing_addr,
             tenants_state,
             handles,
             servers,

@@ -44,6 +44,8 @@ enum Command {
     Ticketing,
     /// The scheduler (dispatch) service alone (needs CANOPY_UPSTREAMS__TENANTS).
     Scheduler,
+    /// The billing service alone (needs CANOPY_UPSTREAMS__TENANTS, __CATALOG and __TICKETING).
+    Billing,
     /// Apply every service's database migrations, then exit.
     Migrate,
     /// Load the demo data set, then exit.
@@ -158,16 +160,28 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await?;
             Ok(())
         }
+        Command::Billing => {
+            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-billing")?;
+            let backends = Backends::from_settings(&settings).await?;
+            let listener = TcpListener::bind(&settings.listen)?;
+            canopy_billing::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
+                .await?
+                .run()
+                .await?;
+            Ok(())
+        }
         Command::Migrate => {
             canopy_tenants::migrate(&settings).await?;
             canopy_catalog::migrate(&settings).await?;
             canopy_ticketing::migrate(&settings).await?;
             canopy_scheduler::migrate(&settings).await?;
+            canopy_billing::migrate(&settings).await?;
             for service in [
                 canopy_tenants::SERVICE,
                 canopy_catalog::SERVICE,
                 canopy_ticketing::SERVICE,
                 canopy_scheduler::SERVICE,
+                canopy_billing::SERVICE,
             ] {
                 println!(
                     "migrations applied: {service} ({})",
@@ -265,8 +279,8 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
     if let Some(t) = tickets {
         println!(
             "    tickets: {} imported for {} ({} SLA breaches judged), {} open now; {} engineers dispatching, \
-             {} on-site visits in today's rounds",
-            t.imported, t.period, t.breaches, t.open, t.engineers, t.visits_planned
+             {} on-site visits in today's rounds; {} invoices for {}",
+            t.imported, t.period, t.breaches, t.open, t.engineers, t.visits_planned, t.invoices, t.period
         );
     }
     for (email, who) in &summary.logins {

@@ -158,6 +158,9 @@ pub struct NewPlan {
     /// On-site minutes a month included in the price.
     #[serde(default)]
     pub included_onsite_mins: i32,
+    /// Price of an hour of billable work beyond what is included, in minor units.
+    #[serde(default)]
+    pub extra_hour_minor: i64,
 }
 
 impl NewPlan {
@@ -178,6 +181,11 @@ impl NewPlan {
             (0..=100_000).contains(&self.included_onsite_mins),
             "included_onsite_mins",
             "must be 0–100000",
+        );
+        v.check(
+            (0..=100_000_000).contains(&self.extra_hour_minor),
+            "extra_hour_minor",
+            "must be between 0 and 10^8 minor units",
         );
         let mut seen = std::collections::HashSet::new();
         for (i, id) in self.service_ids.iter().enumerate() {

@@ -57,6 +57,7 @@ impl Application {
                 "scheduler",
                 ServiceClient::new("scheduler", settings.upstreams.scheduler.0.clone(), http.clone()),
             ),
+            ("billing", ServiceClient::new("billing", settings.upstreams.billing.0.clone(), http.clone())),
         ]);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,

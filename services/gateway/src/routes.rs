@@ -9,10 +9,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/.well-known/jwks.json", "tenants"),
     ("/api/v1/catalog", "catalog"),
     ("/api/v1/tickets", "ticketing"),
+    ("/api/v1/sla", "ticketing"),
+    ("/api/v1/billable-work", "ticketing"),
     ("/api/v1/engineers", "scheduler"),
     ("/api/v1/schedules", "scheduler"),
     ("/api/v1/jobs", "scheduler"),
     ("/api/v1/dispatch", "scheduler"),
+    ("/api/v1/billing", "billing"),
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use actix_web::web;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use canopy_kernel::ApiResult;
@@ -20,7 +20,7 @@ use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
 
 /// The provider's system jobs, with fixed ids so every replica installs the same ones once.
-fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 2] {
+fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 3] {
     [
         (
             uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0001),
@@ -33,6 +33,12 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 2] {
             "Re-plan today's on-site rounds",
             "0 * * * *",
             Action::PlanRounds { region: None, days_ahead: 0 },
+        ),
+        (
+            uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0003),
+            "Monthly billing run",
+            "0 2 1 * *",
+            Action::BillingRun,
         ),
     ]
 }
@@ -163,6 +169,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             Ok(outcome) => Done::Finished(SUCCEEDED, outcome),
             Err(e) => Done::Retry(e.to_string()),
         },
+        Action::BillingRun => billing_run(state, due).await,
         Action::PlanRounds { region, days_ahead } => {
             let token = match state.service_token.get().await {
                 Ok(t) => t,
@@ -222,5 +229,44 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Err(e) => Done::Retry(format!("{e:#}")),
             }
         }
+    }
+}
+
+/// Bills the month before `due` through the billing service.
+async fn billing_run(state: &SchedulerState, due: DateTime<Utc>) -> Done {
+    let Some(billing) = &state.billing else {
+        return Done::Finished(FAILED, json!({"error": "no billing service configured (upstreams.billing)"}));
+    };
+    let token = match state.service_token.get().await {
+        Ok(t) => t,
+        Err(e) => return Done::Retry(format!("{e:#}")),
+    };
+    let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+    let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
+    let sent = billing
+        .send(|base| {
+            billing
+                .http()
+                .post(format!("{base}/api/v1/billing/runs"))
+                .bearer_auth(&token)
+                .json(&json!({"period": period}))
+        })
+        .await;
+    match sent {
+        Ok(res) if res.status().is_success() => {
+            let run: Value = res.json().await.unwrap_or(Value::Null);
+            Done::Finished(
+                SUCCEEDED,
+                json!({"period": period, "run_id": run["id"], "invoices": run["invoices"],
+                "skipped": run["skipped"]}),
+            )
+        }
+        Ok(res) if res.status().is_client_error() => {
+            let status = res.status().as_u16();
+            let problem: Value = res.json().await.unwrap_or(Value::Null);
+            Done::Finished(FAILED, json!({"period": period, "status": status, "problem": problem}))
+        }
+        Ok(res) => Done::Retry(format!("billing answered {}", res.status())),
+        Err(e) => Done::Retry(format!("{e:#}")),
     }
 }

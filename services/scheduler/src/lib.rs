@@ -82,6 +82,13 @@ impl Application {
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
             tenants,
             ticketing,
+            billing: (!settings.upstreams.billing.0.is_empty()).then(|| {
+                ServiceClient::new(
+                    "billing",
+                    settings.upstreams.billing.0.clone(),
+                    http_client(Duration::from_secs(600)),
+                )
+            }),
             replica: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
             settings: settings.clone(),
             clock,

@@ -24,6 +24,8 @@ pub struct SchedulerState {
     pub rounds: Rounds,
     pub tenants: ServiceClient,
     pub ticketing: ServiceClient,
+    /// The billing service, when deployed: the monthly billing run.
+    pub billing: Option<ServiceClient>,
     /// The scheduler's own credential, for jobs that open tickets.
     pub service_token: ServiceToken,
     /// This replica's name on the runs it owns.

@@ -133,6 +133,8 @@ pub struct Upstreams {
     pub ticketing: UrlList,
     /// Base URLs of the scheduler service replicas.
     pub scheduler: UrlList,
+    /// Base URLs of the billing service replicas.
+    pub billing: UrlList,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -498,6 +500,7 @@ impl Settings {
             ("catalog", &self.upstreams.catalog),
             ("ticketing", &self.upstreams.ticketing),
             ("scheduler", &self.upstreams.scheduler),
+            ("billing", &self.upstreams.billing),
         ] {
             for url in &list.0 {
                 if !url.starts_with("http://") && !url.starts_with("https://") {

@@ -87,6 +87,12 @@ impl Principal {
     }
 
     /// 403 unless the caller holds one of `roles`.
+    /// A platform service acting on its own (a service token: no tenant, the nil subject),
+    /// not a person.
+    pub fn is_service(&self) -> bool {
+        self.subject.is_nil() && self.tenant_id.is_none()
+    }
+
     pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.iter().any(|r| self.has_role(*r)) {
             Ok(())

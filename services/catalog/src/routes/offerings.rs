@@ -96,6 +96,8 @@ pub struct PlanView {
     pub unit_price_minor: i64,
     pub currency: String,
     pub included_onsite_mins: i32,
+    /// Price of an hour of billable work beyond what is included.
+    pub extra_hour_minor: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -111,6 +113,7 @@ impl PlanView {
             unit_price_minor: p.unit_price_minor,
             currency: p.currency.clone(),
             included_onsite_mins: p.included_onsite_mins,
+            extra_hour_minor: p.extra_hour_minor,
             created_at: p.created_at,
         })
     }

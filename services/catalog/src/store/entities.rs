@@ -65,6 +65,7 @@ pub mod plan {
         pub unit_price_minor: i64,
         pub currency: String,
         pub included_onsite_mins: i32,
+        pub extra_hour_minor: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

@@ -101,6 +101,7 @@ impl Offerings {
             unit_price_minor: Set(new.unit_price_minor),
             currency: Set(new.currency.clone()),
             included_onsite_mins: Set(new.included_onsite_mins),
+            extra_hour_minor: Set(new.extra_hour_minor),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -33,6 +33,9 @@ pub enum Action {
         #[serde(default)]
         days_ahead: u8,
     },
+    /// A system job: bills the month that ended before the tick (the billing service's run,
+    /// idempotent per tenant and period).
+    BillingRun,
 }
 
 fn low() -> String {
@@ -47,7 +50,7 @@ impl Action {
 
     pub fn validate(&mut self, v: &mut Violations) {
         match self {
-            Action::ShiftHandover => {}
+            Action::ShiftHandover | Action::BillingRun => {}
             Action::PlanRounds { region, days_ahead } => {
                 if let Some(r) = region {
                     *r = r.trim().to_lowercase();

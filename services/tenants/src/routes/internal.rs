@@ -92,7 +92,7 @@ pub struct ServiceTokenRequest {
 }
 
 /// The services that may ask for a token of their own.
-const SERVICES: [&str; 1] = ["scheduler"];
+const SERVICES: [&str; 2] = ["scheduler", "billing"];
 
 /// A service proves it shares `auth.service_secret` and gets a short-lived provider token for
 /// work no user asked for (a recurring job opening a ticket). Its actions are audited as the

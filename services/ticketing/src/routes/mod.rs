@@ -1,5 +1,6 @@
 //! HTTP surface of the ticketing service. Each module registers its own routes.
 
+pub mod exports;
 pub mod import;
 pub mod itil;
 pub mod tickets;
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tickets::routes(cfg);
     work::routes(cfg);
     itil::routes(cfg);
+    exports::routes(cfg);
 }
 
 pub use canopy_kernel::validate::parse;

@@ -548,6 +548,65 @@ impl Tickets {
         Ok(q.limit(10_000).all(&self.db).await?)
     }
 
+    /// Breaches due in `[from, to)`, in (tenant, ticket, metric) order after `after`.
+    pub async fn breaches_between(
+        &self,
+        scope: &ListScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<(Uuid, Uuid, String)>,
+        limit: u64,
+    ) -> ApiResult<Vec<breach::Model>> {
+        use sea_orm::sea_query::{Expr, ExprTrait as _};
+        let mut q = breach::Entity::listed(scope)
+            .filter(breach::Column::DueAt.gte(from))
+            .filter(breach::Column::DueAt.lt(to))
+            .order_by_asc(breach::Column::TenantId)
+            .order_by_asc(breach::Column::TicketId)
+            .order_by_asc(breach::Column::Metric);
+        if let Some((tenant, ticket, metric)) = after {
+            q = q.filter(
+                Expr::tuple([
+                    Expr::col(breach::Column::TenantId),
+                    Expr::col(breach::Column::TicketId),
+                    Expr::col(breach::Column::Metric),
+                ])
+                .gt(Expr::tuple([
+                    Expr::value(tenant),
+                    Expr::value(ticket),
+                    Expr::value(metric),
+                ])),
+            );
+        }
+        Ok(q.limit(limit).all(&self.db).await?)
+    }
+
+    /// Billable minutes logged in `[from, to)`, per tenant and kind.
+    pub async fn billable_minutes(
+        &self,
+        scope: &ListScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ApiResult<Vec<(Uuid, String, i64)>> {
+        use sea_orm::QuerySelect;
+        let rows: Vec<(Uuid, String, Option<i64>)> = worklog::Entity::listed(scope)
+            .select_only()
+            .column(worklog::Column::TenantId)
+            .column(worklog::Column::Kind)
+            .column_as(worklog::Column::Minutes.sum(), "minutes")
+            .filter(worklog::Column::Billable.eq(true))
+            .filter(worklog::Column::CreatedAt.gte(from))
+            .filter(worklog::Column::CreatedAt.lt(to))
+            .group_by(worklog::Column::TenantId)
+            .group_by(worklog::Column::Kind)
+            .order_by_asc(worklog::Column::TenantId)
+            .order_by_asc(worklog::Column::Kind)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|(t, k, m)| (t, k, m.unwrap_or(0))).collect())
+    }
+
     pub async fn comments(
         &self,
         scope: &TenantScope,

@@ -42,6 +42,9 @@ pub struct TenantConfig {
     pub branding: Branding,
     #[serde(default)]
     pub webhooks: Vec<Webhook>,
+    /// Tax on the tenant's invoices, in basis points (1300 = 13 %).
+    #[serde(default)]
+    pub tax_rate_bp: u32,
 }
 
 /// Fields of a config response that a client may send back unchanged on PUT.
@@ -60,6 +63,7 @@ impl TenantConfig {
             sites: Vec::new(),
             branding: Branding::default(),
             webhooks: Vec::new(),
+            tax_rate_bp: 0,
         }
     }
 
@@ -68,6 +72,7 @@ impl TenantConfig {
     pub fn validate(&mut self, previous: Option<&TenantConfig>) -> Violations {
         let mut v = Violations::new();
         check_timezone(&self.timezone, &mut v);
+        v.check(self.tax_rate_bp <= 5_000, "tax_rate_bp", "must be 0–5000 (0–50 %)");
         if let Err(errors) = self.business_calendar.validate() {
             for e in errors {
                 v.add(format!("business_calendar.{}", e.path), e.message);

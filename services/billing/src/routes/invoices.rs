@@ -1,0 +1,338 @@
+//! `/billing/invoices` and `/billing/credits`: tenants read their own, provider admins (and
+//! finance) every tenant's; another tenant's invoice is not found. Invoices also as CSV. The
+//! local ledger settles an invoice by a finance action.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
+
+use super::parse;
+use crate::domain::money::Period;
+use crate::state::BillingState;
+use crate::store::entities::{credit, invoice, line};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/billing/invoices").route(web::get().to(list)))
+        .service(web::resource("/api/v1/billing/invoices/{id}").route(web::get().to(get)))
+        .service(web::resource("/api/v1/billing/invoices/{id}/csv").route(web::get().to(csv)))
+        .service(web::resource("/api/v1/billing/invoices/{id}/payments").route(web::post().to(pay)))
+        .service(web::resource("/api/v1/billing/credits").route(web::get().to(credits)));
+}
+
+const READERS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];
+
+fn scope(principal: &Principal, tenant: Option<Uuid>) -> ApiResult<ListScope> {
+    principal.require_any(&READERS)?;
+    match tenant {
+        Some(t) => Ok(ListScope::Tenant(principal.scope_for(t)?)),
+        None => Ok(principal.list_scope()),
+    }
+}
+
+fn limit(l: Option<u64>) -> ApiResult<u64> {
+    match l.unwrap_or(100) {
+        l @ 1..=500 => Ok(l),
+        _ => Err(ApiError::invalid("limit", "must be 1–500")),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceView {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub period: String,
+    pub number: String,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    /// SLA credits taken off (positive).
+    pub credits_minor: i64,
+    pub tax_rate_bp: i32,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    /// `issued`, `paid`, `payment_failed`, `void`.
+    pub status: String,
+    pub issued_at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub due_on: NaiveDate,
+    pub paid_at: Option<DateTime<Utc>>,
+    /// `ledger` (the embedded default) or `stripe`.
+    pub provider: String,
+    pub provider_ref: Option<String>,
+    pub version: i64,
+}
+
+impl From<invoice::Model> for InvoiceView {
+    fn from(i: invoice::Model) -> Self {
+        Self {
+            id: i.id,
+            tenant_id: i.tenant_id,
+            period: i.period,
+            number: i.number,
+            currency: i.currency,
+            subtotal_minor: i.subtotal_minor,
+            credits_minor: i.credits_minor,
+            tax_rate_bp: i.tax_rate_bp,
+            tax_minor: i.tax_minor,
+            total_minor: i.total_minor,
+            status: i.status,
+            issued_at: i.issued_at,
+            due_on: i.due_on,
+            paid_at: i.paid_at,
+            provider: i.provider,
+            provider_ref: i.provider_ref,
+            version: i.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LineView {
+    pub line_no: i32,
+    /// `subscription`, `extra_work`, `credit`, `late_credit`.
+    pub kind: String,
+    pub description: String,
+    pub contract_id: Option<Uuid>,
+    /// The period the line is for (an earlier one for a late credit).
+    pub period: String,
+    pub quantity: i64,
+    pub unit_minor: i64,
+    pub amount_minor: i64,
+    /// For credits: the policy's numbers and every credit line with the breaches behind it
+    /// (ticket reference, metric, priority, due time, how late).
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl From<line::Model> for LineView {
+    fn from(l: line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            kind: l.kind,
+            description: l.description,
+            contract_id: l.contract_id,
+            period: l.period,
+            quantity: l.quantity,
+            unit_minor: l.unit_minor,
+            amount_minor: l.amount_minor,
+            details: l.details,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceDetail {
+    #[serde(flatten)]
+    pub invoice: InvoiceView,
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvoiceQuery {
+    pub tenant_id: Option<Uuid>,
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing", security(("bearer" = [])), params(InvoiceQuery),
+    responses((status = 200, body = Vec<InvoiceView>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    q: web::Query<InvoiceQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = scope(&principal, q.tenant_id)?;
+    let period = match &q.period {
+        Some(p) => Some(Period::parse(p).map_err(|m| ApiError::invalid("period", m))?.to_string()),
+        None => None,
+    };
+    if let Some(s) = &q.status
+        && !["issued", "paid", "payment_failed", "void"].contains(&s.as_str())
+    {
+        return Err(ApiError::invalid("status", "must be issued, paid, payment_failed or void"));
+    }
+    let rows = state.invoices.list(&scope, period.as_deref(), q.status.as_deref(), limit(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(InvoiceView::from).collect::<Vec<_>>()))
+}
+
+async fn read(
+    state: &BillingState,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<(invoice::Model, Vec<line::Model>)> {
+    principal.require_any(&READERS)?;
+    let own = principal.tenant_id.map(canopy_kernel::TenantScope::trusted);
+    let inv = state.invoices.get(own.as_ref(), id).await?;
+    let lines = state.invoices.lines(inv.id).await?;
+    Ok((inv, lines))
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/invoices/{id}", tag = "billing", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = InvoiceDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (inv, lines) = read(&state, &principal, *id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", inv.version)))
+        .json(InvoiceDetail { invoice: inv.into(), lines: lines.into_iter().map(LineView::from).collect() }))
+}
+
+fn cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+/// Minor units as a decimal amount (two decimals: the currencies Canopy bills in).
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", minor.unsigned_abs() / 100, minor.unsigned_abs() % 100)
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/invoices/{id}/csv", tag = "billing", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn csv(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (inv, lines) = read(&state, &principal, *id).await?;
+    let mut out =
+        String::from("invoice,period,line,kind,description,service_period,quantity,unit,amount,currency\r\n");
+    for l in &lines {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
+            cell(&inv.number),
+            inv.period,
+            l.line_no,
+            l.kind,
+            cell(&l.description),
+            l.period,
+            l.quantity,
+            decimal(l.unit_minor),
+            decimal(l.amount_minor),
+            inv.currency
+        ));
+    }
+    for (what, amount) in [
+        ("subtotal", inv.subtotal_minor),
+        ("credits", -inv.credits_minor),
+        ("tax", inv.tax_minor),
+        ("total", inv.total_minor),
+    ] {
+        out.push_str(&format!(
+            "{},{},,{what},,,,,{},{}\r\n",
+            cell(&inv.number),
+            inv.period,
+            decimal(amount),
+            inv.currency
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.csv\"", inv.number)))
+        .body(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// The bank transfer's reference, or how it was paid.
+    pub reference: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/billing/invoices/{id}/payments", tag = "billing", security(("bearer" = [])),
+    request_body = Payment,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read")),
+    description = "The local ledger: finance records that the invoice was paid.",
+    responses((status = 200, body = InvoiceView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn pay(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::ProviderAdmin])?;
+    let ask: Payment = parse(body.into_inner())?;
+    let reference = match ask.reference.map(|r| r.trim().to_owned()) {
+        Some(r) if r.chars().count() > 100 => {
+            return Err(ApiError::invalid("reference", "at most 100 characters"));
+        }
+        Some(r) if r.is_empty() => None,
+        r => r,
+    };
+    let current = state.invoices.get(None, *id).await?;
+    let version = canopy_kernel::http::if_match(&req)?.unwrap_or(current.version);
+    let paid = state.invoices.mark_paid(*id, version, principal.subject, reference, state.now()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", paid.version)))
+        .json(InvoiceView::from(paid)))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreditView {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub invoice_id: Uuid,
+    pub contract_id: Uuid,
+    /// The period the credit is for.
+    pub period: String,
+    pub amount_minor: i64,
+    /// Given on a later invoice, for breaches recorded after the period was invoiced.
+    pub late: bool,
+    pub created_at: DateTime<Utc>,
+    /// The credit lines with the breaches behind each.
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Value,
+}
+
+impl From<credit::Model> for CreditView {
+    fn from(c: credit::Model) -> Self {
+        Self {
+            id: c.id,
+            tenant_id: c.tenant_id,
+            invoice_id: c.invoice_id,
+            contract_id: c.contract_id,
+            period: c.period,
+            amount_minor: c.amount_minor,
+            late: c.late,
+            created_at: c.created_at,
+            lines: c.lines,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreditQuery {
+    pub tenant_id: Option<Uuid>,
+    pub invoice_id: Option<Uuid>,
+    pub limit: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/credits", tag = "billing", security(("bearer" = [])), params(CreditQuery),
+    responses((status = 200, body = Vec<CreditView>), (status = 403, body = Problem)))]
+pub async fn credits(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    q: web::Query<CreditQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = scope(&principal, q.tenant_id)?;
+    let rows = state.invoices.credits(&scope, q.invoice_id, limit(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditView::from).collect::<Vec<_>>()))
+}

@@ -1,0 +1,13 @@
+//! HTTP surface of billing.
+
+pub mod invoices;
+pub mod runs;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    runs::routes(cfg);
+    invoices::routes(cfg);
+}
+
+pub use canopy_kernel::validate::parse;

@@ -1,0 +1,96 @@
+//! `/billing/runs`: a period billed on demand (finance), and the run history.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_kernel::auth::Role;
+use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
+
+use super::parse;
+use crate::domain::money::Period;
+use crate::state::BillingState;
+use crate::store::entities::run;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/billing/runs").route(web::post().to(start)).route(web::get().to(list)),
+    );
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// The month to bill, `YYYY-MM`; it must have ended.
+    #[schema(example = "2026-10")]
+    pub period: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RunView {
+    pub id: Uuid,
+    pub period: String,
+    pub started_at: DateTime<Utc>,
+    pub started_by: Option<Uuid>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// Invoices this run wrote.
+    pub invoices: i32,
+    /// Tenants left as they were: invoiced already, or without a contract in the period.
+    pub skipped: i32,
+    #[schema(value_type = Object)]
+    pub outcome: Option<Value>,
+}
+
+impl From<run::Model> for RunView {
+    fn from(r: run::Model) -> Self {
+        Self {
+            id: r.id,
+            period: r.period,
+            started_at: r.started_at,
+            started_by: r.started_by,
+            finished_at: r.finished_at,
+            status: r.status,
+            invoices: r.invoices,
+            skipped: r.skipped,
+            outcome: r.outcome,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/billing/runs", tag = "billing", security(("bearer" = [])), request_body = RunRequest,
+    description = "Bills a period: every tenant with a contract in it gets one invoice (subscriptions prorated by day, \
+        billable extra work, SLA credits naming their breaches, tax). Idempotent: a tenant already invoiced for the \
+        period is left as it is, so running again, or twice at once, writes nothing more.",
+    responses((status = 200, body = RunView), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 503, body = Problem)))]
+pub async fn start(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    // Finance, or the scheduler's monthly billing job.
+    if !principal.is_service() {
+        principal.require_any(&[Role::ProviderAdmin])?;
+    }
+    let ask: RunRequest = parse(body.into_inner())?;
+    let period = Period::parse(&ask.period).map_err(|m| ApiError::invalid("period", m))?;
+    if period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() > state.now() {
+        return Err(ApiError::invalid("period", "a period is billed once it has ended"));
+    }
+    let by = (!principal.is_service()).then_some(principal.subject);
+    let done = crate::run::run(&state, period, by).await?;
+    Ok(HttpResponse::Ok().json(RunView::from(done)))
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/runs", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RunView>), (status = 403, body = Problem)))]
+pub async fn list(state: web::Data<BillingState>, principal: Principal) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::ProviderAdmin])?;
+    let rows = state.invoices.runs(100).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(RunView::from).collect::<Vec<_>>()))
+}

@@ -1,0 +1,446 @@
+//! A billing run for one period: reads what it needs in bulk (tenants, contracts, plans, tiers
+//! from their services; the breaches due up to the period's end and the period's billable
+//! work from ticketing), then writes each tenant's invoice on its own — a tenant already
+//! invoiced for the period is left as it is, so a run repeated, or two at once, change
+//! nothing. Breaches of an earlier period not yet credited (recorded after it was invoiced)
+//! become late credits on this invoice, counted against their own period's cap.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::client::ServiceClient;
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use canopy_sla::{CreditPolicy, Metric, Priority};
+
+use crate::domain::credits::{Breach, CreditInput, credits};
+use crate::domain::invoice::{
+    Contract, Line, LineKind, PlanPrice, Terms, extra_work_lines, subscription_lines, totals,
+};
+use crate::domain::money::Period;
+use crate::state::BillingState;
+use crate::store::entities::{credit, credited, invoice, line, run};
+use crate::store::invoices::{Issued, NewInvoice};
+
+/// How far back breaches are looked for when they were never credited.
+const LOOKBACK_DAYS: i64 = 366;
+
+fn upstream(what: &str) -> ApiError {
+    ApiError::new(ErrorCode::UpstreamUnavailable, format!("{what} cannot be read now; the run stopped"))
+}
+
+async fn get<T: DeserializeOwned>(client: &ServiceClient, token: &str, path: &str) -> ApiResult<T> {
+    let res = client
+        .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
+        .await
+        .map_err(|_| upstream(client.name()))?;
+    if !res.status().is_success() {
+        tracing::warn!(status = %res.status(), path, "billing read refused");
+        return Err(upstream(client.name()));
+    }
+    res.json().await.map_err(ApiError::internal)
+}
+
+/// Every page of a `Page<T>` list.
+async fn all_pages(client: &ServiceClient, token: &str, path: &str) -> ApiResult<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{sep}limit=200");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = get(client, token, &url).await?;
+        out.extend(page["items"].as_array().cloned().unwrap_or_default());
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+fn uuid_of(v: &Value) -> Option<Uuid> {
+    v.as_str()?.parse().ok()
+}
+
+fn plan_of(p: &Value) -> Option<PlanPrice> {
+    Some(PlanPrice {
+        plan_id: uuid_of(&p["id"])?,
+        tier_id: uuid_of(&p["tier_id"])?,
+        name: p["name"].as_str()?.to_owned(),
+        unit: p["unit"].as_str().unwrap_or("unit").to_owned(),
+        unit_price_minor: p["unit_price_minor"].as_i64()?,
+        currency: p["currency"].as_str()?.to_owned(),
+        included_onsite_mins: p["included_onsite_mins"].as_i64().unwrap_or(0),
+        extra_hour_minor: p["extra_hour_minor"].as_i64().unwrap_or(0),
+    })
+}
+
+fn contract_of(c: &Value, plans: &HashMap<Uuid, PlanPrice>) -> Option<(Uuid, Contract)> {
+    let date = |v: &Value| v.as_str().and_then(|s| s.parse::<NaiveDate>().ok());
+    let mut terms: Vec<Terms> = c["terms"]
+        .as_array()?
+        .iter()
+        .filter_map(|t| {
+            Some(Terms {
+                from: date(&t["effective_on"])?,
+                plan: plans.get(&uuid_of(&t["plan_id"])?)?.clone(),
+                quantity: t["quantity"].as_i64()?,
+            })
+        })
+        .collect();
+    terms.sort_by_key(|t| t.from);
+    Some((
+        uuid_of(&c["tenant_id"])?,
+        Contract {
+            contract_id: uuid_of(&c["id"])?,
+            starts_on: date(&c["starts_on"])?,
+            ends_on: date(&c["ends_on"]),
+            terms,
+        },
+    ))
+}
+
+fn parse_metric(s: &str) -> Option<Metric> {
+    serde_json::from_value(json!(s)).ok()
+}
+
+fn parse_priority(s: &str) -> Option<Priority> {
+    serde_json::from_value(json!(s)).ok()
+}
+
+/// What a run did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct RunOutcome {
+    pub invoices: usize,
+    /// Tenants already invoiced for the period (an earlier or concurrent run).
+    pub already_invoiced: usize,
+    /// Tenants without a contract running in the period.
+    pub without_contract: usize,
+    pub credits_minor: i64,
+    pub problems: Vec<Value>,
+}
+
+/// Runs `period`; `by` is who asked (none for the scheduled run).
+pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiResult<run::Model> {
+    let started = state.now();
+    let run_id = Uuid::now_v7();
+    state
+        .invoices
+        .start_run(run::Model {
+            id: run_id,
+            period: period.to_string(),
+            started_at: started,
+            started_by: by,
+            finished_at: None,
+            status: "running".into(),
+            invoices: 0,
+            skipped: 0,
+            outcome: None,
+        })
+        .await?;
+    let result = bill(state, period, run_id).await;
+    let now = state.now();
+    match result {
+        Ok(o) => {
+            let outcome = serde_json::to_value(&o).map_err(ApiError::internal)?;
+            let (made, skipped) = (o.invoices as i32, (o.already_invoiced + o.without_contract) as i32);
+            state.invoices.finish_run(run_id, "succeeded", made, skipped, outcome, now).await
+        }
+        Err(e) => {
+            let outcome = json!({"error": e.to_string()});
+            state.invoices.finish_run(run_id, "failed", 0, 0, outcome, now).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<RunOutcome> {
+    let token = state.service_token.get().await.map_err(|_| upstream("the tenants service"))?;
+    let now = state.now();
+    let key = period.to_string();
+    let start: DateTime<Utc> = period.first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end: DateTime<Utc> = period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    if end > now {
+        return Err(ApiError::invalid("period", "a period is billed once it has ended"));
+    }
+
+    // Everything read up front, in bulk.
+    let tenants = all_pages(&state.tenants, &token, "/api/v1/tenants").await?;
+    let plans: HashMap<Uuid, PlanPrice> = all_pages(&state.catalog, &token, "/api/v1/catalog/plans")
+        .await?
+        .iter()
+        .filter_map(plan_of)
+        .map(|p| (p.plan_id, p))
+        .collect();
+    let policies: HashMap<Uuid, CreditPolicy> = all_pages(&state.catalog, &token, "/api/v1/catalog/tiers")
+        .await?
+        .iter()
+        .filter_map(|t| Some((uuid_of(&t["id"])?, serde_json::from_value(t["credit_policy"].clone()).ok()?)))
+        .collect();
+    let mut contracts: HashMap<Uuid, Vec<Contract>> = HashMap::new();
+    for c in all_pages(&state.catalog, &token, "/api/v1/catalog/contracts").await? {
+        if let Some((tenant, contract)) = contract_of(&c, &plans) {
+            contracts.entry(tenant).or_default().push(contract);
+        }
+    }
+    let from = (start - TimeDelta::days(LOOKBACK_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut breaches: HashMap<Uuid, Vec<(Option<Uuid>, Breach)>> = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/sla/breaches?from={from}&to={to}&limit=10000");
+        if let Some(a) = &after {
+            path.push_str(&format!("&after={a}"));
+        }
+        let page: Value = get(&state.ticketing, &token, &path).await?;
+        for b in page["items"].as_array().into_iter().flatten() {
+            let (Some(tenant), Some(ticket), Some(metric), Some(priority)) = (
+                uuid_of(&b["tenant_id"]),
+                uuid_of(&b["ticket_id"]),
+                b["metric"].as_str().and_then(parse_metric),
+                b["priority"].as_str().and_then(parse_priority),
+            ) else {
+                continue;
+            };
+            let time = |v: &Value| v.as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok());
+            let (Some(due_at), Some(detected_at)) = (time(&b["due_at"]), time(&b["detected_at"])) else {
+                continue;
+            };
+            let met_at = time(&b["met_at"]);
+            breaches.entry(tenant).or_default().push((
+                uuid_of(&b["contract_id"]),
+                Breach {
+                    ticket_id: ticket,
+                    reference: b["reference"].as_str().unwrap_or_default().to_owned(),
+                    metric,
+                    priority,
+                    due_at,
+                    met_at,
+                    late_by_secs: (met_at.unwrap_or(detected_at) - due_at).num_seconds().max(0),
+                },
+            ));
+        }
+        after = page["next"].as_str().map(str::to_owned);
+        if after.is_none() {
+            break;
+        }
+    }
+    let work: Vec<Value> = get(
+        &state.ticketing,
+        &token,
+        &format!(
+            "/api/v1/billable-work?from={}&to={to}",
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    )
+    .await?;
+    let mut minutes: HashMap<(Uuid, String), i64> = HashMap::new();
+    for w in &work {
+        if let Some(t) = uuid_of(&w["tenant_id"]) {
+            minutes.insert(
+                (t, w["kind"].as_str().unwrap_or_default().to_owned()),
+                w["minutes"].as_i64().unwrap_or(0),
+            );
+        }
+    }
+
+    let tenant_ids: Vec<Uuid> = tenants.iter().filter_map(|t| uuid_of(&t["id"])).collect();
+    let invoiced = state.invoices.invoiced(&key).await?;
+    let done = state.invoices.credited(&tenant_ids).await?;
+    let given = state.invoices.credited_amounts(&tenant_ids).await?;
+    let mut outcome = RunOutcome::default();
+    for t in &tenants {
+        let Some(tenant) = uuid_of(&t["id"]) else { continue };
+        if invoiced.contains(&tenant) {
+            outcome.already_invoiced += 1;
+            continue;
+        }
+        let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
+        if !own.iter().any(|c| c.runs_in(period)) {
+            outcome.without_contract += 1;
+            continue;
+        }
+        let tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
+            .get(&tenant)
+            .into_iter()
+            .flatten()
+            .filter(|(_, b)| !done.contains(&(tenant, b.ticket_id, metric_key(b.metric))))
+            .collect();
+        let config: Value = get(&state.tenants, &token, &format!("/api/v1/tenants/{tenant}/config")).await?;
+        let tax_rate = config["tax_rate_bp"].as_i64().unwrap_or(0);
+        match invoice_for(
+            tenant,
+            t["key"].as_str().unwrap_or("TENANT"),
+            period,
+            own,
+            &tenant_breaches,
+            &policies,
+            &given,
+            &minutes,
+            tax_rate,
+            run_id,
+            now,
+        ) {
+            Ok(new) => {
+                let credited_now: i64 = new.credits.iter().map(|c| c.amount_minor).sum();
+                match state.invoices.issue(new).await {
+                    Ok(Issued::Written) => {
+                        outcome.invoices += 1;
+                        outcome.credits_minor += credited_now;
+                    }
+                    Ok(Issued::AlreadyThere) => outcome.already_invoiced += 1,
+                    Err(e) => outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()})),
+                }
+            }
+            Err(problem) => outcome.problems.push(json!({"tenant_id": tenant, "problem": problem})),
+        }
+    }
+    Ok(outcome)
+}
+
+fn metric_key(m: Metric) -> String {
+    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// One tenant's invoice for the period, not yet written.
+#[allow(clippy::too_many_arguments)]
+fn invoice_for(
+    tenant: Uuid,
+    tenant_key: &str,
+    period: Period,
+    contracts: &[Contract],
+    breaches: &[&(Option<Uuid>, Breach)],
+    policies: &HashMap<Uuid, CreditPolicy>,
+    given: &HashMap<(Uuid, String), i64>,
+    minutes: &HashMap<(Uuid, String), i64>,
+    tax_rate_bp: i64,
+    run_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<NewInvoice, String> {
+    let running: Vec<&Contract> = contracts.iter().filter(|c| c.runs_in(period)).collect();
+    let currencies: HashSet<&str> =
+        running.iter().flat_map(|c| c.terms.iter().map(|t| t.plan.currency.as_str())).collect();
+    if currencies.len() != 1 {
+        return Err(format!("contracts in {} currencies; one invoice needs one", currencies.len()));
+    }
+    let currency = currencies.into_iter().next().unwrap_or("CNY").to_owned();
+    let invoice_id = Uuid::now_v7();
+    let mut lines: Vec<Line> = Vec::new();
+    for c in &running {
+        lines.extend(subscription_lines(period, c));
+    }
+    if let Some(first) = running.first() {
+        let m = |kind: &str| minutes.get(&(tenant, kind.to_owned())).copied().unwrap_or(0);
+        lines.extend(extra_work_lines(period, first, m("onsite"), m("remote")));
+    }
+
+    // Credits: per contract and the period each breach belongs to.
+    let mut groups: BTreeMap<(Uuid, Period), Vec<Breach>> = BTreeMap::new();
+    for (contract, b) in breaches {
+        let Some(contract) = contract else { continue };
+        let of = Period::of(b.due_at.date_naive());
+        if of > period {
+            continue;
+        }
+        groups.entry((*contract, of)).or_default().push(b.clone());
+    }
+    let mut credit_rows = Vec::new();
+    let mut credited_rows = Vec::new();
+    for ((contract_id, of), group) in groups {
+        let Some(contract) = contracts.iter().find(|c| c.contract_id == contract_id) else { continue };
+        let Some(terms) = contract.terms_for(of) else { continue };
+        let Some(policy) = policies.get(&terms.plan.tier_id) else { continue };
+        let already = given.get(&(contract_id, of.to_string())).copied().unwrap_or(0);
+        let out = credits(&CreditInput {
+            monthly_fee: terms.plan.unit_price_minor * terms.quantity,
+            policy,
+            breaches: &group,
+            availability_bp: None,
+            already_credited: already,
+        });
+        let credit_id = Uuid::now_v7();
+        let late = of < period;
+        credited_rows.extend(group.iter().map(|b| credited::Model {
+            tenant_id: tenant,
+            ticket_id: b.ticket_id,
+            metric: metric_key(b.metric),
+            credit_id,
+            invoice_id,
+        }));
+        if out.lines.is_empty() {
+            continue;
+        }
+        let count = group.len();
+        lines.push(Line {
+            kind: if late { LineKind::LateCredit } else { LineKind::Credit },
+            description: if late {
+                format!("SLA credit for {of}: {count} breach(es) recorded after it was invoiced")
+            } else {
+                format!("SLA credit: {count} breach(es)")
+            },
+            contract_id: Some(contract_id),
+            period: of,
+            quantity: count as i64,
+            unit_minor: 0,
+            amount_minor: -out.total,
+            details: json!({"credit_id": credit_id, "monthly_fee_minor": terms.plan.unit_price_minor * terms.quantity,
+                "cap_bp": policy.cap_bp, "credited_before_minor": already, "lines": out.lines}),
+        });
+        credit_rows.push(credit::Model {
+            id: credit_id,
+            tenant_id: tenant,
+            invoice_id,
+            contract_id,
+            period: of.to_string(),
+            amount_minor: out.total,
+            late,
+            created_at: now,
+            lines: serde_json::to_value(&out.lines).unwrap_or(Value::Null),
+        });
+    }
+    let t = totals(&lines, tax_rate_bp);
+    let invoice = invoice::Model {
+        id: invoice_id,
+        tenant_id: tenant,
+        period: period.to_string(),
+        number: format!("{tenant_key}-{}{:02}", period.year, period.month),
+        currency,
+        subtotal_minor: t.subtotal_minor,
+        credits_minor: t.credits_minor,
+        tax_rate_bp: i32::try_from(tax_rate_bp).unwrap_or(0),
+        tax_minor: t.tax_minor,
+        total_minor: t.total_minor,
+        status: "issued".into(),
+        issued_at: now,
+        due_on: now.date_naive() + TimeDelta::days(30),
+        paid_at: None,
+        paid_by: None,
+        provider: "ledger".into(),
+        provider_ref: None,
+        run_id,
+        version: 1,
+    };
+    let lines = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| line::Model {
+            invoice_id,
+            line_no: i as i32 + 1,
+            tenant_id: tenant,
+            kind: l.kind.as_str().to_owned(),
+            description: l.description.chars().take(500).collect(),
+            contract_id: l.contract_id,
+            period: l.period.to_string(),
+            quantity: l.quantity,
+            unit_minor: l.unit_minor,
+            amount_minor: l.amount_minor,
+            details: l.details,
+        })
+        .collect();
+    Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows })
+}

@@ -1,0 +1,30 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+use canopy_kernel::backends::Backends;
+use canopy_kernel::client::{ServiceClient, ServiceToken};
+use canopy_kernel::clock::SharedClock;
+use canopy_kernel::config::Settings;
+
+use crate::store::invoices::Invoices;
+
+pub struct BillingState {
+    pub settings: Arc<Settings>,
+    pub clock: SharedClock,
+    pub backends: Backends,
+    pub db: DatabaseConnection,
+    pub invoices: Invoices,
+    pub tenants: ServiceClient,
+    pub catalog: ServiceClient,
+    pub ticketing: ServiceClient,
+    /// Billing's own credential: a run reads every tenant's contracts, breaches and work.
+    pub service_token: ServiceToken,
+}
+
+impl BillingState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,4 @@
+//! Storage of billing.
+
+pub mod entities;
+pub mod invoices;
