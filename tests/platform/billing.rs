@@ -355,3 +355,58 @@ async fn the_scheduler_bills_the_month_that_ended_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_invoice_unpaid_past_the_grace_period_suspends_the_tenant_until_it_is_paid() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-12-02T00:00:00Z")).await;
+        let root = app.admin_token().await;
+        let (tenant, admin) = customer(&app, &root, "DUNN", 5, 0).await;
+        // Suspended by a person, with an overdue invoice too: not billing's to reinstate.
+        let (held, _) = customer(&app, &root, "HELD", 5, 0).await;
+        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        let inv = invoice_of(&app, &root, tenant, "2026-11").await;
+        assert_eq!(inv["due_on"], "2027-01-01");
+        problem(app.post("/api/v1/billing/dunning", &admin, json!({})).await, 403, "forbidden").await;
+        let quiet = json_ok(app.post("/api/v1/billing/dunning", &root, json!({})).await, 200).await;
+        assert!(quiet["suspended"].as_array().unwrap().is_empty(), "not overdue yet: {quiet}");
+
+        json_ok(
+            app.post(&format!("/api/v1/tenants/{held}/suspend"), &root, json!({"reason": "audit"})).await,
+            200,
+        )
+        .await;
+        // Due 1 January; 14 days of grace: on the 16th both are overdue.
+        app.clock.set(at("2027-01-16T08:00:00Z"));
+        let done = json_ok(app.post("/api/v1/billing/dunning", &root, json!({})).await, 200).await;
+        let suspended: Vec<&Value> = done["suspended"].as_array().unwrap().iter().collect();
+        assert_eq!(suspended.len(), 1, "{done}");
+        assert_eq!(suspended[0]["tenant_id"], json!(tenant));
+        let t = json_ok(app.get(&format!("/api/v1/tenants/{tenant}"), &root).await, 200).await;
+        assert_eq!(t["status"], "suspended");
+        assert!(t["status_reason"].as_str().unwrap().contains("DUNN-202611"), "{t}");
+        let again = json_ok(app.post("/api/v1/billing/dunning", &root, json!({})).await, 200).await;
+        assert!(
+            again["suspended"].as_array().unwrap().is_empty()
+                && again["reinstated"].as_array().unwrap().is_empty()
+        );
+
+        // Paid: reinstated at once. The tenant a person suspended stays suspended when it pays.
+        let id = inv["id"].as_str().unwrap();
+        json_ok(app.post(&format!("/api/v1/billing/invoices/{id}/payments"), &root, json!({})).await, 200)
+            .await;
+        let t = json_ok(app.get(&format!("/api/v1/tenants/{tenant}"), &root).await, 200).await;
+        assert_eq!(t["status"], "active");
+        let held_inv = invoice_of(&app, &root, held, "2026-11").await;
+        let held_id = held_inv["id"].as_str().unwrap();
+        json_ok(
+            app.post(&format!("/api/v1/billing/invoices/{held_id}/payments"), &root, json!({})).await,
+            200,
+        )
+        .await;
+        let t = json_ok(app.get(&format!("/api/v1/tenants/{held}"), &root).await, 200).await;
+        assert_eq!(t["status"], "suspended");
+        app.stop().await;
+    }
+}

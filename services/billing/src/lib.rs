@@ -5,6 +5,7 @@
 //! provider: the local ledger (a finance action marks them paid) by default.
 
 pub mod domain;
+pub mod dunning;
 pub mod openapi;
 pub mod routes;
 pub mod run;

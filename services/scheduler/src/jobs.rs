@@ -20,7 +20,7 @@ use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
 
 /// The provider's system jobs, with fixed ids so every replica installs the same ones once.
-fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 3] {
+fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 4] {
     [
         (
             uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0001),
@@ -39,6 +39,12 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 3] {
             "Monthly billing run",
             "0 2 1 * *",
             Action::BillingRun,
+        ),
+        (
+            uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0004),
+            "Dunning",
+            "0 3 * * *",
+            Action::Dunning,
         ),
     ]
 }
@@ -169,7 +175,15 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             Ok(outcome) => Done::Finished(SUCCEEDED, outcome),
             Err(e) => Done::Retry(e.to_string()),
         },
-        Action::BillingRun => billing_run(state, due).await,
+        Action::BillingRun => {
+            let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+            let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
+            call_billing(state, "/api/v1/billing/runs", json!({"period": period}), |run| {
+                json!({"period": period, "run_id": run["id"], "invoices": run["invoices"], "skipped": run["skipped"]})
+            })
+            .await
+        }
+        Action::Dunning => call_billing(state, "/api/v1/billing/dunning", json!({}), |done| done).await,
         Action::PlanRounds { region, days_ahead } => {
             let token = match state.service_token.get().await {
                 Ok(t) => t,
@@ -232,8 +246,14 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
     }
 }
 
-/// Bills the month before `due` through the billing service.
-async fn billing_run(state: &SchedulerState, due: DateTime<Utc>) -> Done {
+/// Asks the billing service to do something (a run, dunning); `summary` turns its answer
+/// into the run's outcome.
+async fn call_billing(
+    state: &SchedulerState,
+    path: &str,
+    body: Value,
+    summary: impl FnOnce(Value) -> Value,
+) -> Done {
     let Some(billing) = &state.billing else {
         return Done::Finished(FAILED, json!({"error": "no billing service configured (upstreams.billing)"}));
     };
@@ -241,30 +261,18 @@ async fn billing_run(state: &SchedulerState, due: DateTime<Utc>) -> Done {
         Ok(t) => t,
         Err(e) => return Done::Retry(format!("{e:#}")),
     };
-    let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
-    let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
     let sent = billing
-        .send(|base| {
-            billing
-                .http()
-                .post(format!("{base}/api/v1/billing/runs"))
-                .bearer_auth(&token)
-                .json(&json!({"period": period}))
-        })
+        .send(|base| billing.http().post(format!("{base}{path}")).bearer_auth(&token).json(&body))
         .await;
     match sent {
         Ok(res) if res.status().is_success() => {
-            let run: Value = res.json().await.unwrap_or(Value::Null);
-            Done::Finished(
-                SUCCEEDED,
-                json!({"period": period, "run_id": run["id"], "invoices": run["invoices"],
-                "skipped": run["skipped"]}),
-            )
+            let answer: Value = res.json().await.unwrap_or(Value::Null);
+            Done::Finished(SUCCEEDED, summary(answer))
         }
         Ok(res) if res.status().is_client_error() => {
             let status = res.status().as_u16();
             let problem: Value = res.json().await.unwrap_or(Value::Null);
-            Done::Finished(FAILED, json!({"period": period, "status": status, "problem": problem}))
+            Done::Finished(FAILED, json!({"request": body, "status": status, "problem": problem}))
         }
         Ok(res) => Done::Retry(format!("billing answered {}", res.status())),
         Err(e) => Done::Retry(format!("{e:#}")),

@@ -119,6 +119,7 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub webhooks: WebhookSettings,
     pub events: EventSettings,
+    pub billing: BillingSettings,
     pub scheduler: SchedulerSettings,
 }
 
@@ -248,6 +249,19 @@ impl Default for SchedulerSettings {
     }
 }
 
+/// Billing: days an invoice may stay unpaid past its due date before the tenant is suspended.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BillingSettings {
+    pub grace_days: u32,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self { grace_days: 14 }
+    }
+}
+
 /// Domain events leaving a service through its outbox.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -335,6 +349,7 @@ impl Default for Settings {
             sla: SlaSettings::default(),
             webhooks: WebhookSettings::default(),
             events: EventSettings::default(),
+            billing: BillingSettings::default(),
             scheduler: SchedulerSettings::default(),
         }
     }

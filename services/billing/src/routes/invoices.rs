@@ -279,6 +279,7 @@ pub async fn pay(
     let current = state.invoices.get(None, *id).await?;
     let version = canopy_kernel::http::if_match(&req)?.unwrap_or(current.version);
     let paid = state.invoices.mark_paid(*id, version, principal.subject, reference, state.now()).await?;
+    crate::dunning::after_payment(&state, paid.tenant_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", paid.version)))
         .json(InvoiceView::from(paid)))

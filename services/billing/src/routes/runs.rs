@@ -18,7 +18,8 @@ use crate::store::entities::run;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/billing/runs").route(web::post().to(start)).route(web::get().to(list)),
-    );
+    )
+    .service(web::resource("/api/v1/billing/dunning").route(web::post().to(dunning)));
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -93,4 +94,16 @@ pub async fn list(state: web::Data<BillingState>, principal: Principal) -> ApiRe
     principal.require_any(&[Role::ProviderAdmin])?;
     let rows = state.invoices.runs(100).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(RunView::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(post, path = "/api/v1/billing/dunning", tag = "billing", security(("bearer" = [])),
+    description = "Suspends tenants with an invoice unpaid `billing.grace_days` past its due date, and reinstates \
+        those billing suspended once nothing is overdue (also done at once when a payment arrives). The scheduler \
+        runs it daily.",
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 503, body = Problem)))]
+pub async fn dunning(state: web::Data<BillingState>, principal: Principal) -> ApiResult<HttpResponse> {
+    if !principal.is_service() {
+        principal.require_any(&[Role::ProviderAdmin])?;
+    }
+    Ok(HttpResponse::Ok().json(crate::dunning::run(&state).await?))
 }

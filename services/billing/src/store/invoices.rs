@@ -15,7 +15,7 @@ use uuid::Uuid;
 use canopy_kernel::db::is_unique_violation;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, TenantOwned, TenantScope};
 
-use super::entities::{credit, credited, invoice, line, run};
+use super::entities::{credit, credited, dunning, invoice, line, run};
 
 #[derive(Clone)]
 pub struct Invoices {
@@ -213,6 +213,38 @@ impl Invoices {
             q = q.filter(credit::Column::InvoiceId.eq(i));
         }
         Ok(q.limit(limit).all(&self.db).await?)
+    }
+
+    /// Invoices unpaid (issued or failed, something to pay) whose due date is before `day`.
+    pub async fn overdue(&self, day: chrono::NaiveDate) -> ApiResult<Vec<invoice::Model>> {
+        Ok(invoice::Entity::find()
+            .filter(invoice::Column::Status.is_in(["issued", "payment_failed"]))
+            .filter(invoice::Column::DueOn.lt(day))
+            .filter(invoice::Column::TotalMinor.gt(0))
+            .order_by_asc(invoice::Column::DueOn)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Tenants billing suspended for non-payment.
+    pub async fn dunned(&self) -> ApiResult<Vec<dunning::Model>> {
+        Ok(dunning::Entity::find().all(&self.db).await?)
+    }
+
+    pub async fn mark_dunned(&self, row: dunning::Model) -> ApiResult<()> {
+        dunning::Entity::insert(dunning::ActiveModel::from(row))
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(dunning::Column::TenantId).do_nothing().to_owned(),
+            )
+            .try_insert()
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn clear_dunned(&self, tenant: Uuid) -> ApiResult<()> {
+        dunning::Entity::delete_by_id(tenant).exec(&self.db).await?;
+        Ok(())
     }
 
     /// Marks an invoice paid (the local ledger's finance action) at `version`.

@@ -36,6 +36,9 @@ pub enum Action {
     /// A system job: bills the month that ended before the tick (the billing service's run,
     /// idempotent per tenant and period).
     BillingRun,
+    /// A system job: billing's dunning (suspend tenants with overdue invoices, reinstate
+    /// those that paid).
+    Dunning,
 }
 
 fn low() -> String {
@@ -50,7 +53,7 @@ impl Action {
 
     pub fn validate(&mut self, v: &mut Violations) {
         match self {
-            Action::ShiftHandover | Action::BillingRun => {}
+            Action::ShiftHandover | Action::BillingRun | Action::Dunning => {}
             Action::PlanRounds { region, days_ahead } => {
                 if let Some(r) = region {
                     *r = r.trim().to_lowercase();

@@ -240,7 +240,10 @@ async fn transition(
     action: Lifecycle,
 ) -> ApiResult<HttpResponse> {
     let scope = principal.scope_for(id)?;
-    principal.require_any(&[Role::ProviderAdmin])?;
+    // Provider admins; or billing's dunning, acting as a service, suspending and reinstating.
+    if !(principal.is_service() && matches!(action, Lifecycle::Suspend | Lifecycle::Activate)) {
+        principal.require_any(&[Role::ProviderAdmin])?;
+    }
     let body: LifecycleRequest = super::optional_json(&body)?;
     let reason = match body.reason.as_deref().map(|r| clean_text(r, 500)) {
         Some(Err(message)) => return Err(ApiError::invalid("reason", message)),

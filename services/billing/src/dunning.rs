@@ -1,0 +1,105 @@
+//! Dunning: a tenant with an invoice unpaid `billing.grace_days` past its due date is
+//! suspended through the tenants service (its users can read, not write); once nothing is
+//! overdue any more it is reinstated. Only tenants billing suspended are reinstated by it.
+//! Every step is idempotent, so running it from several places at once is harmless.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+
+use crate::state::BillingState;
+use crate::store::entities::dunning;
+
+/// Calls the tenants service's lifecycle action; `Ok(false)` when the tenant is already there
+/// (409: nothing to change).
+async fn lifecycle(
+    state: &BillingState,
+    token: &str,
+    tenant: Uuid,
+    action: &str,
+    reason: &str,
+) -> ApiResult<bool> {
+    let path = format!("/api/v1/tenants/{tenant}/{action}");
+    let res = state
+        .tenants
+        .send(|base| {
+            state
+                .tenants
+                .http()
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .json(&json!({"reason": reason}))
+        })
+        .await
+        .map_err(|_| {
+            ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
+        })?;
+    match res.status().as_u16() {
+        200 => Ok(true),
+        409 => Ok(false),
+        status => Err(ApiError::internal(anyhow::anyhow!(
+            "tenants refused to {action} {tenant} ({status}): {}",
+            res.text().await.unwrap_or_default()
+        ))),
+    }
+}
+
+/// Suspends tenants with overdue invoices and reinstates those billing suspended that owe
+/// nothing overdue any more. Answers what it did.
+pub async fn run(state: &BillingState) -> ApiResult<Value> {
+    let token = state.service_token.get().await.map_err(ApiError::internal)?;
+    let now = state.now();
+    let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
+    let overdue = state.invoices.overdue(cutoff).await?;
+    let mut first_overdue: BTreeMap<Uuid, &crate::store::entities::invoice::Model> = BTreeMap::new();
+    for inv in &overdue {
+        first_overdue.entry(inv.tenant_id).or_insert(inv);
+    }
+    let dunned: HashSet<Uuid> = state.invoices.dunned().await?.into_iter().map(|d| d.tenant_id).collect();
+    let (mut suspended, mut reinstated) = (Vec::new(), Vec::new());
+    for (tenant, inv) in &first_overdue {
+        if dunned.contains(tenant) {
+            continue;
+        }
+        let reason = format!("invoice {} unpaid since {}", inv.number, inv.due_on);
+        let changed = lifecycle(state, &token, *tenant, "suspend", &reason).await?;
+        // Suspended by someone else already: not ours to reinstate later.
+        if changed {
+            state
+                .invoices
+                .mark_dunned(dunning::Model { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
+                .await?;
+            suspended.push(json!({"tenant_id": tenant, "invoice": inv.number}));
+        }
+    }
+    for tenant in dunned.iter().filter(|t| !first_overdue.contains_key(t)) {
+        reinstate(state, &token, *tenant).await?;
+        reinstated.push(json!({"tenant_id": tenant}));
+    }
+    Ok(
+        json!({"suspended": suspended, "reinstated": reinstated, "grace_days": state.settings.billing.grace_days}),
+    )
+}
+
+async fn reinstate(state: &BillingState, token: &str, tenant: Uuid) -> ApiResult<()> {
+    lifecycle(state, token, tenant, "activate", "overdue invoices paid").await?;
+    state.invoices.clear_dunned(tenant).await
+}
+
+/// After a payment: a tenant billing suspended is reinstated at once when nothing else is
+/// overdue.
+pub async fn after_payment(state: &BillingState, tenant: Uuid) -> ApiResult<()> {
+    if !state.invoices.dunned().await?.iter().any(|d| d.tenant_id == tenant) {
+        return Ok(());
+    }
+    let cutoff = state.now().date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
+    if state.invoices.overdue(cutoff).await?.iter().any(|i| i.tenant_id == tenant) {
+        return Ok(());
+    }
+    let token = state.service_token.get().await.map_err(ApiError::internal)?;
+    reinstate(state, &token, tenant).await
+}
