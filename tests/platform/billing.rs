@@ -13,7 +13,7 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 /// A tenant on a 25-seat Gold contract (120.00 a seat: 3 000.00 a month) since 1 October.
-async fn customer(app: &TestApp, root: &str, key: &str, seats: i64, tax_rate_bp: i64) -> (Uuid, String) {
+pub async fn customer(app: &TestApp, root: &str, key: &str, seats: i64, tax_rate_bp: i64) -> (Uuid, String) {
     let (tenant, admin) = app.tenant(key).await;
     let path = format!("/api/v1/tenants/{tenant}/config");
     let mut c = json_ok(app.get(&path, &admin).await, 200).await;
@@ -68,7 +68,7 @@ async fn import(app: &TestApp, root: &str, tenant: Uuid, tickets: Value) -> Valu
     .await
 }
 
-async fn invoice_of(app: &TestApp, token: &str, tenant: Uuid, period: &str) -> Value {
+pub async fn invoice_of(app: &TestApp, token: &str, tenant: Uuid, period: &str) -> Value {
     let list = json_ok(
         app.get(&format!("/api/v1/billing/invoices?tenant_id={tenant}&period={period}"), token).await,
         200,

@@ -20,6 +20,7 @@ mod jobs;
 mod lifecycle;
 mod processes;
 mod rounds;
+mod stripe;
 mod tickets;
 mod tokens;
 mod validation;

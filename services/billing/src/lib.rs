@@ -11,6 +11,7 @@ pub mod routes;
 pub mod run;
 pub mod state;
 pub mod store;
+pub mod stripe;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -72,6 +73,7 @@ impl Application {
         );
         let state = web::Data::new(BillingState {
             invoices: Invoices::new(db.clone()),
+            payments: crate::store::payments::Payments::new(db.clone()),
             db,
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
             catalog: client("catalog", &settings.upstreams.catalog.0),
@@ -81,6 +83,9 @@ impl Application {
             clock,
             backends,
         });
+        if settings.billing.provider == "stripe" {
+            crate::stripe::spawn_worker(state.clone(), crate::stripe::client(&settings)?);
+        }
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));
         let app_state = state.clone();

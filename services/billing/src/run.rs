@@ -286,7 +286,21 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             run_id,
             now,
         ) {
-            Ok(new) => {
+            Ok(mut new) => {
+                if state.settings.billing.provider == "stripe" {
+                    new.invoice.provider = "stripe".into();
+                    new.payment_op = Some(crate::store::entities::payment_op::Model {
+                        invoice_id: new.invoice.id,
+                        tenant_id: tenant,
+                        status: "pending".into(),
+                        attempts: 0,
+                        next_attempt_at: now,
+                        lease_until: None,
+                        last_error: None,
+                        created_at: now,
+                        done_at: None,
+                    });
+                }
                 let credited_now: i64 = new.credits.iter().map(|c| c.amount_minor).sum();
                 match state.invoices.issue(new).await {
                     Ok(Issued::Written) => {
@@ -442,5 +456,5 @@ fn invoice_for(
             details: l.details,
         })
         .collect();
-    Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows })
+    Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows, payment_op: None })
 }

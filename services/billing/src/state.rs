@@ -9,6 +9,7 @@ use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
 use crate::store::invoices::Invoices;
+use crate::store::payments::Payments;
 
 pub struct BillingState {
     pub settings: Arc<Settings>,
@@ -16,6 +17,7 @@ pub struct BillingState {
     pub backends: Backends,
     pub db: DatabaseConnection,
     pub invoices: Invoices,
+    pub payments: Payments,
     pub tenants: ServiceClient,
     pub catalog: ServiceClient,
     pub ticketing: ServiceClient,

@@ -19,8 +19,14 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Endpoints that take no credential (they are rate-limited per client address instead).
-pub const PUBLIC: &[&str] =
-    &["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/.well-known/jwks.json"];
+pub const PUBLIC: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/.well-known/jwks.json",
+    // Stripe's events: trusted by their signature, checked by billing.
+    "/api/v1/billing/webhooks/stripe",
+];
 
 pub fn service_for(path: &str) -> Option<&'static str> {
     ROUTES

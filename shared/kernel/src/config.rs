@@ -249,16 +249,32 @@ impl Default for SchedulerSettings {
     }
 }
 
-/// Billing: days an invoice may stay unpaid past its due date before the tenant is suspended.
+/// Billing: days an invoice may stay unpaid past its due date before the tenant is suspended;
+/// the payment provider (`ledger`, the embedded default, or `stripe`) and Stripe's keys.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BillingSettings {
     pub grace_days: u32,
+    pub provider: String,
+    pub stripe_secret_key: Option<Secret<String>>,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    pub stripe_webhook_secret: Option<Secret<String>>,
+    /// Stripe's API base; only tests change it (a local server with recorded answers).
+    pub stripe_api_base: String,
+    /// How often the payment worker looks for invoices to hand to the provider.
+    pub outbox_interval_ms: u64,
 }
 
 impl Default for BillingSettings {
     fn default() -> Self {
-        Self { grace_days: 14 }
+        Self {
+            grace_days: 14,
+            provider: "ledger".into(),
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: "https://api.stripe.com".into(),
+            outbox_interval_ms: 1_000,
+        }
     }
 }
 
@@ -478,6 +494,18 @@ impl Settings {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
+        match self.billing.provider.as_str() {
+            "ledger" => {}
+            "stripe" => {
+                if self.billing.stripe_secret_key.is_none() || self.billing.stripe_webhook_secret.is_none() {
+                    problems.push(
+                        "billing: the stripe provider needs billing.stripe_secret_key and billing.stripe_webhook_secret"
+                            .into(),
+                    );
+                }
+            }
+            other => problems.push(format!("billing.provider: `{other}` is not ledger or stripe")),
+        }
         if self.listen.parse::<SocketAddr>().is_err() {
             problems.push(format!("listen: `{}` is not an address such as 127.0.0.1:8080", self.listen));
         }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use canopy_kernel::db::is_unique_violation;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, TenantOwned, TenantScope};
 
-use super::entities::{credit, credited, dunning, invoice, line, run};
+use super::entities::{credit, credited, dunning, invoice, line, payment_op, run};
 
 #[derive(Clone)]
 pub struct Invoices {
@@ -28,6 +28,8 @@ pub struct NewInvoice {
     pub lines: Vec<line::Model>,
     pub credits: Vec<credit::Model>,
     pub credited: Vec<credited::Model>,
+    /// For a payment provider that is told of invoices (Stripe): the outbox row.
+    pub payment_op: Option<payment_op::Model>,
 }
 
 pub enum Issued {
@@ -156,6 +158,9 @@ impl Invoices {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        if let Some(op) = new.payment_op {
+            payment_op::Entity::insert(payment_op::ActiveModel::from(op)).exec_without_returning(&tx).await?;
         }
         tx.commit().await?;
         Ok(Issued::Written)

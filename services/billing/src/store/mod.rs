@@ -2,3 +2,4 @@
 
 pub mod entities;
 pub mod invoices;
+pub mod payments;

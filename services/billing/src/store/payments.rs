@@ -1,0 +1,152 @@
+//! The payment outbox (invoices to hand to Stripe, claimed with a lease so one replica works
+//! on each), tenants' Stripe customers, and webhook events seen (once each).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use canopy_kernel::ApiResult;
+use canopy_kernel::db::is_unique_violation;
+
+use super::entities::{invoice, payment_op, stripe_customer, stripe_event};
+
+#[derive(Clone)]
+pub struct Payments {
+    db: DatabaseConnection,
+}
+
+impl Payments {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Claims the next invoice due to be handed over, for `lease`; `None` when there is none
+    /// (or another replica claimed it first).
+    pub async fn claim(&self, now: DateTime<Utc>, lease: TimeDelta) -> ApiResult<Option<payment_op::Model>> {
+        let free = Condition::any()
+            .add(payment_op::Column::LeaseUntil.is_null())
+            .add(payment_op::Column::LeaseUntil.lt(now));
+        let Some(op) = payment_op::Entity::find()
+            .filter(payment_op::Column::Status.eq("pending"))
+            .filter(payment_op::Column::NextAttemptAt.lte(now))
+            .filter(free.clone())
+            .order_by_asc(payment_op::Column::NextAttemptAt)
+            .limit(1)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let taken = payment_op::Entity::update_many()
+            .col_expr(payment_op::Column::LeaseUntil, Expr::value(now + lease))
+            .filter(payment_op::Column::InvoiceId.eq(op.invoice_id))
+            .filter(payment_op::Column::Status.eq("pending"))
+            .filter(free)
+            .exec(&self.db)
+            .await?;
+        Ok((taken.rows_affected == 1).then_some(op))
+    }
+
+    /// Handed over: the op is done and the invoice carries Stripe's id.
+    pub async fn done(&self, invoice_id: Uuid, stripe_invoice: &str, now: DateTime<Utc>) -> ApiResult<()> {
+        let tx = self.db.begin().await?;
+        payment_op::Entity::update_many()
+            .col_expr(payment_op::Column::Status, Expr::value("done"))
+            .col_expr(payment_op::Column::DoneAt, Expr::value(now))
+            .col_expr(payment_op::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(payment_op::Column::InvoiceId.eq(invoice_id))
+            .exec(&tx)
+            .await?;
+        invoice::Entity::update_many()
+            .col_expr(invoice::Column::ProviderRef, Expr::value(stripe_invoice))
+            .filter(invoice::Column::Id.eq(invoice_id))
+            .exec(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Not handed over this time: tried again at `next` (with the same keys), or given up.
+    pub async fn failed(
+        &self,
+        op: &payment_op::Model,
+        error: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        let mut update = payment_op::Entity::update_many()
+            .col_expr(payment_op::Column::Attempts, Expr::value(op.attempts + 1))
+            .col_expr(payment_op::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
+            .col_expr(payment_op::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None));
+        update = match next {
+            Some(at) => update.col_expr(payment_op::Column::NextAttemptAt, Expr::value(at)),
+            None => update.col_expr(payment_op::Column::Status, Expr::value("failed")),
+        };
+        update.filter(payment_op::Column::InvoiceId.eq(op.invoice_id)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    pub async fn op(&self, invoice_id: Uuid) -> ApiResult<Option<payment_op::Model>> {
+        Ok(payment_op::Entity::find_by_id(invoice_id).one(&self.db).await?)
+    }
+
+    pub async fn customer(&self, tenant: Uuid) -> ApiResult<Option<String>> {
+        Ok(stripe_customer::Entity::find_by_id(tenant).one(&self.db).await?.map(|c| c.customer_id))
+    }
+
+    pub async fn remember_customer(&self, tenant: Uuid, customer: &str) -> ApiResult<()> {
+        stripe_customer::Entity::insert(stripe_customer::ActiveModel {
+            tenant_id: sea_orm::Set(tenant),
+            customer_id: sea_orm::Set(customer.to_owned()),
+        })
+        .on_conflict(OnConflict::column(stripe_customer::Column::TenantId).do_nothing().to_owned())
+        .try_insert()
+        .exec(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Applies a webhook event once: records its id and moves the invoice to `status` in one
+    /// transaction. `Ok(false)`: seen before, nothing done.
+    pub async fn apply_event(
+        &self,
+        event_id: &str,
+        kind: &str,
+        invoice_id: Option<Uuid>,
+        status: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<bool> {
+        let tx = self.db.begin().await?;
+        let recorded = stripe_event::Entity::insert(stripe_event::ActiveModel {
+            id: sea_orm::Set(event_id.to_owned()),
+            kind: sea_orm::Set(kind.to_owned()),
+            received_at: sea_orm::Set(now),
+        })
+        .exec_without_returning(&tx)
+        .await;
+        match recorded {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        if let (Some(id), Some(status)) = (invoice_id, status) {
+            let mut update = invoice::Entity::update_many()
+                .col_expr(invoice::Column::Status, Expr::value(status))
+                .col_expr(invoice::Column::Version, Expr::col(invoice::Column::Version).add(1));
+            if status == "paid" {
+                update = update.col_expr(invoice::Column::PaidAt, Expr::value(now));
+            }
+            update
+                .filter(invoice::Column::Id.eq(id))
+                // A paid invoice stays paid whatever arrives late.
+                .filter(invoice::Column::Status.ne("paid"))
+                .exec(&tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

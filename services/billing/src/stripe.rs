@@ -1,0 +1,198 @@
+//! Stripe as the payment provider, through async-stripe. An invoice issued by a run is handed
+//! over by a worker from the outbox written with it: the tenant's customer (once), a draft
+//! invoice, one invoice item per line (credits negative, tax as its own item), then
+//! finalisation. Every call that creates something carries an idempotency key made of
+//! Canopy's own row (`canopy-invoice-{id}`, `canopy-item-{id}-{line}`, …), so a retry after a
+//! timeout or a 500 — same key, same parameters — never makes a second one. Stripe's webhooks
+//! (`invoice.paid`, `invoice.payment_failed`) drive the invoice's state; they are verified
+//! with the 5-minute tolerance and applied once per event id.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::TimeDelta;
+use stripe::{Client, ClientBuilder, StripeError};
+use stripe_billing::invoice::{
+    CreateInvoice, CreateInvoicePendingInvoiceItemsBehavior, FinalizeInvoiceInvoice,
+};
+use stripe_billing::invoice_item::CreateInvoiceItem;
+use stripe_client_core::{IdempotencyKey, RequestStrategy, StripeRequest};
+use stripe_core::customer::CreateCustomer;
+use stripe_shared::InvoiceCollectionMethod;
+use uuid::Uuid;
+
+use canopy_kernel::config::Settings;
+
+use crate::state::BillingState;
+use crate::store::entities::{invoice, line};
+
+/// A failed hand-over: worth retrying (network, 409/429/5xx) or not (Stripe refused it).
+#[derive(Debug)]
+pub enum PushError {
+    Retry(String),
+    Refused(String),
+}
+
+impl From<StripeError> for PushError {
+    fn from(e: StripeError) -> Self {
+        match &e {
+            StripeError::Stripe(_, status) if matches!(status, 409 | 429) || *status >= 500 => {
+                PushError::Retry(e.to_string())
+            }
+            StripeError::Stripe(..) | StripeError::ConfigError(_) => PushError::Refused(e.to_string()),
+            // Timeouts and broken connections: the outcome is unknown; the same key settles it.
+            _ => PushError::Retry(e.to_string()),
+        }
+    }
+}
+
+pub fn client(settings: &Settings) -> anyhow::Result<Client> {
+    let key = settings
+        .billing
+        .stripe_secret_key
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("billing.stripe_secret_key is not set"))?;
+    ClientBuilder::new(key.expose().clone())
+        .url(settings.billing.stripe_api_base.clone())
+        .build()
+        .map_err(|e| anyhow::anyhow!("stripe client: {e}"))
+}
+
+fn once(key: String) -> Result<RequestStrategy, PushError> {
+    IdempotencyKey::new(&key)
+        .map(RequestStrategy::Idempotent)
+        .map_err(|e| PushError::Refused(format!("idempotency key {key}: {e:?}")))
+}
+
+/// Hands one issued invoice to Stripe; answers Stripe's invoice id.
+pub async fn push(
+    state: &BillingState,
+    client: &Client,
+    inv: &invoice::Model,
+    lines: &[line::Model],
+) -> Result<String, PushError> {
+    let store = |e: canopy_kernel::ApiError| PushError::Retry(e.to_string());
+    let tenant = inv.tenant_id;
+    let customer = match state.payments.customer(tenant).await.map_err(store)? {
+        Some(c) => c,
+        None => {
+            let meta = HashMap::from([("canopy_tenant_id".to_owned(), tenant.to_string())]);
+            let made = CreateCustomer::new()
+                .name(inv.number.split('-').next().unwrap_or("Canopy tenant").to_owned())
+                .metadata(meta)
+                .customize()
+                .request_strategy(once(format!("canopy-customer-{tenant}"))?)
+                .send(client)
+                .await?;
+            let id = made.id.as_str().to_owned();
+            state.payments.remember_customer(tenant, &id).await.map_err(store)?;
+            id
+        }
+    };
+    let currency: stripe_types::Currency =
+        inv.currency.to_lowercase().parse().unwrap_or(stripe_types::Currency::USD);
+    // One metadata key per object: async-stripe takes a HashMap, whose order is not fixed, and
+    // a retry must send exactly the same parameters under its idempotency key.
+    let meta = || HashMap::from([("canopy_invoice_id".to_owned(), inv.id.to_string())]);
+    let days = (inv.due_on - inv.issued_at.date_naive()).num_days().clamp(0, 365) as u32;
+    let draft = CreateInvoice::new()
+        .customer(customer.clone())
+        .currency(currency.clone())
+        .collection_method(InvoiceCollectionMethod::SendInvoice)
+        .days_until_due(days)
+        .auto_advance(false)
+        .pending_invoice_items_behavior(CreateInvoicePendingInvoiceItemsBehavior::Exclude)
+        .description(format!("Canopy {} for {}", inv.number, inv.period))
+        .metadata(meta())
+        .customize()
+        .request_strategy(once(format!("canopy-invoice-{}", inv.id))?)
+        .send(client)
+        .await?;
+    let stripe_invoice = draft
+        .id
+        .as_ref()
+        .map(|i| i.as_str().to_owned())
+        .ok_or_else(|| PushError::Retry("invoice without an id".into()))?;
+    let mut items: Vec<(String, i64, String)> = lines
+        .iter()
+        .map(|l| (format!("canopy-item-{}-{}", inv.id, l.line_no), l.amount_minor, l.description.clone()))
+        .collect();
+    if inv.tax_minor != 0 {
+        items.push((
+            format!("canopy-tax-{}", inv.id),
+            inv.tax_minor,
+            format!("Tax {}.{:02} %", inv.tax_rate_bp / 100, inv.tax_rate_bp % 100),
+        ));
+    }
+    for (key, amount, description) in items {
+        CreateInvoiceItem::new()
+            .customer(customer.clone())
+            .invoice(stripe_invoice.clone())
+            .currency(currency.clone())
+            .amount(amount)
+            .description(description)
+            .metadata(meta())
+            .customize()
+            .request_strategy(once(key)?)
+            .send(client)
+            .await?;
+    }
+    FinalizeInvoiceInvoice::new(stripe_invoice.as_str())
+        .auto_advance(true)
+        .customize()
+        .request_strategy(once(format!("canopy-finalize-{}", inv.id))?)
+        .send(client)
+        .await?;
+    Ok(stripe_invoice)
+}
+
+/// Backoff between attempts: 2 s, 4 s, … up to an hour.
+fn backoff(attempts: i32) -> TimeDelta {
+    TimeDelta::seconds(2_i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
+}
+
+/// Attempts before an invoice is left for finance to look at (a week of backoff).
+const MAX_ATTEMPTS: i32 = 25;
+
+/// One look at the outbox: hands over at most one invoice. `true` when one was handled.
+pub async fn work_once(state: &BillingState, client: &Client) -> canopy_kernel::ApiResult<bool> {
+    let now = state.now();
+    let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
+    let inv = state.invoices.get(None, op.invoice_id).await?;
+    let lines = state.invoices.lines(inv.id).await?;
+    match push(state, client, &inv, &lines).await {
+        Ok(stripe_invoice) => {
+            state.payments.done(op.invoice_id, &stripe_invoice, state.now()).await?;
+            tracing::info!(invoice = %inv.id, stripe_invoice, "invoice handed to stripe");
+        }
+        Err(PushError::Retry(why)) if op.attempts + 1 < MAX_ATTEMPTS => {
+            tracing::warn!(invoice = %inv.id, error = %why, "stripe hand-over failed; retrying with the same keys");
+            state.payments.failed(&op, &why, Some(state.now() + backoff(op.attempts + 1))).await?;
+        }
+        Err(PushError::Retry(why) | PushError::Refused(why)) => {
+            tracing::error!(invoice = %inv.id, error = %why, "stripe refused the invoice; left for finance");
+            state.payments.failed(&op, &why, None).await?;
+        }
+    }
+    Ok(true)
+}
+
+pub fn spawn_worker(state: web::Data<BillingState>, client: Client) {
+    let every = Duration::from_millis(state.settings.billing.outbox_interval_ms.max(10));
+    tokio::spawn(async move {
+        loop {
+            match work_once(&state, &client).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = ?e, "payment outbox not looked at"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// The invoice a Stripe webhook speaks of, by the metadata Canopy put on it.
+pub fn canopy_invoice(metadata: Option<&HashMap<String, String>>) -> Option<Uuid> {
+    metadata?.get("canopy_invoice_id")?.parse().ok()
+}
