@@ -7,6 +7,7 @@
 pub mod domain;
 pub mod dunning;
 pub mod openapi;
+pub mod provider;
 pub mod routes;
 pub mod run;
 pub mod state;
@@ -83,8 +84,9 @@ impl Application {
             clock,
             backends,
         });
-        if settings.billing.provider == "stripe" {
-            crate::stripe::spawn_worker(state.clone(), crate::stripe::client(&settings)?);
+        match settings.billing.provider.as_str() {
+            "stripe" => provider::spawn_worker(state.clone(), stripe::Stripe::new(&settings)?),
+            _ => provider::spawn_worker(state.clone(), provider::Ledger),
         }
         let addr = listener.local_addr()?;
         let verifier = web::Data::new(Arc::new(verifier));

@@ -287,20 +287,19 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             now,
         ) {
             Ok(mut new) => {
-                if state.settings.billing.provider == "stripe" {
-                    new.invoice.provider = "stripe".into();
-                    new.payment_op = Some(crate::store::entities::payment_op::Model {
-                        invoice_id: new.invoice.id,
-                        tenant_id: tenant,
-                        status: "pending".into(),
-                        attempts: 0,
-                        next_attempt_at: now,
-                        lease_until: None,
-                        last_error: None,
-                        created_at: now,
-                        done_at: None,
-                    });
-                }
+                // Handed to the payment provider by the outbox worker.
+                new.invoice.provider = state.settings.billing.provider.clone();
+                new.payment_op = Some(crate::store::entities::payment_op::Model {
+                    invoice_id: new.invoice.id,
+                    tenant_id: tenant,
+                    status: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: now,
+                    lease_until: None,
+                    last_error: None,
+                    created_at: now,
+                    done_at: None,
+                });
                 let credited_now: i64 = new.credits.iter().map(|c| c.amount_minor).sum();
                 match state.invoices.issue(new).await {
                     Ok(Issued::Written) => {

@@ -8,11 +8,7 @@
 //! with the 5-minute tolerance and applied once per event id.
 
 use std::collections::HashMap;
-use std::time::Duration;
-
-use actix_web::web;
-use chrono::TimeDelta;
-use stripe::{Client, ClientBuilder, StripeError};
+use stripe::{Client, ClientBuilder};
 use stripe_billing::invoice::{
     CreateInvoice, CreateInvoicePendingInvoiceItemsBehavior, FinalizeInvoiceInvoice,
 };
@@ -24,28 +20,9 @@ use uuid::Uuid;
 
 use canopy_kernel::config::Settings;
 
+use crate::provider::{PaymentProvider, PushError};
 use crate::state::BillingState;
 use crate::store::entities::{invoice, line};
-
-/// A failed hand-over: worth retrying (network, 409/429/5xx) or not (Stripe refused it).
-#[derive(Debug)]
-pub enum PushError {
-    Retry(String),
-    Refused(String),
-}
-
-impl From<StripeError> for PushError {
-    fn from(e: StripeError) -> Self {
-        match &e {
-            StripeError::Stripe(_, status) if matches!(status, 409 | 429) || *status >= 500 => {
-                PushError::Retry(e.to_string())
-            }
-            StripeError::Stripe(..) | StripeError::ConfigError(_) => PushError::Refused(e.to_string()),
-            // Timeouts and broken connections: the outcome is unknown; the same key settles it.
-            _ => PushError::Retry(e.to_string()),
-        }
-    }
-}
 
 pub fn client(settings: &Settings) -> anyhow::Result<Client> {
     let key = settings
@@ -147,52 +124,33 @@ pub async fn push(
     Ok(stripe_invoice)
 }
 
-/// Backoff between attempts: 2 s, 4 s, … up to an hour.
-fn backoff(attempts: i32) -> TimeDelta {
-    TimeDelta::seconds(2_i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
-}
-
-/// Attempts before an invoice is left for finance to look at (a week of backoff).
-const MAX_ATTEMPTS: i32 = 25;
-
-/// One look at the outbox: hands over at most one invoice. `true` when one was handled.
-pub async fn work_once(state: &BillingState, client: &Client) -> canopy_kernel::ApiResult<bool> {
-    let now = state.now();
-    let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
-    let inv = state.invoices.get(None, op.invoice_id).await?;
-    let lines = state.invoices.lines(inv.id).await?;
-    match push(state, client, &inv, &lines).await {
-        Ok(stripe_invoice) => {
-            state.payments.done(op.invoice_id, &stripe_invoice, state.now()).await?;
-            tracing::info!(invoice = %inv.id, stripe_invoice, "invoice handed to stripe");
-        }
-        Err(PushError::Retry(why)) if op.attempts + 1 < MAX_ATTEMPTS => {
-            tracing::warn!(invoice = %inv.id, error = %why, "stripe hand-over failed; retrying with the same keys");
-            state.payments.failed(&op, &why, Some(state.now() + backoff(op.attempts + 1))).await?;
-        }
-        Err(PushError::Retry(why) | PushError::Refused(why)) => {
-            tracing::error!(invoice = %inv.id, error = %why, "stripe refused the invoice; left for finance");
-            state.payments.failed(&op, &why, None).await?;
-        }
-    }
-    Ok(true)
-}
-
-pub fn spawn_worker(state: web::Data<BillingState>, client: Client) {
-    let every = Duration::from_millis(state.settings.billing.outbox_interval_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            match work_once(&state, &client).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = ?e, "payment outbox not looked at"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
-}
-
 /// The invoice a Stripe webhook speaks of, by the metadata Canopy put on it.
 pub fn canopy_invoice(metadata: Option<&HashMap<String, String>>) -> Option<Uuid> {
     metadata?.get("canopy_invoice_id")?.parse().ok()
+}
+
+/// Stripe, as the payment provider.
+pub struct Stripe {
+    client: Client,
+}
+
+impl Stripe {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        Ok(Self { client: client(settings)? })
+    }
+}
+
+impl PaymentProvider for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    async fn hand_over(
+        &self,
+        state: &BillingState,
+        inv: &invoice::Model,
+        lines: &[line::Model],
+    ) -> Result<Option<String>, PushError> {
+        push(state, &self.client, inv, lines).await.map(Some)
+    }
 }

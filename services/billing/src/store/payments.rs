@@ -52,7 +52,7 @@ impl Payments {
     }
 
     /// Handed over: the op is done and the invoice carries Stripe's id.
-    pub async fn done(&self, invoice_id: Uuid, stripe_invoice: &str, now: DateTime<Utc>) -> ApiResult<()> {
+    pub async fn done(&self, invoice_id: Uuid, reference: Option<&str>, now: DateTime<Utc>) -> ApiResult<()> {
         let tx = self.db.begin().await?;
         payment_op::Entity::update_many()
             .col_expr(payment_op::Column::Status, Expr::value("done"))
@@ -61,11 +61,13 @@ impl Payments {
             .filter(payment_op::Column::InvoiceId.eq(invoice_id))
             .exec(&tx)
             .await?;
-        invoice::Entity::update_many()
-            .col_expr(invoice::Column::ProviderRef, Expr::value(stripe_invoice))
-            .filter(invoice::Column::Id.eq(invoice_id))
-            .exec(&tx)
-            .await?;
+        if let Some(reference) = reference {
+            invoice::Entity::update_many()
+                .col_expr(invoice::Column::ProviderRef, Expr::value(reference))
+                .filter(invoice::Column::Id.eq(invoice_id))
+                .exec(&tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -1,0 +1,114 @@
+//! The payment provider, behind one trait with two implementations: the local ledger (the
+//! embedded default: an invoice waits for finance to record its payment) and Stripe. Every
+//! issued invoice is written with an outbox row; a worker hands it to the provider, retrying
+//! with backoff until it is taken (for Stripe, always with the same idempotency keys).
+
+use std::future::Future;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::TimeDelta;
+use stripe::StripeError;
+
+use crate::state::BillingState;
+use crate::store::entities::{invoice, line};
+
+/// A failed hand-over: worth retrying (network, 409/429/5xx) or not (Stripe refused it).
+#[derive(Debug)]
+pub enum PushError {
+    Retry(String),
+    Refused(String),
+}
+
+impl From<StripeError> for PushError {
+    fn from(e: StripeError) -> Self {
+        match &e {
+            StripeError::Stripe(_, status) if matches!(status, 409 | 429) || *status >= 500 => {
+                PushError::Retry(e.to_string())
+            }
+            StripeError::Stripe(..) | StripeError::ConfigError(_) => PushError::Refused(e.to_string()),
+            // Timeouts and broken connections: the outcome is unknown; the same key settles it.
+            _ => PushError::Retry(e.to_string()),
+        }
+    }
+}
+
+pub trait PaymentProvider: Send + Sync + 'static {
+    /// The name invoices carry (`ledger`, `stripe`).
+    fn name(&self) -> &'static str;
+
+    /// Hands an issued invoice over; answers its reference with the provider, if it has one.
+    fn hand_over(
+        &self,
+        state: &BillingState,
+        inv: &invoice::Model,
+        lines: &[line::Model],
+    ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
+}
+
+/// The local ledger: nothing to hand over; finance records payments
+/// (`POST /billing/invoices/{id}/payments`).
+pub struct Ledger;
+
+impl PaymentProvider for Ledger {
+    fn name(&self) -> &'static str {
+        "ledger"
+    }
+
+    async fn hand_over(
+        &self,
+        _state: &BillingState,
+        _inv: &invoice::Model,
+        _lines: &[line::Model],
+    ) -> Result<Option<String>, PushError> {
+        Ok(None)
+    }
+}
+
+/// Backoff between attempts: 2 s, 4 s, … up to an hour.
+fn backoff(attempts: i32) -> TimeDelta {
+    TimeDelta::seconds(2_i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
+}
+
+/// Attempts before an invoice is left for finance to look at (a week of backoff).
+const MAX_ATTEMPTS: i32 = 25;
+
+/// One look at the outbox: hands over at most one invoice. `true` when one was handled.
+pub async fn work_once<P: PaymentProvider>(
+    state: &BillingState,
+    provider: &P,
+) -> canopy_kernel::ApiResult<bool> {
+    let now = state.now();
+    let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
+    let inv = state.invoices.get(None, op.invoice_id).await?;
+    let lines = state.invoices.lines(inv.id).await?;
+    match provider.hand_over(state, &inv, &lines).await {
+        Ok(reference) => {
+            state.payments.done(op.invoice_id, reference.as_deref(), state.now()).await?;
+            tracing::info!(invoice = %inv.id, provider = provider.name(), reference, "invoice handed over");
+        }
+        Err(PushError::Retry(why)) if op.attempts + 1 < MAX_ATTEMPTS => {
+            tracing::warn!(invoice = %inv.id, error = %why, "hand-over failed; retrying");
+            state.payments.failed(&op, &why, Some(state.now() + backoff(op.attempts + 1))).await?;
+        }
+        Err(PushError::Retry(why) | PushError::Refused(why)) => {
+            tracing::error!(invoice = %inv.id, error = %why, "the provider refused the invoice; left for finance");
+            state.payments.failed(&op, &why, None).await?;
+        }
+    }
+    Ok(true)
+}
+
+pub fn spawn_worker<P: PaymentProvider>(state: web::Data<BillingState>, provider: P) {
+    let every = Duration::from_millis(state.settings.billing.outbox_interval_ms.max(10));
+    tokio::spawn(async move {
+        loop {
+            match work_once(&state, &provider).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = ?e, "payment outbox not looked at"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
