@@ -38,11 +38,13 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Hands an issued invoice over; answers its reference with the provider, if it has one.
+    /// `retrying`: an earlier attempt may have got part of the way.
     fn hand_over(
         &self,
         state: &BillingState,
         inv: &invoice::Model,
         lines: &[line::Model],
+        retrying: bool,
     ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
 }
 
@@ -60,6 +62,7 @@ impl PaymentProvider for Ledger {
         _state: &BillingState,
         _inv: &invoice::Model,
         _lines: &[line::Model],
+        _retrying: bool,
     ) -> Result<Option<String>, PushError> {
         Ok(None)
     }
@@ -82,7 +85,7 @@ pub async fn work_once<P: PaymentProvider>(
     let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
     let inv = state.invoices.get(None, op.invoice_id).await?;
     let lines = state.invoices.lines(inv.id).await?;
-    match provider.hand_over(state, &inv, &lines).await {
+    match provider.hand_over(state, &inv, &lines, op.attempts > 0).await {
         Ok(reference) => {
             state.payments.done(op.invoice_id, reference.as_deref(), state.now()).await?;
             tracing::info!(invoice = %inv.id, provider = provider.name(), reference, "invoice handed over");

@@ -3,14 +3,16 @@
 //! invoice, one invoice item per line (credits negative, tax as its own item), then
 //! finalisation. Every call that creates something carries an idempotency key made of
 //! Canopy's own row (`canopy-invoice-{id}`, `canopy-item-{id}-{line}`, …), so a retry after a
-//! timeout or a 500 — same key, same parameters — never makes a second one. Stripe's webhooks
+//! timeout or a 500 — same key, same parameters — never makes a second one; and a retry first
+//! looks up what Stripe already holds by Canopy's metadata (an invoice search), so even past
+//! the keys' 24 hours nothing is made twice. Stripe's webhooks
 //! (`invoice.paid`, `invoice.payment_failed`) drive the invoice's state; they are verified
 //! with the 5-minute tolerance and applied once per event id.
 
 use std::collections::HashMap;
 use stripe::{Client, ClientBuilder};
 use stripe_billing::invoice::{
-    CreateInvoice, CreateInvoicePendingInvoiceItemsBehavior, FinalizeInvoiceInvoice,
+    CreateInvoice, CreateInvoicePendingInvoiceItemsBehavior, FinalizeInvoiceInvoice, SearchInvoice,
 };
 use stripe_billing::invoice_item::CreateInvoiceItem;
 use stripe_client_core::{IdempotencyKey, RequestStrategy, StripeRequest};
@@ -48,6 +50,7 @@ pub async fn push(
     client: &Client,
     inv: &invoice::Model,
     lines: &[line::Model],
+    retrying: bool,
 ) -> Result<String, PushError> {
     let store = |e: canopy_kernel::ApiError| PushError::Retry(e.to_string());
     let tenant = inv.tenant_id;
@@ -72,25 +75,27 @@ pub async fn push(
     // One metadata key per object: async-stripe takes a HashMap, whose order is not fixed, and
     // a retry must send exactly the same parameters under its idempotency key.
     let meta = || HashMap::from([("canopy_invoice_id".to_owned(), inv.id.to_string())]);
-    let days = (inv.due_on - inv.issued_at.date_naive()).num_days().clamp(0, 365) as u32;
-    let draft = CreateInvoice::new()
-        .customer(customer.clone())
-        .currency(currency.clone())
-        .collection_method(InvoiceCollectionMethod::SendInvoice)
-        .days_until_due(days)
-        .auto_advance(false)
-        .pending_invoice_items_behavior(CreateInvoicePendingInvoiceItemsBehavior::Exclude)
-        .description(format!("Canopy {} for {}", inv.number, inv.period))
-        .metadata(meta())
-        .customize()
-        .request_strategy(once(format!("canopy-invoice-{}", inv.id))?)
-        .send(client)
-        .await?;
-    let stripe_invoice = draft
-        .id
-        .as_ref()
-        .map(|i| i.as_str().to_owned())
-        .ok_or_else(|| PushError::Retry("invoice without an id".into()))?;
+    // After an attempt whose outcome is unknown (a timeout, a 500), what Stripe has already is
+    // found by Canopy's metadata — past the idempotency keys' 24 hours too — and not made again.
+    let mut found: Option<(String, bool, Vec<String>)> = None;
+    if retrying {
+        let hits =
+            SearchInvoice::new(format!("metadata['canopy_invoice_id']:'{}'", inv.id)).send(client).await?;
+        if let Some(hit) = hits.data.into_iter().next()
+            && let Some(id) = hit.id.as_ref()
+        {
+            let finalized = !matches!(hit.status, Some(stripe_shared::InvoiceStatus::Draft) | None);
+            let made = hit.lines.data.iter().filter_map(|l| l.metadata.get("canopy_item").cloned()).collect();
+            found = Some((id.as_str().to_owned(), finalized, made));
+        }
+    }
+    if let Some((id, true, _)) = &found {
+        return Ok(id.clone());
+    }
+    let (stripe_invoice, made) = match found {
+        Some((id, _, made)) => (id, made),
+        None => (create_invoice(client, inv, &customer, &currency, meta()).await?, Vec::new()),
+    };
     let mut items: Vec<(String, i64, String)> = lines
         .iter()
         .map(|l| (format!("canopy-item-{}-{}", inv.id, l.line_no), l.amount_minor, l.description.clone()))
@@ -103,13 +108,16 @@ pub async fn push(
         ));
     }
     for (key, amount, description) in items {
+        if made.contains(&key) {
+            continue;
+        }
         CreateInvoiceItem::new()
             .customer(customer.clone())
             .invoice(stripe_invoice.clone())
             .currency(currency.clone())
             .amount(amount)
             .description(description)
-            .metadata(meta())
+            .metadata(HashMap::from([("canopy_item".to_owned(), key.clone())]))
             .customize()
             .request_strategy(once(key)?)
             .send(client)
@@ -122,6 +130,35 @@ pub async fn push(
         .send(client)
         .await?;
     Ok(stripe_invoice)
+}
+
+/// The draft invoice, created once (its key is the Canopy invoice's).
+async fn create_invoice(
+    client: &Client,
+    inv: &invoice::Model,
+    customer: &str,
+    currency: &stripe_types::Currency,
+    meta: HashMap<String, String>,
+) -> Result<String, PushError> {
+    let days = (inv.due_on - inv.issued_at.date_naive()).num_days().clamp(0, 365) as u32;
+    let draft = CreateInvoice::new()
+        .customer(customer.to_owned())
+        .currency(currency.clone())
+        .collection_method(InvoiceCollectionMethod::SendInvoice)
+        .days_until_due(days)
+        .auto_advance(false)
+        .pending_invoice_items_behavior(CreateInvoicePendingInvoiceItemsBehavior::Exclude)
+        .description(format!("Canopy {} for {}", inv.number, inv.period))
+        .metadata(meta)
+        .customize()
+        .request_strategy(once(format!("canopy-invoice-{}", inv.id))?)
+        .send(client)
+        .await?;
+    draft
+        .id
+        .as_ref()
+        .map(|i| i.as_str().to_owned())
+        .ok_or_else(|| PushError::Retry("invoice without an id".into()))
 }
 
 /// The invoice a Stripe webhook speaks of, by the metadata Canopy put on it.
@@ -150,7 +187,8 @@ impl PaymentProvider for Stripe {
         state: &BillingState,
         inv: &invoice::Model,
         lines: &[line::Model],
+        retrying: bool,
     ) -> Result<Option<String>, PushError> {
-        push(state, &self.client, inv, lines).await.map(Some)
+        push(state, &self.client, inv, lines, retrying).await.map(Some)
     }
 }
