@@ -30,6 +30,8 @@ pub async fn customer(app: &TestApp, root: &str, key: &str, seats: i64, tax_rate
                             "P4": {"first_response_mins": 480, "resolution_mins": 4800}},
                 "availability_target_bp": 9990,
                 "credit_policy": {"per_breach_bp": {"first_response": {"P1": 200}, "resolution": {"P1": 500}},
+                                  "availability_bands": [{"below_bp": 9990, "credit_bp": 1000},
+                                                         {"below_bp": 9900, "credit_bp": 2500}],
                                   "cap_bp": 3000}}),
         )
         .await,
@@ -408,5 +410,54 @@ async fn an_invoice_unpaid_past_the_grace_period_suspends_the_tenant_until_it_is
         let t = json_ok(app.get(&format!("/api/v1/tenants/{held}"), &root).await, 200).await;
         assert_eq!(t["status"], "suspended");
         app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn measured_availability_earns_its_band_and_is_fixed_once_invoiced() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = &TestApp::spawn_at(backend, |_| {}, at("2026-12-02T00:00:00Z")).await;
+        let root = app.admin_token().await;
+        let (tenant, admin) = customer(app, &root, "AVAL", 25, 0).await;
+        let (other, other_admin) = customer(app, &root, "AVOT", 5, 0).await;
+        // 99.50 % in November: below 99.9 %, not below 99 % → 10 % of 3 000.00 = 300.00.
+        let ask = json!({"tenant_id": tenant, "period": "2026-11", "availability_bp": 9950, "note": "core switch outage"});
+        problem(app.put("/api/v1/billing/availability", &admin, ask.clone()).await, 403, "forbidden").await;
+        for bad in [
+            json!({"tenant_id": tenant, "period": "2026-11", "availability_bp": 10_001}),
+            json!({"tenant_id": tenant, "period": "2099-01", "availability_bp": 9000}),
+            json!({"tenant_id": tenant, "period": "11/2026", "availability_bp": 9000}),
+        ] {
+            problem(app.put("/api/v1/billing/availability", &root, bad).await, 422, "validation_failed")
+                .await;
+        }
+        let saved = json_ok(app.put("/api/v1/billing/availability", &root, ask.clone()).await, 200).await;
+        assert_eq!(saved["availability_bp"], 9950);
+        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        let inv = invoice_of(app, &root, tenant, "2026-11").await;
+        assert_eq!(inv["credits_minor"], 30_000);
+        let credit = inv["lines"].as_array().unwrap().iter().find(|l| l["kind"] == "credit").unwrap();
+        assert_eq!(credit["description"], "SLA credit: availability");
+        assert_eq!(credit["details"]["lines"][0]["kind"], "availability");
+        assert_eq!(credit["details"]["lines"][0]["description"], "availability 99.50 % below 99.90 %");
+        assert_eq!(
+            invoice_of(app, &root, other, "2026-11").await["credits_minor"],
+            0,
+            "nothing measured, nothing owed"
+        );
+        // Once invoiced, the period's availability is fixed.
+        problem(app.put("/api/v1/billing/availability", &root, ask).await, 409, "conflict").await;
+        // Tenants read their own measurements only.
+        let own = json_ok(app.get("/api/v1/billing/availability", &admin).await, 200).await;
+        assert_eq!(own.as_array().unwrap().len(), 1);
+        let theirs = json_ok(app.get("/api/v1/billing/availability", &other_admin).await, 200).await;
+        assert!(theirs.as_array().unwrap().is_empty());
+        problem(
+            app.get(&format!("/api/v1/billing/availability?tenant_id={tenant}"), &other_admin).await,
+            404,
+            "not_found",
+        )
+        .await;
     }
 }

@@ -3,6 +3,7 @@ use sea_orm_migration::prelude::*;
 mod m20261130_000001_invoices;
 mod m20261130_000002_dunning;
 mod m20261130_000003_stripe;
+mod m20261130_000004_availability;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_invoices::Migration),
             Box::new(m20261130_000002_dunning::Migration),
             Box::new(m20261130_000003_stripe::Migration),
+            Box::new(m20261130_000004_availability::Migration),
         ]
     }
 }

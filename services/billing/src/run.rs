@@ -253,6 +253,13 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     let invoiced = state.invoices.invoiced(&key).await?;
     let done = state.invoices.credited(&tenant_ids).await?;
     let given = state.invoices.credited_amounts(&tenant_ids).await?;
+    let measured: HashMap<Uuid, i64> = state
+        .invoices
+        .availability(&canopy_kernel::ListScope::AllTenants, Some(&key))
+        .await?
+        .into_iter()
+        .map(|a| (a.tenant_id, i64::from(a.availability_bp)))
+        .collect();
     let mut outcome = RunOutcome::default();
     for t in &tenants {
         let Some(tenant) = uuid_of(&t["id"]) else { continue };
@@ -281,6 +288,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             &tenant_breaches,
             &policies,
             &given,
+            measured.get(&tenant).copied(),
             &minutes,
             tax_rate,
             run_id,
@@ -330,6 +338,7 @@ fn invoice_for(
     breaches: &[&(Option<Uuid>, Breach)],
     policies: &HashMap<Uuid, CreditPolicy>,
     given: &HashMap<(Uuid, String), i64>,
+    availability: Option<i64>,
     minutes: &HashMap<(Uuid, String), i64>,
     tax_rate_bp: i64,
     run_id: Uuid,
@@ -362,6 +371,12 @@ fn invoice_for(
         }
         groups.entry((*contract, of)).or_default().push(b.clone());
     }
+    // Measured availability earns its band on every contract running in the period.
+    if availability.is_some() {
+        for c in &running {
+            groups.entry((c.contract_id, period)).or_default();
+        }
+    }
     let mut credit_rows = Vec::new();
     let mut credited_rows = Vec::new();
     for ((contract_id, of), group) in groups {
@@ -373,7 +388,7 @@ fn invoice_for(
             monthly_fee: terms.plan.unit_price_minor * terms.quantity,
             policy,
             breaches: &group,
-            availability_bp: None,
+            availability_bp: if of == period { availability } else { None },
             already_credited: already,
         });
         let credit_id = Uuid::now_v7();
@@ -391,10 +406,11 @@ fn invoice_for(
         let count = group.len();
         lines.push(Line {
             kind: if late { LineKind::LateCredit } else { LineKind::Credit },
-            description: if late {
-                format!("SLA credit for {of}: {count} breach(es) recorded after it was invoiced")
-            } else {
-                format!("SLA credit: {count} breach(es)")
+            description: match (late, count, of == period && availability.is_some()) {
+                (true, _, _) => format!("SLA credit for {of}: {count} breach(es) recorded after it was invoiced"),
+                (false, 0, true) => "SLA credit: availability".to_owned(),
+                (false, _, true) => format!("SLA credit: {count} breach(es) and availability"),
+                (false, _, false) => format!("SLA credit: {count} breach(es)"),
             },
             contract_id: Some(contract_id),
             period: of,

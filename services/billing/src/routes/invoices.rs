@@ -23,7 +23,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/billing/invoices/{id}").route(web::get().to(get)))
         .service(web::resource("/api/v1/billing/invoices/{id}/csv").route(web::get().to(csv)))
         .service(web::resource("/api/v1/billing/invoices/{id}/payments").route(web::post().to(pay)))
-        .service(web::resource("/api/v1/billing/credits").route(web::get().to(credits)));
+        .service(web::resource("/api/v1/billing/credits").route(web::get().to(credits)))
+        .service(
+            web::resource("/api/v1/billing/availability")
+                .route(web::put().to(record_availability))
+                .route(web::get().to(availability)),
+        );
 }
 
 const READERS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];
@@ -336,4 +341,103 @@ pub async fn credits(
     let scope = scope(&principal, q.tenant_id)?;
     let rows = state.invoices.credits(&scope, q.invoice_id, limit(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityRecord {
+    pub tenant_id: Uuid,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Measured availability in basis points (9990 = 99.90 %).
+    pub availability_bp: i32,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AvailabilityView {
+    pub tenant_id: Uuid,
+    pub period: String,
+    pub availability_bp: i32,
+    pub note: String,
+    pub recorded_by: Uuid,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<crate::store::entities::availability::Model> for AvailabilityView {
+    fn from(a: crate::store::entities::availability::Model) -> Self {
+        Self {
+            tenant_id: a.tenant_id,
+            period: a.period,
+            availability_bp: a.availability_bp,
+            note: a.note,
+            recorded_by: a.recorded_by,
+            recorded_at: a.recorded_at,
+        }
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/billing/availability", tag = "billing", security(("bearer" = [])),
+    request_body = AvailabilityRecord,
+    description = "Records a tenant's measured availability for a period (provider admins, or monitoring acting as \
+        a service); the tier's availability bands credit it when the period is billed. Refused once the period is \
+        invoiced for the tenant.",
+    responses((status = 200, body = AvailabilityView), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn record_availability(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    if !principal.is_service() {
+        principal.require_any(&[Role::ProviderAdmin])?;
+    }
+    let ask: AvailabilityRecord = parse(body.into_inner())?;
+    let mut v = canopy_kernel::Violations::new();
+    let period = Period::parse(&ask.period).map_err(|m| v.add("period", m)).ok();
+    v.check((0..=10_000).contains(&ask.availability_bp), "availability_bp", "must be 0–10000 (0–100 %)");
+    let note = ask.note.trim().to_owned();
+    v.check(note.chars().count() <= 500, "note", "at most 500 characters");
+    v.into_result()?;
+    let period = period.ok_or_else(|| ApiError::invalid("period", "not a month"))?;
+    if period.first_day() > state.now().date_naive() {
+        return Err(ApiError::invalid("period", "a period is measured once it has begun"));
+    }
+    let row = state
+        .invoices
+        .record_availability(crate::store::entities::availability::Model {
+            tenant_id: ask.tenant_id,
+            period: period.to_string(),
+            availability_bp: ask.availability_bp,
+            note,
+            recorded_by: principal.subject,
+            recorded_at: state.now(),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AvailabilityView::from(row)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AvailabilityQuery {
+    pub tenant_id: Option<Uuid>,
+    pub period: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/availability", tag = "billing", security(("bearer" = [])),
+    params(AvailabilityQuery),
+    responses((status = 200, body = Vec<AvailabilityView>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn availability(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    q: web::Query<AvailabilityQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = scope(&principal, q.tenant_id)?;
+    let period = match &q.period {
+        Some(p) => Some(Period::parse(p).map_err(|m| ApiError::invalid("period", m))?.to_string()),
+        None => None,
+    };
+    let rows = state.invoices.availability(&scope, period.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(AvailabilityView::from).collect::<Vec<_>>()))
 }

@@ -211,3 +211,29 @@ pub mod stripe_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod availability {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "availability")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub period: String,
+        pub availability_bp: i32,
+        pub note: String,
+        pub recorded_by: Uuid,
+        pub recorded_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use canopy_kernel::db::is_unique_violation;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, TenantOwned, TenantScope};
 
-use super::entities::{credit, credited, dunning, invoice, line, payment_op, run};
+use super::entities::{availability, credit, credited, dunning, invoice, line, payment_op, run};
 
 #[derive(Clone)]
 pub struct Invoices {
@@ -218,6 +218,44 @@ impl Invoices {
             q = q.filter(credit::Column::InvoiceId.eq(i));
         }
         Ok(q.limit(limit).all(&self.db).await?)
+    }
+
+    /// Records a period's measured availability for a tenant; refused once the period is
+    /// invoiced for it (the credit it earns would be lost).
+    pub async fn record_availability(&self, row: availability::Model) -> ApiResult<availability::Model> {
+        let tx = self.db.begin().await?;
+        let invoiced = invoice::Entity::find()
+            .filter(invoice::Column::TenantId.eq(row.tenant_id))
+            .filter(invoice::Column::Period.eq(row.period.clone()))
+            .one(&tx)
+            .await?;
+        if invoiced.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} is already invoiced for this tenant; availability counts before its run",
+                    row.period
+                ),
+            ));
+        }
+        availability::Entity::delete_by_id((row.tenant_id, row.period.clone())).exec(&tx).await?;
+        availability::Entity::insert(availability::ActiveModel::from(row.clone()))
+            .exec_without_returning(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn availability(
+        &self,
+        scope: &ListScope,
+        period: Option<&str>,
+    ) -> ApiResult<Vec<availability::Model>> {
+        let mut q = availability::Entity::listed(scope).order_by_desc(availability::Column::Period);
+        if let Some(p) = period {
+            q = q.filter(availability::Column::Period.eq(p));
+        }
+        Ok(q.limit(1000).all(&self.db).await?)
     }
 
     /// Invoices unpaid (issued or failed, something to pay) whose due date is before `day`.
