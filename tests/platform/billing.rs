@@ -417,7 +417,8 @@ async fn an_invoice_unpaid_past_the_grace_period_suspends_the_tenant_until_it_is
 async fn measured_availability_earns_its_band_and_is_fixed_once_invoiced() {
     for backend in backends() {
         eprintln!("-- backend: {backend:?}");
-        let app = &TestApp::spawn_at(backend, |_| {}, at("2026-12-02T00:00:00Z")).await;
+        let owned = TestApp::spawn_at(backend, |_| {}, at("2026-12-02T00:00:00Z")).await;
+        let app = &owned;
         let root = app.admin_token().await;
         let (tenant, admin) = customer(app, &root, "AVAL", 25, 0).await;
         let (other, other_admin) = customer(app, &root, "AVOT", 5, 0).await;
@@ -459,5 +460,6 @@ async fn measured_availability_earns_its_band_and_is_fixed_once_invoiced() {
             "not_found",
         )
         .await;
+        owned.stop().await;
     }
 }

@@ -6,6 +6,8 @@ use sea_orm_migration::schema::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+// The column is `availability_bp` in the `availability` table.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Availability {
     Table,
