@@ -269,6 +269,21 @@ async fn the_day_is_planned_into_rounds_and_kept_where_promised() {
                 )
                 .await;
             assert_eq!(json_ok(v, 200).await["state"], state);
+            if state == "started" {
+                // Planning again: the started visit heads its engineer's round, named.
+                let again =
+                    json_ok(app.post("/api/v1/dispatch/optimize", &dispatcher, ask.clone()).await, 200).await;
+                let round = again["plan"]["rounds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["engineer_id"] == json!(kept_engineer))
+                    .unwrap();
+                assert_eq!(round["stops"][0]["ticket_id"], json!(kept_ticket));
+                assert_eq!(round["stops"][0]["state"], "started");
+                assert!(round["stops"][0]["reference"].as_str().unwrap().starts_with("ROUND-"), "{round}");
+                assert!(!round["stops"][0]["site"].as_str().unwrap().is_empty());
+            }
         }
         let res = app
             .patch(

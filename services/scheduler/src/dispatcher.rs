@@ -122,6 +122,32 @@ async fn ticketing(
         .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The ticketing service cannot be reached"))
 }
 
+/// Each engineer with their spec: (engineer, user, active, spec).
+type Specs = Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)>;
+
+fn specs_of(engineers: &[crate::store::entities::engineer::Model]) -> ApiResult<Specs> {
+    engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect()
+}
+
+/// The team as candidates, with their load and their history with the tenant.
+fn candidates<'a>(
+    specs: &'a Specs,
+    loads: &std::collections::HashMap<Uuid, u32>,
+    history: &std::collections::HashMap<Uuid, u32>,
+) -> Vec<Candidate<'a>> {
+    specs
+        .iter()
+        .map(|(id, user, active, spec)| Candidate {
+            engineer_id: *id,
+            user_id: *user,
+            active: *active,
+            spec,
+            load: loads.get(id).copied().unwrap_or(0),
+            history: history.get(id).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
 /// The outcome of one dispatch.
 pub struct Outcome {
     pub engineer_id: Option<Uuid>,
@@ -175,19 +201,8 @@ async fn decide(
     }
     let loads = state.dispatch.loads().await?;
     let history = state.dispatch.history(tenant).await?;
-    let specs: Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)> =
-        engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect::<ApiResult<_>>()?;
-    let candidates: Vec<Candidate<'_>> = specs
-        .iter()
-        .map(|(id, user, active, spec)| Candidate {
-            engineer_id: *id,
-            user_id: *user,
-            active: *active,
-            spec,
-            load: loads.get(id).copied().unwrap_or(0),
-            history: history.get(id).copied().unwrap_or(0),
-        })
-        .collect();
+    let specs = specs_of(&engineers)?;
+    let candidates = candidates(&specs, &loads, &history);
     let now = state.now();
     let ranked = rank(&need, &candidates, now);
     let (chosen, mode, decided_by, reason) = match (&forced, &leaving) {
@@ -313,19 +328,9 @@ pub async fn assign_batch(
     }
     let engineers = state.engineers.active().await?;
     let loads = state.dispatch.loads().await?;
-    let specs: Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)> =
-        engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect::<ApiResult<_>>()?;
-    let candidates: Vec<Candidate<'_>> = specs
-        .iter()
-        .map(|(id, user, active, spec)| Candidate {
-            engineer_id: *id,
-            user_id: *user,
-            active: *active,
-            spec,
-            load: loads.get(id).copied().unwrap_or(0),
-            history: 0,
-        })
-        .collect();
+    let specs = specs_of(&engineers)?;
+    // A batch spans tenants: continuity is left out of its scores.
+    let candidates = candidates(&specs, &loads, &std::collections::HashMap::new());
     let needs: Vec<Need> = read.iter().map(|(_, t)| t.need.clone()).collect();
     let now = state.now();
     let plan = crate::domain::dispatch::batch(&needs, &candidates, now);

@@ -205,6 +205,8 @@ pub async fn optimize(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut unplanned: Vec<UnplannedView> = Vec::new();
     let mut kept: Vec<(Uuid, visit::Model)> = Vec::new();
+    // Reference and site name of visits kept in place, for the plan's view.
+    let mut labels: HashMap<Uuid, (String, String)> = HashMap::new();
     for t in &tickets {
         let (Some(ticket_id), Some(tenant_id)) = (
             t["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()),
@@ -238,6 +240,13 @@ pub async fn optimize(
                     crews[i].from = Some((Point { x: lon, y: lat }, free.max(secs(now, origin))));
                 }
                 kept.push((ticket_id, h.clone()));
+                labels.insert(
+                    ticket_id,
+                    (
+                        t["reference"].as_str().unwrap_or_default().to_owned(),
+                        site["name"].as_str().unwrap_or_default().to_owned(),
+                    ),
+                );
                 continue;
             }
         }
@@ -328,7 +337,8 @@ pub async fn optimize(
     .map_err(|e| ApiError::internal(anyhow::anyhow!("round solver: {e}")))?;
     let solver_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
 
-    let plan = view(day, region.clone(), &solved, &candidates, &crew_engineers, &kept, unplanned, origin);
+    let plan =
+        view(day, region.clone(), &solved, &candidates, &crew_engineers, &kept, &labels, unplanned, origin);
     let previous = state.rounds.current(&day_key, region.as_deref().unwrap_or("")).await?;
     let previous_view: Option<PlanView> =
         previous.as_ref().and_then(|p| serde_json::from_value(p.plan.clone()).ok());
@@ -412,6 +422,7 @@ fn view(
     candidates: &[Candidate],
     crews: &[(Uuid, String)],
     kept: &[(Uuid, visit::Model)],
+    labels: &HashMap<Uuid, (String, String)>,
     mut unplanned: Vec<UnplannedView>,
     origin: DateTime<Utc>,
 ) -> PlanView {
@@ -463,8 +474,8 @@ fn view(
             StopView {
                 ticket_id: *ticket_id,
                 tenant_id: v.tenant_id,
-                reference: String::new(),
-                site: String::new(),
+                reference: labels.get(ticket_id).map(|l| l.0.clone()).unwrap_or_default(),
+                site: labels.get(ticket_id).map(|l| l.1.clone()).unwrap_or_default(),
                 arrive_at: v.arrive_at,
                 start_at: v.started_at.unwrap_or(v.arrive_at),
                 depart_at: v.depart_at,
