@@ -143,39 +143,27 @@ impl BusinessCalendar {
         }
     }
 
-    /// The covered intervals inside `[from, to)`, in order (the whole span when always open).
+    /// The covered intervals inside `[from, to)`, in order, touching ones joined (the whole span
+    /// when always open).
     pub fn open_intervals(&self, from: i64, to: i64) -> Result<Vec<(i64, i64)>, SlaError> {
-        let mut out = Vec::new();
-        let mut t = from;
-        while t < to {
-            let s = self.next_open(t)?;
-            if s >= to {
-                break;
-            }
-            // The end of this stretch: step to the first uncovered second by the covered count.
-            let mut e = s;
-            loop {
-                let step = (to - e).min(3600);
-                let covered = self.covered(e, e + step)?;
-                if covered < step {
-                    // Somewhere inside: find it by halving.
-                    let (mut lo, mut hi) = (e, e + step);
-                    while hi - lo > 1 {
-                        let mid = lo + (hi - lo) / 2;
-                        if self.covered(lo, mid)? == mid - lo { lo = mid } else { hi = mid }
-                    }
-                    e = lo;
-                    break;
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        let Some(w) = &self.hours else { return Ok(vec![(from, to)]) };
+        let mut walk = Walk::new(&self.tz, w, from)?;
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        while walk.midnight()? < to {
+            for (s, e) in walk.day_intervals()? {
+                let (s, e) = (s.max(from), e.min(to));
+                if e <= s {
+                    continue;
                 }
-                e += step;
-                if e >= to {
-                    break;
+                match out.last_mut() {
+                    Some(last) if last.1 >= s => last.1 = last.1.max(e),
+                    _ => out.push((s, e)),
                 }
             }
-            if e > s {
-                out.push((s, e));
-            }
-            t = e.max(s + 1);
+            walk.next_day()?;
         }
         Ok(out)
     }
