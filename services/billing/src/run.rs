@@ -33,14 +33,10 @@ fn upstream(what: &str) -> ApiError {
 }
 
 async fn get<T: DeserializeOwned>(client: &ServiceClient, token: &str, path: &str) -> ApiResult<T> {
-    let res = client
-        .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
-        .await
-        .map_err(|_| upstream(client.name()))?;
-    if !res.status().is_success() {
-        tracing::warn!(status = %res.status(), path, "billing read refused");
-        return Err(upstream(client.name()));
-    }
+    let res = client.get_ok(Some(token), path).await.map_err(|e| {
+        tracing::warn!(error = %format!("{e:#}"), "billing read failed");
+        upstream(client.name())
+    })?;
     res.json().await.map_err(ApiError::internal)
 }
 

@@ -97,13 +97,7 @@ async fn get_json(
     token: &str,
     path: &str,
 ) -> ApiResult<Value> {
-    let res = client
-        .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
-        .await
-        .map_err(|_| upstream())?;
-    if !res.status().is_success() {
-        return Err(upstream());
-    }
+    let res = client.get_ok(Some(token), path).await.map_err(|_| upstream())?;
     res.json().await.map_err(ApiError::internal)
 }
 

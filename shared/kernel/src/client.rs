@@ -88,11 +88,25 @@ impl ServiceClient {
         }
     }
 
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        let response = self.send(|base| self.http.get(format!("{base}{path}"))).await?;
+    /// GET `path`, with `token` as the bearer credential when given; the answer when it is a
+    /// success, an error saying the status otherwise.
+    pub async fn get_ok(&self, token: Option<&str>, path: &str) -> anyhow::Result<reqwest::Response> {
+        let response = self
+            .send(|base| {
+                let request = self.http.get(format!("{base}{path}"));
+                match token {
+                    Some(token) => request.bearer_auth(token),
+                    None => request,
+                }
+            })
+            .await?;
         let status = response.status();
         anyhow::ensure!(status.is_success(), "{} answered {status} to GET {path}", self.name);
-        Ok(response.json().await?)
+        Ok(response)
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        Ok(self.get_ok(None, path).await?.json().await?)
     }
 }
 
