@@ -229,19 +229,8 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                         .json(&body)
                 })
                 .await;
-            match sent {
-                Ok(res) if res.status().is_success() => {
-                    let t: Value = res.json().await.unwrap_or(Value::Null);
-                    Done::Finished(SUCCEEDED, json!({"ticket_id": t["id"], "reference": t["reference"]}))
-                }
-                Ok(res) if res.status().is_client_error() => {
-                    let status = res.status().as_u16();
-                    let problem: Value = res.json().await.unwrap_or(Value::Null);
-                    Done::Finished(FAILED, json!({"status": status, "problem": problem}))
-                }
-                Ok(res) => Done::Retry(format!("ticketing answered {}", res.status())),
-                Err(e) => Done::Retry(format!("{e:#}")),
-            }
+            outcome(sent, "ticketing", None, |t| json!({"ticket_id": t["id"], "reference": t["reference"]}))
+                .await
         }
     }
 }
@@ -264,6 +253,17 @@ async fn call_billing(
     let sent = billing
         .send(|base| billing.http().post(format!("{base}{path}")).bearer_auth(&token).json(&body))
         .await;
+    outcome(sent, "billing", Some(&body), summary).await
+}
+
+/// A job's outcome from the answer of the service it asked: a success summarised; a refusal
+/// (4xx) final, with the problem (and the request, when given); anything else tried again.
+async fn outcome(
+    sent: anyhow::Result<reqwest::Response>,
+    service: &str,
+    request: Option<&Value>,
+    summary: impl FnOnce(Value) -> Value,
+) -> Done {
     match sent {
         Ok(res) if res.status().is_success() => {
             let answer: Value = res.json().await.unwrap_or(Value::Null);
@@ -272,9 +272,13 @@ async fn call_billing(
         Ok(res) if res.status().is_client_error() => {
             let status = res.status().as_u16();
             let problem: Value = res.json().await.unwrap_or(Value::Null);
-            Done::Finished(FAILED, json!({"request": body, "status": status, "problem": problem}))
+            let mut failed = json!({"status": status, "problem": problem});
+            if let Some(request) = request {
+                failed["request"] = request.clone();
+            }
+            Done::Finished(FAILED, failed)
         }
-        Ok(res) => Done::Retry(format!("billing answered {}", res.status())),
+        Ok(res) => Done::Retry(format!("{service} answered {}", res.status())),
         Err(e) => Done::Retry(format!("{e:#}")),
     }
 }
