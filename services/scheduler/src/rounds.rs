@@ -15,7 +15,7 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 use canopy_sla::{BusinessCalendar, CalendarSpec};
 
 use crate::domain::rounds::{
-    Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Travel, Unplanned, Visit, solve,
+    Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Score, Travel, Visit, solve,
 };
 use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
@@ -343,17 +343,13 @@ pub async fn optimize(
             let placed: HashSet<Uuid> =
                 before.rounds.iter().flat_map(|r| r.stops.iter().map(|s| s.ticket_id)).collect();
             let left_out = candidates.iter().filter(|c| !placed.contains(&c.ticket_id)).count();
-            let as_plan = |p: &PlanView, left_out: usize| Plan {
-                rounds: Vec::new(),
-                unplanned: (0..left_out)
-                    .map(|i| Unplanned { visit: i.to_string(), reason: String::new() })
-                    .collect(),
-                distance: p.distance_km,
+            let score = |p: &PlanView, unplanned: usize| Score {
+                unplanned,
                 lateness: p.lateness_secs as f64,
-                late_visits: p.late_visits,
+                distance: p.distance_km,
             };
-            let new = as_plan(&plan, solved.unplanned.len());
-            if new.beats(&as_plan(before, left_out), f64::from(threshold_percent)) {
+            let new = score(&plan, solved.unplanned.len());
+            if new.beats(&score(before, left_out), f64::from(threshold_percent)) {
                 (true, "better than the plan in force".to_owned())
             } else {
                 (false, format!("not better than the plan in force by {threshold_percent}%; it stays"))

@@ -138,25 +138,26 @@ pub struct Plan {
     pub late_visits: usize,
 }
 
-impl Plan {
-    /// How plans are compared: fewer visits left out, then less lateness, then less distance.
-    pub fn key(&self) -> (usize, f64, f64) {
-        (self.unplanned.len(), self.lateness, self.distance)
-    }
+/// How plans are compared: fewer visits left out, then less lateness, then less distance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    pub unplanned: usize,
+    pub lateness: f64,
+    pub distance: f64,
+}
 
-    /// Whether this plan is worth publishing over `current`: it plans more visits, or is less
-    /// late, or drives at least `threshold_percent` less. Small gains are not worth making
-    /// engineers' days change under them.
-    pub fn beats(&self, current: &Plan, threshold_percent: f64) -> bool {
-        let (u, l, d) = self.key();
-        let (cu, cl, cd) = current.key();
-        if u != cu {
-            return u < cu;
+impl Score {
+    /// Whether a plan scoring this is worth publishing over one scoring `current`: it plans
+    /// more visits, or is less late, or drives at least `threshold_percent` less. Small gains
+    /// are not worth making engineers' days change under them.
+    pub fn beats(&self, current: &Score, threshold_percent: f64) -> bool {
+        if self.unplanned != current.unplanned {
+            return self.unplanned < current.unplanned;
         }
-        if (l - cl).abs() > 1.0 {
-            return l < cl;
+        if (self.lateness - current.lateness).abs() > 1.0 {
+            return self.lateness < current.lateness;
         }
-        d < cd * (1.0 - threshold_percent / 100.0)
+        self.distance < current.distance * (1.0 - threshold_percent / 100.0)
     }
 }
 
@@ -537,15 +538,7 @@ mod tests {
 
     #[test]
     fn a_plan_must_beat_the_current_one_by_the_threshold() {
-        let plan = |unplanned: usize, lateness: f64, distance: f64| Plan {
-            rounds: Vec::new(),
-            unplanned: (0..unplanned)
-                .map(|i| Unplanned { visit: i.to_string(), reason: String::new() })
-                .collect(),
-            distance,
-            lateness,
-            late_visits: 0,
-        };
+        let plan = |unplanned: usize, lateness: f64, distance: f64| Score { unplanned, lateness, distance };
         assert!(plan(0, 100.0, 500.0).beats(&plan(1, 0.0, 10.0), 5.0));
         assert!(plan(0, 0.0, 500.0).beats(&plan(0, 60.0, 10.0), 5.0));
         assert!(!plan(0, 0.0, 96.0).beats(&plan(0, 0.0, 100.0), 5.0));
