@@ -54,7 +54,7 @@ pub async fn run(state: &BillingState) -> ApiResult<Value> {
     let token = state.service_token.get().await.map_err(ApiError::internal)?;
     let now = state.now();
     let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
-    let overdue = state.invoices.overdue(cutoff).await?;
+    let overdue = state.invoices.overdue(cutoff, None).await?;
     let mut first_overdue: BTreeMap<Uuid, &crate::store::entities::invoice::Model> = BTreeMap::new();
     for inv in &overdue {
         first_overdue.entry(inv.tenant_id).or_insert(inv);
@@ -93,11 +93,11 @@ async fn reinstate(state: &BillingState, token: &str, tenant: Uuid) -> ApiResult
 /// After a payment: a tenant billing suspended is reinstated at once when nothing else is
 /// overdue.
 pub async fn after_payment(state: &BillingState, tenant: Uuid) -> ApiResult<()> {
-    if !state.invoices.dunned().await?.iter().any(|d| d.tenant_id == tenant) {
+    if !state.invoices.is_dunned(tenant).await? {
         return Ok(());
     }
     let cutoff = state.now().date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
-    if state.invoices.overdue(cutoff).await?.iter().any(|i| i.tenant_id == tenant) {
+    if !state.invoices.overdue(cutoff, Some(tenant)).await?.is_empty() {
         return Ok(());
     }
     let token = state.service_token.get().await.map_err(ApiError::internal)?;

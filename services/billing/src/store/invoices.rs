@@ -258,10 +258,18 @@ impl Invoices {
         Ok(q.limit(1000).all(&self.db).await?)
     }
 
-    /// Invoices unpaid (issued or failed, something to pay) whose due date is before `day`.
-    pub async fn overdue(&self, day: chrono::NaiveDate) -> ApiResult<Vec<invoice::Model>> {
-        Ok(invoice::Entity::find()
-            .filter(invoice::Column::Status.is_in(["issued", "payment_failed"]))
+    /// Invoices unpaid (issued or failed, something to pay) whose due date is before `day`, of
+    /// every tenant or one.
+    pub async fn overdue(
+        &self,
+        day: chrono::NaiveDate,
+        tenant: Option<Uuid>,
+    ) -> ApiResult<Vec<invoice::Model>> {
+        let mut q = invoice::Entity::find();
+        if let Some(t) = tenant {
+            q = q.filter(invoice::Column::TenantId.eq(t));
+        }
+        Ok(q.filter(invoice::Column::Status.is_in(["issued", "payment_failed"]))
             .filter(invoice::Column::DueOn.lt(day))
             .filter(invoice::Column::TotalMinor.gt(0))
             .order_by_asc(invoice::Column::DueOn)
@@ -283,6 +291,10 @@ impl Invoices {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+
+    pub async fn is_dunned(&self, tenant: Uuid) -> ApiResult<bool> {
+        Ok(dunning::Entity::find_by_id(tenant).one(&self.db).await?.is_some())
     }
 
     pub async fn clear_dunned(&self, tenant: Uuid) -> ApiResult<()> {
