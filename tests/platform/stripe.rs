@@ -4,7 +4,8 @@
 //! Canopy's rows; after a 500 the retry finds what Stripe holds by metadata and asks the
 //! failed call again with the same key and parameters; webhook signatures are
 //! accepted inside the 5-minute tolerance and refused outside it or with the wrong secret; a
-//! duplicate event is applied once.
+//! duplicate event is applied once. A breach recorded after its period's invoice went to
+//! Stripe becomes a credit note on that invoice, with the tax that falls with it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +16,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
+
+use canopy_kernel::clock::Clock;
 
 use crate::helpers::*;
 
@@ -44,6 +47,23 @@ fn invoice_object(id: &str, status: &str, canopy_invoice: &str, total: i64) -> V
         "post_payment_credit_notes_amount": 0, "pre_payment_credit_notes_amount": 0, "starting_balance": 0,
         "status_transitions": {}, "subtotal": total, "total": total,
         "metadata": {"canopy_invoice_id": canopy_invoice}
+    })
+}
+
+/// A credit note as the API renders it, made of the request that created it.
+fn credit_note_object(body: &str) -> Value {
+    let amount = |key: &str| form_value(body, key).and_then(|a| a.parse::<i64>().ok()).unwrap_or(0);
+    let total = amount("lines[0][unit_amount]") + amount("lines[1][unit_amount]");
+    let id = form_value(body, "metadata[canopy_credit_note_id]").unwrap_or_default();
+    json!({
+        "id": format!("cn_{}", &id[id.len().saturating_sub(6)..]), "object": "credit_note", "amount": total,
+        "amount_shipping": 0, "created": 1764547200, "currency": "cny", "customer": "cus_Canopy1",
+        "discount_amount": 0, "discount_amounts": [], "invoice": form_value(body, "invoice"),
+        "lines": {"object": "list", "data": [], "has_more": false, "url": "/v1/credit_notes/lines"},
+        "livemode": false, "number": "CN-0001", "pdf": "https://example.invalid/cn.pdf",
+        "post_payment_amount": 0, "pre_payment_amount": total, "pretax_credit_amounts": [], "refunds": [],
+        "status": "issued", "subtotal": total, "total": total, "type": "pre_payment",
+        "metadata": {"canopy_credit_note_id": id}
     })
 }
 
@@ -117,6 +137,26 @@ async fn fake_stripe() -> (String, Arc<Mutex<Vec<Call>>>, actix_web::dev::Server
                             "currency": "cny", "customer": "cus_Canopy1", "date": 1764547200, "discountable": false,
                             "livemode": false, "period": {"start": 1764547200, "end": 1764547200}, "proration": false,
                             "quantity": 1, "quantity_decimal": "1", "invoice": "in_Canopy1", "metadata": {}}))
+                    }
+                    // Credit notes: the first asked fails with a 500 (it was not made).
+                    "/v1/credit_notes" if req.method() == actix_web::http::Method::GET => {
+                        let data: Vec<Value> = calls
+                            .iter()
+                            .filter(|c| c.path == "/v1/credit_notes" && c.method == "POST")
+                            .skip(1)
+                            .map(|c| credit_note_object(&c.body))
+                            .collect();
+                        HttpResponse::Ok().json(json!({"object": "list", "data": data, "has_more": false,
+                            "url": "/v1/credit_notes"}))
+                    }
+                    "/v1/credit_notes" => {
+                        let notes_before = calls.iter().filter(|c| c.path == "/v1/credit_notes" && c.method == "POST").count();
+                        if notes_before == 1 {
+                            HttpResponse::InternalServerError().json(json!({
+                                "error": {"type": "api_error", "message": "An unknown error occurred"}}))
+                        } else {
+                            HttpResponse::Ok().json(credit_note_object(&body))
+                        }
                     }
                     "/v1/invoices/in_Canopy1/finalize" => {
                         HttpResponse::Ok().json(invoice_object("in_Canopy1", "open", &canopy, 0))
@@ -322,6 +362,163 @@ async fn a_payment_failure_is_recorded_on_the_invoice() {
         .to_string();
         json_ok(deliver(&app, &stranger, &signed(&stranger, WEBHOOK_SECRET, now.timestamp())).await, 200)
             .await;
+        stripe.stop(true).await;
+        app.stop().await;
+    }
+}
+
+/// Waits (moving business time on, so retries' backoff comes round) until `done` holds of what
+/// `path` answers; the clock is put back afterwards.
+async fn settled(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = app.clock.now();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = json_ok(app.get(path, token).await, 200).await;
+        if done(&v) {
+            app.clock.set(start);
+            return v;
+        }
+        assert!(Instant::now() < deadline, "never settled: {v}");
+        app.clock.advance(chrono::TimeDelta::seconds(1));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_breach_recorded_after_its_invoice_went_to_stripe_is_a_credit_note_on_that_invoice() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let (stripe_base, calls, stripe) = fake_stripe().await;
+        let app = TestApp::spawn_at(
+            backend,
+            |s| {
+                s.billing.provider = "stripe".into();
+                s.billing.stripe_secret_key =
+                    Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
+                s.billing.stripe_webhook_secret =
+                    Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
+                s.billing.stripe_api_base = stripe_base.clone();
+                s.billing.outbox_interval_ms = 50;
+            },
+            at("2026-12-02T00:00:00Z"),
+        )
+        .await;
+        let root = app.admin_token().await;
+        let (tenant, _) = crate::billing::customer(&app, &root, "NOTE", 25, 1300).await;
+        let late_p1 = |n: &str, day: &str| {
+            json!({"tenant_id": tenant, "tickets": [
+                {"external_id": n, "type": "incident", "title": "Down", "category": "network", "priority": "P1",
+                 "reported_at": format!("{day}T01:10:00Z"),
+                 "timeline": [{"at": format!("{day}T01:30:00Z"), "event": "first_response"},
+                              {"at": format!("{day}T10:10:00Z"), "event": "resolved"}]}]})
+        };
+        // November with one breach (150.00): 3 000.00 − 150.00 = 2 850.00 + 13 % = 3 220.50.
+        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-1", "2026-11-05")).await, 200).await;
+        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        let nov = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
+        let nov_id = nov["id"].as_str().unwrap().to_owned();
+        assert_eq!(nov["total_minor"], 322_050);
+        let path = format!("/api/v1/billing/invoices/{nov_id}");
+        settled(&app, &root, &path, |i| i["provider_ref"] == "in_Canopy1").await;
+
+        // Another November P1 breach, recorded after November went to Stripe.
+        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-2", "2026-11-20")).await, 200).await;
+        app.clock.set(at("2027-01-01T00:05:00Z"));
+        let run =
+            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
+        assert_eq!(run["outcome"]["credit_notes"], 1, "{run}");
+        // December carries no late credit: 3 000.00 + 390.00 tax.
+        let dec = crate::billing::invoice_of(&app, &root, tenant, "2026-12").await;
+        assert!(dec["lines"].as_array().unwrap().iter().all(|l| l["kind"] != "late_credit"), "{dec}");
+        assert_eq!(dec["total_minor"], 339_000);
+        // The note is on November: 150.00 and the tax that falls with it — 2 850.00 × 13 % =
+        // 370.50 before, 2 700.00 × 13 % = 351.00 after: 19.50.
+        let nov = settled(&app, &root, &path, |i| i["credit_notes"][0]["status"] == "issued").await;
+        let note = &nov["credit_notes"][0];
+        assert_eq!(note["number"], "NOTE-202611-CN1");
+        assert_eq!(
+            (&note["amount_minor"], &note["tax_minor"], &note["total_minor"]),
+            (&json!(15_000), &json!(1_950), &json!(16_950))
+        );
+        assert_eq!(note["settlement"], "amount_due", "November was unpaid");
+        assert_eq!(nov["credit_notes_minor"], 16_950);
+        assert_eq!(nov["total_minor"], 322_050, "the invoice itself is left as issued");
+        let note_id = note["id"].as_str().unwrap().to_owned();
+        assert_eq!(note["provider_ref"], format!("cn_{}", &note_id[note_id.len() - 6..]));
+        // Its credit names the breach, on November's invoice.
+        let credit =
+            json_ok(app.get(&format!("/api/v1/billing/credits?invoice_id={nov_id}"), &root).await, 200).await;
+        let late: Vec<&Value> = credit.as_array().unwrap().iter().filter(|c| c["late"] == true).collect();
+        assert_eq!(late.len(), 1, "{credit}");
+        assert_eq!(late[0]["id"], note["credit_id"]);
+        let breach = &late[0]["lines"][0]["breaches"][0];
+        assert_eq!(
+            (&breach["reference"], &breach["metric"], &breach["late_by_secs"]),
+            (&json!("NOTE-2"), &json!("resolution"), &json!(3600))
+        );
+
+        // What Stripe was asked: the 500, then a look at the invoice's notes, then the same
+        // call again with the same key and body.
+        let sent: Vec<Call> =
+            calls.lock().unwrap().iter().filter(|c| c.path == "/v1/credit_notes").cloned().collect();
+        let key = format!("canopy-credit-note-{note_id}");
+        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert_eq!((sent[0].method.as_str(), sent[0].key.as_str()), ("POST", key.as_str()));
+        assert_eq!(sent[1].method, "GET");
+        assert!(sent[1].body.contains("invoice=in_Canopy1"), "{}", sent[1].body);
+        assert_eq!((sent[2].method.as_str(), sent[2].key.as_str()), ("POST", key.as_str()));
+        assert_eq!(sent[0].body, sent[2].body);
+        let body = &sent[2].body;
+        assert_eq!(form_value(body, "invoice").as_deref(), Some("in_Canopy1"));
+        assert_eq!(form_value(body, "lines[0][type]").as_deref(), Some("custom_line_item"));
+        assert_eq!(form_value(body, "lines[0][unit_amount]").as_deref(), Some("15000"));
+        assert_eq!(form_value(body, "lines[1][unit_amount]").as_deref(), Some("1950"));
+        assert_eq!(form_value(body, "metadata[canopy_credit_note_id]"), Some(note_id.clone()));
+        assert_eq!(form_value(body, "credit_amount"), None, "an unpaid invoice's amount due falls");
+
+        // December again: nothing new.
+        let again =
+            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
+        assert_eq!(again["outcome"]["credit_notes"], 0);
+        let notes =
+            json_ok(app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &root).await, 200)
+                .await;
+        assert_eq!(notes.as_array().unwrap().len(), 1);
+
+        // November paid; one more November breach recorded: its note goes to the customer's
+        // balance. 2 700.00 − 150.00 = 2 550.00: 351.00 − 331.50 = 19.50 of tax again.
+        let t = app.clock.now().timestamp();
+        let paid = json!({"id": "evt_nov_paid", "object": "event", "api_version": "2026-09-30.endive",
+            "created": t, "livemode": false, "pending_webhooks": 1, "type": "invoice.paid",
+            "data": {"object": invoice_object("in_Canopy1", "paid", &nov_id, 322_050)}})
+        .to_string();
+        json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t)).await, 200).await;
+        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-3", "2026-11-25")).await, 200).await;
+        app.clock.set(at("2027-02-01T00:05:00Z"));
+        let jan =
+            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2027-01"})).await, 200).await;
+        assert_eq!(jan["outcome"]["credit_notes"], 1, "{jan}");
+        let nov = settled(&app, &root, &path, |i| {
+            i["credit_notes"].as_array().is_some_and(|n| n.len() == 2 && n[1]["status"] == "issued")
+        })
+        .await;
+        let second = &nov["credit_notes"][1];
+        assert_eq!(second["number"], "NOTE-202611-CN2");
+        assert_eq!(second["settlement"], "customer_balance");
+        assert_eq!(second["total_minor"], 16_950);
+        let last = calls.lock().unwrap().iter().rfind(|c| c.path == "/v1/credit_notes").cloned().unwrap();
+        assert_eq!(form_value(&last.body, "credit_amount").as_deref(), Some("16950"));
+
+        // Another tenant sees none of it.
+        let (_, other) = app.tenant("NOTX").await;
+        let theirs = json_ok(app.get("/api/v1/billing/credit-notes", &other).await, 200).await;
+        assert_eq!(theirs, json!([]));
+        problem(
+            app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &other).await,
+            404,
+            "not_found",
+        )
+        .await;
         stripe.stop(true).await;
         app.stop().await;
     }

@@ -4,6 +4,7 @@ mod m20261130_000001_invoices;
 mod m20261130_000002_dunning;
 mod m20261130_000003_stripe;
 mod m20261130_000004_availability;
+mod m20261201_000005_credit_notes;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_dunning::Migration),
             Box::new(m20261130_000003_stripe::Migration),
             Box::new(m20261130_000004_availability::Migration),
+            Box::new(m20261201_000005_credit_notes::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use crate::routes::{invoices, runs, webhooks};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canopy billing", description = "Monthly invoices with automatic, traceable SLA-breach credits."),
-    paths(runs::start, runs::list, runs::dunning, invoices::list, invoices::get, invoices::csv, invoices::pay, invoices::credits, invoices::record_availability, invoices::availability, webhooks::stripe),
+    paths(runs::start, runs::list, runs::dunning, invoices::list, invoices::get, invoices::csv, invoices::pay, invoices::credits, invoices::credit_notes, invoices::record_availability, invoices::availability, webhooks::stripe),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),
     tags((name = "billing", description = "Billing runs, invoices, SLA credits and payments"))

@@ -1,7 +1,8 @@
 //! The payment provider, behind one trait with two implementations: the local ledger (the
 //! embedded default: an invoice waits for finance to record its payment) and Stripe. Every
-//! issued invoice is written with an outbox row; a worker hands it to the provider, retrying
-//! with backoff until it is taken (for Stripe, always with the same idempotency keys).
+//! issued invoice (and credit note) is written with an outbox row; a worker hands it to the
+//! provider, retrying with backoff until it is taken (for Stripe, always with the same
+//! idempotency keys).
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use chrono::TimeDelta;
 use stripe::StripeError;
 
 use crate::state::BillingState;
-use crate::store::entities::{invoice, line};
+use crate::store::entities::{credit_note, invoice, line};
 
 /// A failed hand-over: worth retrying (network, 409/429/5xx) or not (Stripe refused it).
 #[derive(Debug)]
@@ -46,6 +47,16 @@ pub trait PaymentProvider: Send + Sync + 'static {
         lines: &[line::Model],
         retrying: bool,
     ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
+
+    /// Hands a credit note on `inv` (already handed over) to the provider; answers its
+    /// reference there, if it has one.
+    fn credit_note(
+        &self,
+        state: &BillingState,
+        note: &credit_note::Model,
+        inv: &invoice::Model,
+        retrying: bool,
+    ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
 }
 
 /// The local ledger: nothing to hand over; finance records payments
@@ -66,6 +77,18 @@ impl PaymentProvider for Ledger {
     ) -> Result<Option<String>, PushError> {
         Ok(None)
     }
+
+    /// The ledger's late credits go on the next invoice; a note on a ledger invoice (one made
+    /// while Stripe was the provider, say) is a document of Canopy's alone.
+    async fn credit_note(
+        &self,
+        _state: &BillingState,
+        _note: &credit_note::Model,
+        _inv: &invoice::Model,
+        _retrying: bool,
+    ) -> Result<Option<String>, PushError> {
+        Ok(None)
+    }
 }
 
 /// Backoff between attempts: 2 s, 4 s, … up to an hour.
@@ -76,13 +99,16 @@ fn backoff(attempts: i32) -> TimeDelta {
 /// Attempts before an invoice is left for finance to look at (a week of backoff).
 const MAX_ATTEMPTS: i32 = 25;
 
-/// One look at the outbox: hands over at most one invoice. `true` when one was handled.
+/// One look at the outbox: hands over at most one invoice, or else one credit note. `true`
+/// when one was handled.
 pub async fn work_once<P: PaymentProvider>(
     state: &BillingState,
     provider: &P,
 ) -> canopy_kernel::ApiResult<bool> {
     let now = state.now();
-    let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
+    let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else {
+        return note_once(state, provider).await;
+    };
     let inv = state.invoices.get(None, op.invoice_id).await?;
     let lines = state.invoices.lines(inv.id).await?;
     match provider.hand_over(state, &inv, &lines, op.attempts > 0).await {
@@ -97,6 +123,27 @@ pub async fn work_once<P: PaymentProvider>(
         Err(PushError::Retry(why) | PushError::Refused(why)) => {
             tracing::error!(invoice = %inv.id, error = %why, "the provider refused the invoice; left for finance");
             state.payments.failed(&op, &why, None).await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn note_once<P: PaymentProvider>(state: &BillingState, provider: &P) -> canopy_kernel::ApiResult<bool> {
+    let now = state.now();
+    let Some(note) = state.payments.claim_note(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
+    let inv = state.invoices.get(None, note.invoice_id).await?;
+    match provider.credit_note(state, &note, &inv, note.attempts > 0).await {
+        Ok(reference) => {
+            state.payments.note_done(note.id, reference.as_deref(), state.now()).await?;
+            tracing::info!(note = %note.number, provider = provider.name(), reference, "credit note handed over");
+        }
+        Err(PushError::Retry(why)) if note.attempts + 1 < MAX_ATTEMPTS => {
+            tracing::warn!(note = %note.number, error = %why, "credit note hand-over failed; retrying");
+            state.payments.note_failed(&note, &why, Some(state.now() + backoff(note.attempts + 1))).await?;
+        }
+        Err(PushError::Retry(why) | PushError::Refused(why)) => {
+            tracing::error!(note = %note.number, error = %why, "the provider refused the credit note; left for finance");
+            state.payments.note_failed(&note, &why, None).await?;
         }
     }
     Ok(true)

@@ -13,16 +13,16 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy_kernel::client::ServiceClient;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope};
 use canopy_sla::{CreditPolicy, Metric, Priority};
 
-use crate::domain::credits::{Breach, CreditInput, credits};
+use crate::domain::credits::{Breach, CreditInput, CreditOutcome, credits};
 use crate::domain::invoice::{
-    Contract, Line, LineKind, PlanPrice, Terms, extra_work_lines, subscription_lines, totals,
+    Contract, Line, LineKind, PlanPrice, Terms, extra_work_lines, note_totals, subscription_lines, totals,
 };
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::{credit, credited, invoice, line, run};
+use crate::store::entities::{credit, credit_note, credited, invoice, line, run};
 use crate::store::invoices::{Issued, NewInvoice};
 
 /// How far back breaches are looked for when they were never credited.
@@ -118,6 +118,8 @@ pub struct RunOutcome {
     /// Tenants without a contract running in the period.
     pub without_contract: usize,
     pub credits_minor: i64,
+    /// Credit notes on earlier invoices (Stripe) for breaches recorded after they were issued.
+    pub credit_notes: usize,
     pub problems: Vec<Value>,
 }
 
@@ -256,6 +258,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
         .into_iter()
         .map(|a| (a.tenant_id, i64::from(a.availability_bp)))
         .collect();
+    let stripe = state.settings.billing.provider == "stripe";
     let mut outcome = RunOutcome::default();
     for t in &tenants {
         let Some(tenant) = uuid_of(&t["id"]) else { continue };
@@ -264,16 +267,28 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             continue;
         }
         let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
-        if !own.iter().any(|c| c.runs_in(period)) {
-            outcome.without_contract += 1;
-            continue;
-        }
-        let tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
+        let mut tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
             .get(&tenant)
             .into_iter()
             .flatten()
             .filter(|(_, b)| !done.contains(&(tenant, b.ticket_id, metric_key(b.metric))))
             .collect();
+        // With Stripe, earlier periods' breaches credited on their own invoices, as notes.
+        if stripe {
+            let noted = credit_notes(state, tenant, period, own, &tenant_breaches, &policies, &given, now)
+                .await
+                .unwrap_or_else(|e| {
+                    outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()}));
+                    Noted::default()
+                });
+            outcome.credit_notes += noted.notes;
+            outcome.credits_minor += noted.amount_minor;
+            tenant_breaches.retain(|(_, b)| !noted.breaches.contains(&(b.ticket_id, b.metric)));
+        }
+        if !own.iter().any(|c| c.runs_in(period)) {
+            outcome.without_contract += 1;
+            continue;
+        }
         let config: Value = get(&state.tenants, &token, &format!("/api/v1/tenants/{tenant}/config")).await?;
         let tax_rate = config["tax_rate_bp"].as_i64().unwrap_or(0);
         match invoice_for(
@@ -324,6 +339,168 @@ fn metric_key(m: Metric) -> String {
     serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+/// What [`credit_notes`] wrote.
+#[derive(Default)]
+struct Noted {
+    notes: usize,
+    amount_minor: i64,
+    /// The breaches now credited, as (ticket, metric).
+    breaches: HashSet<(Uuid, Metric)>,
+}
+
+/// Breaches of earlier periods, not yet credited, whose period's invoice is with Stripe:
+/// each (contract, period) group is credited by a credit note on that invoice, with the tax
+/// that falls with it, written with its credit and credited breaches in one transaction (so
+/// a concurrent run writes it once). Groups whose invoice is not with Stripe are left for this
+/// period's invoice, as late credits.
+#[allow(clippy::too_many_arguments)]
+async fn credit_notes(
+    state: &BillingState,
+    tenant: Uuid,
+    period: Period,
+    contracts: &[Contract],
+    breaches: &[&(Option<Uuid>, Breach)],
+    policies: &HashMap<Uuid, CreditPolicy>,
+    given: &HashMap<(Uuid, String), i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<Noted> {
+    let mut noted = Noted::default();
+    for ((contract_id, of), group) in by_contract_and_period(breaches, period) {
+        if of == period {
+            continue;
+        }
+        let Some(old) = state.invoices.of_period(tenant, &of.to_string()).await? else { continue };
+        if old.provider != "stripe" {
+            continue;
+        }
+        let Some(gc) = group_credit(contracts, contract_id, of, &group, policies, given, None) else {
+            continue;
+        };
+        let earlier = state.invoices.notes(&ListScope::AllTenants, Some(old.id), 500).await?;
+        let totals = note_totals(
+            old.subtotal_minor - old.credits_minor,
+            earlier.iter().map(|n| n.amount_minor).sum(),
+            gc.outcome.total,
+            i64::from(old.tax_rate_bp),
+        );
+        if totals.amount_minor == 0 {
+            // Nothing to take off (capped, or nothing left on the invoice): the breaches are
+            // credited with this period's invoice, which records them as it does any other.
+            continue;
+        }
+        let (credit_id, note_id) = (Uuid::now_v7(), Uuid::now_v7());
+        let description =
+            format!("SLA credit for {of}: {} breach(es) recorded after it was invoiced", group.len());
+        let note = credit_note::Model {
+            id: note_id,
+            tenant_id: tenant,
+            invoice_id: old.id,
+            credit_id,
+            number: format!("{}-CN{}", old.number, earlier.len() + 1),
+            currency: old.currency.clone(),
+            amount_minor: totals.amount_minor,
+            tax_minor: totals.tax_minor,
+            total_minor: totals.total_minor,
+            settlement: if old.status == "paid" { "customer_balance" } else { "amount_due" }.into(),
+            description: description.clone(),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: None,
+            last_error: None,
+            provider_ref: None,
+            created_at: now,
+            done_at: None,
+        };
+        let credit = credit::Model {
+            id: credit_id,
+            tenant_id: tenant,
+            invoice_id: old.id,
+            contract_id,
+            period: of.to_string(),
+            amount_minor: totals.amount_minor,
+            late: true,
+            created_at: now,
+            lines: gc.details(credit_id)["lines"].clone(),
+        };
+        let credited = group
+            .iter()
+            .map(|b| credited::Model {
+                tenant_id: tenant,
+                ticket_id: b.ticket_id,
+                metric: metric_key(b.metric),
+                credit_id,
+                invoice_id: old.id,
+            })
+            .collect();
+        if state.invoices.issue_note(note, credit, credited).await? {
+            noted.notes += 1;
+            noted.amount_minor += totals.amount_minor;
+        }
+        // Written now or by a concurrent run: either way these are credited.
+        noted.breaches.extend(group.iter().map(|b| (b.ticket_id, b.metric)));
+    }
+    Ok(noted)
+}
+
+/// Breaches by the contract they fall under and the period they belong to (their due time's
+/// month), up to `period`.
+fn by_contract_and_period(
+    breaches: &[&(Option<Uuid>, Breach)],
+    period: Period,
+) -> BTreeMap<(Uuid, Period), Vec<Breach>> {
+    let mut groups: BTreeMap<(Uuid, Period), Vec<Breach>> = BTreeMap::new();
+    for (contract, b) in breaches {
+        let Some(contract) = contract else { continue };
+        let of = Period::of(b.due_at.date_naive());
+        if of <= period {
+            groups.entry((*contract, of)).or_default().push(b.clone());
+        }
+    }
+    groups
+}
+
+/// One (contract, period) group's credit, by its tier's policy and against what the period
+/// was credited already (the cap).
+struct GroupCredit {
+    outcome: CreditOutcome,
+    monthly_fee: i64,
+    cap_bp: i64,
+    already: i64,
+}
+
+impl GroupCredit {
+    /// What a credit line (or note) shows of how it was worked out.
+    fn details(&self, credit_id: Uuid) -> Value {
+        json!({"credit_id": credit_id, "monthly_fee_minor": self.monthly_fee, "cap_bp": self.cap_bp,
+            "credited_before_minor": self.already, "lines": self.outcome.lines})
+    }
+}
+
+fn group_credit(
+    contracts: &[Contract],
+    contract_id: Uuid,
+    of: Period,
+    group: &[Breach],
+    policies: &HashMap<Uuid, CreditPolicy>,
+    given: &HashMap<(Uuid, String), i64>,
+    availability: Option<i64>,
+) -> Option<GroupCredit> {
+    let contract = contracts.iter().find(|c| c.contract_id == contract_id)?;
+    let terms = contract.terms_for(of)?;
+    let policy = policies.get(&terms.plan.tier_id)?;
+    let already = given.get(&(contract_id, of.to_string())).copied().unwrap_or(0);
+    let monthly_fee = terms.plan.unit_price_minor * terms.quantity;
+    let outcome = credits(&CreditInput {
+        monthly_fee,
+        policy,
+        breaches: group,
+        availability_bp: availability,
+        already_credited: already,
+    });
+    Some(GroupCredit { outcome, monthly_fee, cap_bp: i64::from(policy.cap_bp), already })
+}
+
 /// One tenant's invoice for the period, not yet written.
 #[allow(clippy::too_many_arguments)]
 fn invoice_for(
@@ -358,15 +535,7 @@ fn invoice_for(
     }
 
     // Credits: per contract and the period each breach belongs to.
-    let mut groups: BTreeMap<(Uuid, Period), Vec<Breach>> = BTreeMap::new();
-    for (contract, b) in breaches {
-        let Some(contract) = contract else { continue };
-        let of = Period::of(b.due_at.date_naive());
-        if of > period {
-            continue;
-        }
-        groups.entry((*contract, of)).or_default().push(b.clone());
-    }
+    let mut groups = by_contract_and_period(breaches, period);
     // Measured availability earns its band on every contract running in the period.
     if availability.is_some() {
         for c in &running {
@@ -376,17 +545,11 @@ fn invoice_for(
     let mut credit_rows = Vec::new();
     let mut credited_rows = Vec::new();
     for ((contract_id, of), group) in groups {
-        let Some(contract) = contracts.iter().find(|c| c.contract_id == contract_id) else { continue };
-        let Some(terms) = contract.terms_for(of) else { continue };
-        let Some(policy) = policies.get(&terms.plan.tier_id) else { continue };
-        let already = given.get(&(contract_id, of.to_string())).copied().unwrap_or(0);
-        let out = credits(&CreditInput {
-            monthly_fee: terms.plan.unit_price_minor * terms.quantity,
-            policy,
-            breaches: &group,
-            availability_bp: if of == period { availability } else { None },
-            already_credited: already,
-        });
+        let measured = if of == period { availability } else { None };
+        let Some(gc) = group_credit(contracts, contract_id, of, &group, policies, given, measured) else {
+            continue;
+        };
+        let out = &gc.outcome;
         let credit_id = Uuid::now_v7();
         let late = of < period;
         credited_rows.extend(group.iter().map(|b| credited::Model {
@@ -403,7 +566,9 @@ fn invoice_for(
         lines.push(Line {
             kind: if late { LineKind::LateCredit } else { LineKind::Credit },
             description: match (late, count, of == period && availability.is_some()) {
-                (true, _, _) => format!("SLA credit for {of}: {count} breach(es) recorded after it was invoiced"),
+                (true, _, _) => {
+                    format!("SLA credit for {of}: {count} breach(es) recorded after it was invoiced")
+                }
                 (false, 0, true) => "SLA credit: availability".to_owned(),
                 (false, _, true) => format!("SLA credit: {count} breach(es) and availability"),
                 (false, _, false) => format!("SLA credit: {count} breach(es)"),
@@ -413,8 +578,7 @@ fn invoice_for(
             quantity: count as i64,
             unit_minor: 0,
             amount_minor: -out.total,
-            details: json!({"credit_id": credit_id, "monthly_fee_minor": terms.plan.unit_price_minor * terms.quantity,
-                "cap_bp": policy.cap_bp, "credited_before_minor": already, "lines": out.lines}),
+            details: gc.details(credit_id),
         });
         credit_rows.push(credit::Model {
             id: credit_id,

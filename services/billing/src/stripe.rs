@@ -1,7 +1,7 @@
 //! Stripe as the payment provider, through async-stripe. An invoice issued by a run is handed
 //! over by a worker from the outbox written with it: the tenant's customer (once), a draft
 //! invoice, one invoice item per line (credits negative, tax as its own item), then
-//! finalisation. Every call that creates something carries an idempotency key made of
+//! finalisation; a credit for a period already handed over is a credit note on its invoice. Every call that creates something carries an idempotency key made of
 //! Canopy's own row (`canopy-invoice-{id}`, `canopy-item-{id}-{line}`, …), so a retry after a
 //! timeout or a 500 — same key, same parameters — never makes a second one; and a retry first
 //! looks up what Stripe already holds by Canopy's metadata (an invoice search), so even past
@@ -11,6 +11,9 @@
 
 use std::collections::HashMap;
 use stripe::{Client, ClientBuilder};
+use stripe_billing::credit_note::{
+    CreateCreditNote, CreateCreditNoteLines, CreateCreditNoteLinesType, ListCreditNote,
+};
 use stripe_billing::invoice::{
     CreateInvoice, CreateInvoicePendingInvoiceItemsBehavior, FinalizeInvoiceInvoice, SearchInvoice,
 };
@@ -24,7 +27,7 @@ use canopy_kernel::config::Settings;
 
 use crate::provider::{PaymentProvider, PushError};
 use crate::state::BillingState;
-use crate::store::entities::{invoice, line};
+use crate::store::entities::{credit_note, invoice, line};
 
 pub fn client(settings: &Settings) -> anyhow::Result<Client> {
     let key = settings
@@ -161,6 +164,59 @@ async fn create_invoice(
         .ok_or_else(|| PushError::Retry("invoice without an id".into()))
 }
 
+/// Hands a credit note on an invoice Stripe holds: one custom line for the credit and one for
+/// the tax that falls with it; on an invoice already paid, the total goes onto the customer's
+/// balance (Stripe takes it off their next invoice). Its key is the note's id; a retry first
+/// lists the invoice's notes and takes the one carrying that id.
+pub async fn push_note(
+    client: &Client,
+    note: &credit_note::Model,
+    inv: &invoice::Model,
+    retrying: bool,
+) -> Result<String, PushError> {
+    let Some(stripe_invoice) = inv.provider_ref.as_deref() else {
+        return Err(PushError::Retry(format!("invoice {} is not with Stripe yet", inv.number)));
+    };
+    if retrying {
+        let notes = ListCreditNote::new().invoice(stripe_invoice).limit(100).send(client).await?;
+        let ours = note.id.to_string();
+        if let Some(found) = notes
+            .data
+            .iter()
+            .find(|n| n.metadata.as_ref().and_then(|m| m.get("canopy_credit_note_id")) == Some(&ours))
+        {
+            return Ok(found.id.as_str().to_owned());
+        }
+    }
+    let line = |amount: i64, description: String| {
+        let mut l = CreateCreditNoteLines::new(CreateCreditNoteLinesType::CustomLineItem);
+        l.unit_amount = Some(amount);
+        l.quantity = Some(1);
+        l.description = Some(description);
+        l
+    };
+    let mut lines = vec![line(note.amount_minor, note.description.clone())];
+    if note.tax_minor != 0 {
+        lines.push(line(
+            note.tax_minor,
+            format!("Tax {}.{:02} %", inv.tax_rate_bp / 100, inv.tax_rate_bp % 100),
+        ));
+    }
+    let mut create = CreateCreditNote::new(stripe_invoice)
+        .lines(lines)
+        .memo(format!("{}: {}", note.number, note.description))
+        .metadata(HashMap::from([("canopy_credit_note_id".to_owned(), note.id.to_string())]));
+    if note.settlement == "customer_balance" {
+        create = create.credit_amount(note.total_minor);
+    }
+    let made = create
+        .customize()
+        .request_strategy(once(format!("canopy-credit-note-{}", note.id))?)
+        .send(client)
+        .await?;
+    Ok(made.id.as_str().to_owned())
+}
+
 /// The invoice a Stripe webhook speaks of, by the metadata Canopy put on it.
 pub fn canopy_invoice(metadata: Option<&HashMap<String, String>>) -> Option<Uuid> {
     metadata?.get("canopy_invoice_id")?.parse().ok()
@@ -190,5 +246,15 @@ impl PaymentProvider for Stripe {
         retrying: bool,
     ) -> Result<Option<String>, PushError> {
         push(state, &self.client, inv, lines, retrying).await.map(Some)
+    }
+
+    async fn credit_note(
+        &self,
+        _state: &BillingState,
+        note: &credit_note::Model,
+        inv: &invoice::Model,
+        retrying: bool,
+    ) -> Result<Option<String>, PushError> {
+        push_note(&self.client, note, inv, retrying).await.map(Some)
     }
 }

@@ -191,6 +191,26 @@ pub fn totals(lines: &[Line], tax_rate_bp: i64) -> Totals {
     Totals { subtotal_minor: subtotal, credits_minor: credits, tax_minor: tax, total_minor: taxable + tax }
 }
 
+/// What a credit note takes off an invoice already issued: the credit (no more than is left to
+/// take) and the tax that falls with it — the invoice's tax on what was taxable before the note
+/// less its tax on what is taxable after, so the invoice and its notes together carry exactly
+/// the tax of the credited amount, rounded once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteTotals {
+    pub amount_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+}
+
+/// `taxable`: the invoice's subtotal less its credits; `noted_before`: what earlier notes on
+/// it took off (before tax); `credit`: this note's credit.
+pub fn note_totals(taxable: i64, noted_before: i64, credit: i64, tax_rate_bp: i64) -> NoteTotals {
+    let left = (taxable - noted_before).max(0);
+    let amount = credit.clamp(0, left);
+    let tax = bp_of(left, tax_rate_bp) - bp_of(left - amount, tax_rate_bp);
+    NoteTotals { amount_minor: amount, tax_minor: tax, total_minor: amount + tax }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +331,25 @@ mod tests {
         let t = totals(&[line(LineKind::LateCredit, -5_000)], 1300);
         assert_eq!(t.total_minor, -5_000);
         assert_eq!(t.tax_minor, 0);
+    }
+
+    #[test]
+    fn a_credit_note_takes_its_tax_with_it() {
+        // November: 3 000.00 − 210.00 = 2 790.00 taxable, 13 % = 362.70. A late 150.00 credit:
+        // 2 640.00 taxable, 343.20 tax; the note is 150.00 + 19.50 = 169.50.
+        let n = note_totals(279_000, 0, 15_000, 1300);
+        assert_eq!(n, NoteTotals { amount_minor: 15_000, tax_minor: 1_950, total_minor: 16_950 });
+        // Rounded once on the invoice: 5 minor units at 13 % carry 1 (0.65, half-up) and 4
+        // carry 1 too (0.52), so a credit of 1 takes no tax with it.
+        assert_eq!(note_totals(5, 0, 1, 1300).tax_minor, 0);
+        // A second note counts the first: 100.00 taxable, 60.00 noted, a 50.00 credit takes
+        // the 40.00 left (and its 5.20 tax).
+        assert_eq!(
+            note_totals(10_000, 6_000, 5_000, 1300),
+            NoteTotals { amount_minor: 4_000, tax_minor: 520, total_minor: 4_520 }
+        );
+        // No tax at 0 %; nothing left to take, nothing taken.
+        assert_eq!(note_totals(10_000, 0, 2_500, 0).total_minor, 2_500);
+        assert_eq!(note_totals(10_000, 10_000, 2_500, 1300).total_minor, 0);
     }
 }

@@ -1,6 +1,7 @@
 //! `/billing/invoices` and `/billing/credits`: tenants read their own, provider admins (and
 //! finance) every tenant's; another tenant's invoice is not found. Invoices also as CSV. The
-//! local ledger settles an invoice by a finance action.
+//! local ledger settles an invoice by a finance action. `/billing/credit-notes`: with Stripe,
+//! credits for a period already invoiced, as notes on that invoice.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,7 +17,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
 use super::parse;
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::{credit, invoice, line};
+use crate::store::entities::{credit, credit_note, invoice, line};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/billing/invoices").route(web::get().to(list)))
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/billing/invoices/{id}/csv").route(web::get().to(csv)))
         .service(web::resource("/api/v1/billing/invoices/{id}/payments").route(web::post().to(pay)))
         .service(web::resource("/api/v1/billing/credits").route(web::get().to(credits)))
+        .service(web::resource("/api/v1/billing/credit-notes").route(web::get().to(credit_notes)))
         .service(
             web::resource("/api/v1/billing/availability")
                 .route(web::put().to(record_availability))
@@ -136,6 +138,59 @@ pub struct InvoiceDetail {
     #[serde(flatten)]
     pub invoice: InvoiceView,
     pub lines: Vec<LineView>,
+    /// Credit notes issued on this invoice since (Stripe: breaches recorded after it).
+    pub credit_notes: Vec<CreditNoteView>,
+    /// What the notes took off, tax included.
+    pub credit_notes_minor: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreditNoteView {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// The invoice it credits.
+    pub invoice_id: Uuid,
+    /// The credit it carries (`/billing/credits`, with the breaches behind it).
+    pub credit_id: Uuid,
+    /// The invoice's number with `-CN1`, `-CN2`, ….
+    pub number: String,
+    pub currency: String,
+    /// The credit, before tax.
+    pub amount_minor: i64,
+    /// The tax that falls with it.
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    /// `amount_due` (taken off what the invoice asks) or `customer_balance` (the invoice was
+    /// paid: the customer's balance, taken off their next invoice).
+    pub settlement: String,
+    pub description: String,
+    /// `pending` (being handed to the provider), `issued`, `failed` (left for finance).
+    pub status: String,
+    pub provider_ref: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<credit_note::Model> for CreditNoteView {
+    fn from(n: credit_note::Model) -> Self {
+        Self {
+            id: n.id,
+            tenant_id: n.tenant_id,
+            invoice_id: n.invoice_id,
+            credit_id: n.credit_id,
+            number: n.number,
+            currency: n.currency,
+            amount_minor: n.amount_minor,
+            tax_minor: n.tax_minor,
+            total_minor: n.total_minor,
+            settlement: n.settlement,
+            description: n.description,
+            status: n.status,
+            provider_ref: n.provider_ref,
+            last_error: n.last_error,
+            created_at: n.created_at,
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,16 +224,19 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(InvoiceView::from).collect::<Vec<_>>()))
 }
 
+/// An invoice with its lines and the credit notes on it; another tenant's is not found.
 async fn read(
     state: &BillingState,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<(invoice::Model, Vec<line::Model>)> {
+) -> ApiResult<(invoice::Model, Vec<line::Model>, Vec<credit_note::Model>)> {
     principal.require_any(&READERS)?;
     let own = principal.tenant_id.map(canopy_kernel::TenantScope::trusted);
     let inv = state.invoices.get(own.as_ref(), id).await?;
     let lines = state.invoices.lines(inv.id).await?;
-    Ok((inv, lines))
+    let mut notes = state.invoices.notes(&ListScope::AllTenants, Some(inv.id), 500).await?;
+    notes.sort_by_key(|n| n.created_at);
+    Ok((inv, lines, notes))
 }
 
 #[utoipa::path(get, path = "/api/v1/billing/invoices/{id}", tag = "billing", security(("bearer" = [])),
@@ -189,10 +247,13 @@ pub async fn get(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (inv, lines) = read(&state, &principal, *id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", inv.version)))
-        .json(InvoiceDetail { invoice: inv.into(), lines: lines.into_iter().map(LineView::from).collect() }))
+    let (inv, lines, notes) = read(&state, &principal, *id).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", inv.version))).json(InvoiceDetail {
+        invoice: inv.into(),
+        lines: lines.into_iter().map(LineView::from).collect(),
+        credit_notes_minor: notes.iter().map(|n| n.total_minor).sum(),
+        credit_notes: notes.into_iter().map(CreditNoteView::from).collect(),
+    }))
 }
 
 fn cell(s: &str) -> String {
@@ -214,7 +275,7 @@ pub async fn csv(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (inv, lines) = read(&state, &principal, *id).await?;
+    let (inv, lines, notes) = read(&state, &principal, *id).await?;
     let mut out =
         String::from("invoice,period,line,kind,description,service_period,quantity,unit,amount,currency\r\n");
     for l in &lines {
@@ -243,6 +304,17 @@ pub async fn csv(
             cell(&inv.number),
             inv.period,
             decimal(amount),
+            inv.currency
+        ));
+    }
+    // Credit notes issued on it since, each as the amount it took off (tax included).
+    for n in &notes {
+        out.push_str(&format!(
+            "{},{},,credit_note,{},,1,,{},{}\r\n",
+            cell(&n.number),
+            inv.period,
+            cell(&n.description),
+            decimal(-n.total_minor),
             inv.currency
         ));
     }
@@ -299,7 +371,8 @@ pub struct CreditView {
     /// The period the credit is for.
     pub period: String,
     pub amount_minor: i64,
-    /// Given on a later invoice, for breaches recorded after the period was invoiced.
+    /// For breaches recorded after the period was invoiced: given on a later invoice (the
+    /// ledger) or by a credit note on the period's own invoice (Stripe; `invoice_id` is it).
     pub late: bool,
     pub created_at: DateTime<Utc>,
     /// The credit lines with the breaches behind each.
@@ -341,6 +414,20 @@ pub async fn credits(
     let scope = scope(&principal, q.tenant_id)?;
     let rows = state.invoices.credits(&scope, q.invoice_id, limit(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditView::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(get, path = "/api/v1/billing/credit-notes", tag = "billing", security(("bearer" = [])),
+    params(CreditQuery),
+    description = "Credit notes: with Stripe, a credit for a period already invoiced is a note on that invoice.",
+    responses((status = 200, body = Vec<CreditNoteView>), (status = 403, body = Problem)))]
+pub async fn credit_notes(
+    state: web::Data<BillingState>,
+    principal: Principal,
+    q: web::Query<CreditQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = scope(&principal, q.tenant_id)?;
+    let rows = state.invoices.notes(&scope, q.invoice_id, limit(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditNoteView::from).collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize, ToSchema)]

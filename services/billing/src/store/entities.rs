@@ -237,3 +237,43 @@ pub mod availability {
         }
     }
 }
+
+/// A credit note on an invoice already handed to the provider: one credit, its tax, and the
+/// note's own hand-over state (it is its own outbox row).
+pub mod credit_note {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credit_notes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Uuid,
+        pub invoice_id: Uuid,
+        pub credit_id: Uuid,
+        pub number: String,
+        pub currency: String,
+        pub amount_minor: i64,
+        pub tax_minor: i64,
+        pub total_minor: i64,
+        pub settlement: String,
+        pub description: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub lease_until: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
+        pub provider_ref: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub done_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}

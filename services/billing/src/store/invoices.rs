@@ -15,7 +15,7 @@ use uuid::Uuid;
 use canopy_kernel::db::is_unique_violation;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, TenantOwned, TenantScope};
 
-use super::entities::{availability, credit, credited, dunning, invoice, line, payment_op, run};
+use super::entities::{availability, credit, credit_note, credited, dunning, invoice, line, payment_op, run};
 
 #[derive(Clone)]
 pub struct Invoices {
@@ -164,6 +164,59 @@ impl Invoices {
         }
         tx.commit().await?;
         Ok(Issued::Written)
+    }
+
+    /// Writes a credit note with its credit and credited breaches in one transaction. `false`:
+    /// a breach of it was credited meanwhile (another run), and nothing is written.
+    pub async fn issue_note(
+        &self,
+        note: credit_note::Model,
+        credit: credit::Model,
+        credited: Vec<credited::Model>,
+    ) -> ApiResult<bool> {
+        let tx = self.db.begin().await?;
+        let written = async {
+            credit::Entity::insert(credit::ActiveModel::from(credit)).exec_without_returning(&tx).await?;
+            credited::Entity::insert_many(credited.into_iter().map(credited::ActiveModel::from))
+                .exec_without_returning(&tx)
+                .await?;
+            credit_note::Entity::insert(credit_note::ActiveModel::from(note))
+                .exec_without_returning(&tx)
+                .await
+        }
+        .await;
+        match written {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The tenant's invoice for a period, if it has one.
+    pub async fn of_period(&self, tenant: Uuid, period: &str) -> ApiResult<Option<invoice::Model>> {
+        Ok(invoice::Entity::find()
+            .filter(invoice::Column::TenantId.eq(tenant))
+            .filter(invoice::Column::Period.eq(period))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Credit notes, newest first: of one invoice, or of the tenants in scope.
+    pub async fn notes(
+        &self,
+        scope: &ListScope,
+        invoice_id: Option<Uuid>,
+        limit: u64,
+    ) -> ApiResult<Vec<credit_note::Model>> {
+        let mut q = credit_note::Entity::listed(scope)
+            .order_by_desc(credit_note::Column::CreatedAt)
+            .order_by_asc(credit_note::Column::Id);
+        if let Some(i) = invoice_id {
+            q = q.filter(credit_note::Column::InvoiceId.eq(i));
+        }
+        Ok(q.limit(limit).all(&self.db).await?)
     }
 
     pub async fn list(

@@ -1,5 +1,5 @@
-//! The payment outbox (invoices to hand to Stripe, claimed with a lease so one replica works
-//! on each), tenants' Stripe customers, and webhook events seen (once each).
+//! The payment outbox (invoices and credit notes to hand to Stripe, claimed with a lease so one
+//! replica works on each), tenants' Stripe customers, and webhook events seen (once each).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use canopy_kernel::ApiResult;
 use canopy_kernel::db::is_unique_violation;
 
-use super::entities::{invoice, payment_op, stripe_customer, stripe_event};
+use super::entities::{credit_note, invoice, payment_op, stripe_customer, stripe_event};
 
 #[derive(Clone)]
 pub struct Payments {
@@ -88,6 +88,71 @@ impl Payments {
             None => update.col_expr(payment_op::Column::Status, Expr::value("failed")),
         };
         update.filter(payment_op::Column::InvoiceId.eq(op.invoice_id)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Claims the next credit note due to be handed over, like [`Payments::claim`].
+    pub async fn claim_note(
+        &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+    ) -> ApiResult<Option<credit_note::Model>> {
+        let free = Condition::any()
+            .add(credit_note::Column::LeaseUntil.is_null())
+            .add(credit_note::Column::LeaseUntil.lt(now));
+        let Some(note) = credit_note::Entity::find()
+            .filter(credit_note::Column::Status.eq("pending"))
+            .filter(credit_note::Column::NextAttemptAt.lte(now))
+            .filter(free.clone())
+            .order_by_asc(credit_note::Column::NextAttemptAt)
+            .limit(1)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let taken = credit_note::Entity::update_many()
+            .col_expr(credit_note::Column::LeaseUntil, Expr::value(now + lease))
+            .filter(credit_note::Column::Id.eq(note.id))
+            .filter(credit_note::Column::Status.eq("pending"))
+            .filter(free)
+            .exec(&self.db)
+            .await?;
+        Ok((taken.rows_affected == 1).then_some(note))
+    }
+
+    /// The note is with the provider (Stripe's id, if it has one).
+    pub async fn note_done(&self, id: Uuid, reference: Option<&str>, now: DateTime<Utc>) -> ApiResult<()> {
+        credit_note::Entity::update_many()
+            .col_expr(credit_note::Column::Status, Expr::value("issued"))
+            .col_expr(credit_note::Column::DoneAt, Expr::value(now))
+            .col_expr(credit_note::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(credit_note::Column::ProviderRef, Expr::value(reference))
+            .filter(credit_note::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Not handed over this time: tried again at `next`, or given up (left for finance).
+    pub async fn note_failed(
+        &self,
+        note: &credit_note::Model,
+        error: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        let mut update = credit_note::Entity::update_many()
+            .col_expr(credit_note::Column::Attempts, Expr::value(note.attempts + 1))
+            .col_expr(
+                credit_note::Column::LastError,
+                Expr::value(error.chars().take(500).collect::<String>()),
+            )
+            .col_expr(credit_note::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None));
+        update = match next {
+            Some(at) => update.col_expr(credit_note::Column::NextAttemptAt, Expr::value(at)),
+            None => update.col_expr(credit_note::Column::Status, Expr::value("failed")),
+        };
+        update.filter(credit_note::Column::Id.eq(note.id)).exec(&self.db).await?;
         Ok(())
     }
 
