@@ -3,7 +3,8 @@
 //! work from ticketing), then writes each tenant's invoice on its own — a tenant already
 //! invoiced for the period is left as it is, so a run repeated, or two at once, change
 //! nothing. Breaches of an earlier period not yet credited (recorded after it was invoiced)
-//! become late credits on this invoice, counted against their own period's cap.
+//! are counted against their own period's cap and become a credit note on that period's
+//! invoice when it is with Stripe, or else a late credit on this invoice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
