@@ -13,6 +13,7 @@ mod catalog;
 mod config;
 mod dispatch;
 mod engineers;
+mod events;
 mod gateway;
 mod isolation;
 mod itil;

@@ -5,6 +5,7 @@ mod m20261122_000002_breaches;
 mod m20261122_000003_work;
 mod m20261122_000004_problems_changes;
 mod m20261123_000005_carried_time;
+mod m20261201_000006_agent_events;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_work::Migration),
             Box::new(m20261122_000004_problems_changes::Migration),
             Box::new(m20261123_000005_carried_time::Migration),
+            Box::new(m20261201_000006_agent_events::Migration),
         ]
     }
 }

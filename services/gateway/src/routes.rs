@@ -11,6 +11,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/tickets", "ticketing"),
     ("/api/v1/sla", "ticketing"),
     ("/api/v1/billable-work", "ticketing"),
+    ("/api/v1/events", "ticketing"),
     ("/api/v1/engineers", "scheduler"),
     ("/api/v1/schedules", "scheduler"),
     ("/api/v1/jobs", "scheduler"),

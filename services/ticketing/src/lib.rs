@@ -71,6 +71,8 @@ impl Application {
         );
         let state = web::Data::new(TicketingState {
             tickets: Tickets::new(db.clone()),
+            alerts: store::alerts::Alerts::new(db.clone()),
+            ingest: tokio::sync::Semaphore::new(settings.events.ingest_max_in_flight.max(1)),
             db,
             tenants,
             catalog,

@@ -1,17 +1,19 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 
-use crate::routes::{exports, import, itil, tickets, work};
+use crate::routes::{events, exports, import, itil, tickets, work};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canopy ticketing", description = "Incidents, service requests, problems and changes with auditable SLA clocks."),
     paths(tickets::create, tickets::list, tickets::get, tickets::update, tickets::audit, import::import,
         work::add_comment, work::comments, work::add_worklog, work::worklogs, work::give_feedback, work::get_feedback,
-        itil::add_link, itil::links, itil::decide, itil::approvals, exports::breaches, exports::billable_work),
+        itil::add_link, itil::links, itil::decide, itil::approvals, exports::breaches, exports::billable_work,
+        events::ingest, events::alerts, events::alert_detail),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&Security),
-    tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"))
+    tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"),
+        (name = "events", description = "Monitoring agents' events, correlated into alerts that open and resolve incidents"))
 )]
 pub struct ApiDoc;
 

@@ -28,6 +28,9 @@ pub struct TicketingState {
     pub tickets: Tickets,
     pub tenants: ServiceClient,
     pub catalog: ServiceClient,
+    pub alerts: crate::store::alerts::Alerts,
+    /// Turns for monitoring agents' batches (back-pressure).
+    pub ingest: tokio::sync::Semaphore,
 }
 
 /// What a ticket needs to know of its tenant when it is raised or changed.

@@ -284,11 +284,25 @@ impl Default for BillingSettings {
 pub struct EventSettings {
     /// How often the outbox worker looks for events written but not yet published.
     pub outbox_interval_ms: u64,
+    /// Monitoring agents' batches being written at once per replica; more wait up to
+    /// `ingest_wait_ms` for a turn, then are answered 429 (back-pressure, nothing lost).
+    pub ingest_max_in_flight: usize,
+    pub ingest_wait_ms: u64,
+    /// Events in one batch, at most.
+    pub ingest_max_batch: usize,
+    /// How long an event sent again (an agent retrying) is recognised as a duplicate.
+    pub ingest_dedup_secs: u64,
 }
 
 impl Default for EventSettings {
     fn default() -> Self {
-        Self { outbox_interval_ms: 100 }
+        Self {
+            outbox_interval_ms: 100,
+            ingest_max_in_flight: 8,
+            ingest_wait_ms: 250,
+            ingest_max_batch: 1000,
+            ingest_dedup_secs: 3600,
+        }
     }
 }
 

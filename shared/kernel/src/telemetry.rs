@@ -197,6 +197,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     upstream: HistogramVec,
+    agent_events: IntCounterVec,
 }
 
 impl Metrics {
@@ -225,8 +226,13 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let agent_events = IntCounterVec::new(
+            Opts::new("canopy_agent_events_total", "Monitoring agents' events received, by outcome"),
+            &["outcome"],
+        )?;
         registry.register(Box::new(upstream.clone()))?;
-        Ok(Self { registry, requests, latency, upstream })
+        registry.register(Box::new(agent_events.clone()))?;
+        Ok(Self { registry, requests, latency, upstream, agent_events })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
@@ -236,6 +242,11 @@ impl Metrics {
 
     pub fn observe_upstream(&self, upstream: &str, status: u16, seconds: f64) {
         self.upstream.with_label_values(&[upstream, &status.to_string()]).observe(seconds);
+    }
+
+    /// Agents' events by outcome: accepted, deduplicated, silenced, rejected, busy (429).
+    pub fn count_agent_events(&self, outcome: &str, n: usize) {
+        self.agent_events.with_label_values(&[outcome]).inc_by(n as u64);
     }
 
     pub fn render(&self) -> String {

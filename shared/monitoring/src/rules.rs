@@ -29,7 +29,9 @@ pub struct Rules {
     /// virus_security, hardware, software, other).
     pub categories: Vec<CategoryRule>,
     /// The impact and urgency (in the tenant's priority matrix) an incident gets, by the
-    /// alert's severity.
+    /// alert's severity; a severity not named here takes them from the matrix's order
+    /// (critical: the first impact and urgency; error: the first impact, the second urgency;
+    /// warning: the second of each; info: the last of each).
     #[schema(value_type = Object)]
     pub impact_urgency: BTreeMap<Severity, ImpactUrgency>,
     pub maintenance: Vec<MaintenanceWindow>,
@@ -79,8 +81,6 @@ pub struct Weekly {
 
 impl Default for Rules {
     fn default() -> Self {
-        let iu =
-            |impact: &str, urgency: &str| ImpactUrgency { impact: impact.into(), urgency: urgency.into() };
         Self {
             window_mins: 30,
             open_at: Severity::Error,
@@ -88,12 +88,7 @@ impl Default for Rules {
             flap_threshold: 3,
             flap_window_mins: 60,
             categories: Vec::new(),
-            impact_urgency: BTreeMap::from([
-                (Severity::Critical, iu("high", "high")),
-                (Severity::Error, iu("high", "medium")),
-                (Severity::Warning, iu("medium", "medium")),
-                (Severity::Info, iu("low", "low")),
-            ]),
+            impact_urgency: BTreeMap::new(),
             maintenance: Vec::new(),
         }
     }
@@ -298,6 +293,29 @@ impl Rules {
         }
     }
 
+    /// The impact and urgency an incident of this severity gets, in a matrix with these
+    /// levels (most severe first).
+    pub fn impact_urgency_for(
+        &self,
+        severity: Severity,
+        impacts: &[String],
+        urgencies: &[String],
+    ) -> ImpactUrgency {
+        if let Some(iu) = self.impact_urgency.get(&severity) {
+            return iu.clone();
+        }
+        let pick = |levels: &[String], i: usize| {
+            levels.get(i.min(levels.len().saturating_sub(1))).cloned().unwrap_or_default()
+        };
+        let (i, u) = match severity {
+            Severity::Critical => (0, 0),
+            Severity::Error => (0, 1),
+            Severity::Warning => (1, 1),
+            Severity::Info | Severity::Ok => (usize::MAX, usize::MAX),
+        };
+        ImpactUrgency { impact: pick(impacts, i), urgency: pick(urgencies, u) }
+    }
+
     /// The maintenance window silencing this event, if one does. `tz`: the tenant's IANA
     /// time zone (weekly windows are local).
     pub fn silenced_by(&self, e: &Event, tz: &str) -> Option<&str> {
@@ -443,6 +461,20 @@ mod tests {
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
         }
+    }
+
+    #[test]
+    fn severity_takes_its_place_in_the_matrix() {
+        let levels = ["high".to_owned(), "medium".to_owned(), "low".to_owned()];
+        let r = Rules::default();
+        let iu = |s| {
+            let x = r.impact_urgency_for(s, &levels, &levels);
+            (x.impact, x.urgency)
+        };
+        assert_eq!(iu(Severity::Critical), ("high".into(), "high".into()));
+        assert_eq!(iu(Severity::Error), ("high".into(), "medium".into()));
+        assert_eq!(iu(Severity::Warning), ("medium".into(), "medium".into()));
+        assert_eq!(iu(Severity::Info), ("low".into(), "low".into()));
     }
 
     #[test]

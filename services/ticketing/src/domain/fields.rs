@@ -23,6 +23,9 @@ pub struct TenantSettings {
     pub custom_fields: Vec<CustomField>,
     #[serde(default)]
     pub sites: Vec<Site>,
+    /// How monitoring agents' events become incidents.
+    #[serde(default)]
+    pub monitoring: canopy_monitoring::Rules,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

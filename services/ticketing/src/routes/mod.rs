@@ -1,5 +1,6 @@
 //! HTTP surface of the ticketing service. Each module registers its own routes.
 
+pub mod events;
 pub mod exports;
 pub mod import;
 pub mod itil;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     work::routes(cfg);
     itil::routes(cfg);
     exports::routes(cfg);
+    events::routes(cfg);
 }
 
 pub use canopy_kernel::validate::parse;

@@ -38,7 +38,7 @@ pub(crate) fn actor(p: &Principal) -> Actor {
     Actor { id: p.subject, kind: if p.kind == PrincipalKind::ApiKey { "api_key" } else { "user" } }
 }
 
-fn token(req: &HttpRequest) -> String {
+pub(crate) fn token(req: &HttpRequest) -> String {
     bearer_token(req).unwrap_or_default().to_owned()
 }
 
@@ -69,7 +69,7 @@ fn clock_log(c: &MetricClock) -> Value {
 }
 
 /// Tenant users may write while their tenant is active; provider staff put things right anyway.
-fn check_tenant_writable(ctx: &TenantContext, principal: &Principal) -> ApiResult<()> {
+pub(crate) fn check_tenant_writable(ctx: &TenantContext, principal: &Principal) -> ApiResult<()> {
     match ctx.status.as_str() {
         "cancelled" => Err(ApiError::new(ErrorCode::TenantCancelled, "The tenant is cancelled")),
         "suspended" if !principal.is_provider() => Err(ApiError::new(
@@ -149,23 +149,42 @@ pub async fn create(
     let scope = principal.scope_for(tenant)?;
     principal.require_role_or_scope(&Role::ALL, &["tickets:write"])?;
 
-    let key = idempotency_key(&req)?;
-    if let Some(key) = &key
+    let key = idempotency_key(&req)?.map(|k| (k, request_hash));
+    let (t, clocks, replayed) = raise(&state, &principal, &token(&req), scope, new, key).await?;
+    let mut res = HttpResponse::Created();
+    res.insert_header(("location", format!("/api/v1/tickets/{}", t.id)))
+        .insert_header((header::ETAG, format!("\"{}\"", t.version)));
+    if replayed {
+        res.insert_header(("idempotent-replayed", "true"));
+    }
+    Ok(res.json(TicketView::new(t, &clocks)?))
+}
+
+/// Raises a ticket for `principal` (already allowed to): the tenant's configuration checks
+/// its fields, the SLA policy in force is copied onto it and its clocks start. With a key,
+/// (key, request hash): the ticket raised before under that key is answered (`true`) instead
+/// of raising another, or 422 when the key came with another request.
+pub(crate) async fn raise(
+    state: &TicketingState,
+    principal: &Principal,
+    token: &str,
+    scope: TenantScope,
+    new: NewTicket,
+    key: Option<(String, String)>,
+) -> ApiResult<(ticket::Model, Vec<MetricClock>, bool)> {
+    if let Some((key, request_hash)) = &key
         && let Some(seen) = state.tickets.idempotent(&scope, key).await?
     {
-        if seen.request_hash != request_hash {
+        if &seen.request_hash != request_hash {
             return Err(ApiError::invalid("Idempotency-Key", "was already used for a different request"));
         }
         let (t, clocks) = state.tickets.load(&scope, seen.ticket_id).await?;
-        return Ok(HttpResponse::Created()
-            .insert_header(("location", format!("/api/v1/tickets/{}", t.id)))
-            .insert_header(("idempotent-replayed", "true"))
-            .json(TicketView::new(t, &clocks)?));
+        return Ok((t, clocks, true));
     }
-
+    let tenant = scope.tenant_id().0;
     let now = state.now();
-    let ctx = state.tenant_context(&token(&req), tenant, now).await?;
-    check_tenant_writable(&ctx, &principal)?;
+    let ctx = state.tenant_context(token, tenant, now).await?;
+    check_tenant_writable(&ctx, principal)?;
     let mut v = Violations::new();
     let title = text(&new.title, 300, "title", &mut v);
     if new.description.chars().count() > 20_000 {
@@ -256,20 +275,17 @@ pub async fn create(
         next_deadline: sea_orm::Set(next_deadline),
         version: sea_orm::Set(1),
     };
-    let mut change = Change::new(now, actor(&principal));
+    let mut change = Change::new(now, actor(principal));
     change.log("created", json!({"type": new.kind, "priority": priority, "channel": channel,
         "policy": ctx.policy.as_ref().map(|p| json!({"tier": p.tier_name, "coverage": p.coverage, "contract_id": p.contract_id}))}));
     for c in &clocks {
         change.log("clock_started", clock_log(c));
     }
-    let scope_key = key.as_deref().map(|k| (k, request_hash.as_str()));
+    let scope_key = key.as_ref().map(|(k, h)| (k.as_str(), h.as_str()));
     change.announce(json!({"type": "ticket.created"}));
     let saved = state.tickets.create(&scope, &ctx.key, row, &clocks, &change, scope_key).await?;
     tracing::info!(ticket = %saved.reference, priority = %saved.priority, "ticket raised");
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/api/v1/tickets/{}", saved.id)))
-        .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
-        .json(TicketView::new(saved, &clocks)?))
+    Ok((saved, clocks, false))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -524,7 +540,6 @@ pub async fn update(
     }
 
     let now = state.now();
-    let at = secs(now);
     let snap = snapshot(&t)?;
     let calendar = snap.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
     let sla_err = |_| ApiError::invalid("business_calendar", "the calendar does not open long enough");
@@ -721,47 +736,13 @@ pub async fn update(
         if status == Status::Resolved && t.resolution_code.is_none() && staff {
             return Err(ApiError::invalid("resolution_code", "say how the ticket was resolved"));
         }
-        change.log("status_changed", json!({"from": from, "to": status, "reason": patch.reason}));
         changed.push("status");
-        if from == Status::PendingCustomer {
-            clocks::resume(&mut clocks, at, &calendar).map_err(sla_err)?;
-            change.log("clock_resumed", json!({"due": clocks.iter().map(clock_log).collect::<Vec<_>>()}));
+        enter_status(&mut t, &mut clocks, &mut change, from, status, patch.reason.as_deref(), &calendar)?;
+        if status == Status::Resolved
+            && let Some(info) = change_info.as_mut()
+        {
+            info.implemented_at = Some(now);
         }
-        match status {
-            Status::PendingCustomer => {
-                clocks::pause(&mut clocks, at);
-                change.log("clock_paused", json!({"metrics": clocks.iter().filter(|c| c.running()).map(|c| c.metric).collect::<Vec<_>>()}));
-            }
-            Status::Resolved => {
-                if clocks::stop(&mut clocks, Metric::Resolution, at) {
-                    change.log("clock_stopped", json!({"metric": Metric::Resolution}));
-                }
-                t.resolved_at = Some(now);
-                if let Some(info) = change_info.as_mut() {
-                    info.implemented_at = Some(now);
-                }
-                change.announce(json!({"type": "ticket.resolved"}));
-            }
-            Status::InProgress if from == Status::Resolved => {
-                clocks::reopen(&mut clocks, at, &calendar).map_err(sla_err)?;
-                change.log(
-                    "reopened",
-                    json!({"reason": patch.reason, "due": clocks.iter().map(clock_log).collect::<Vec<_>>()}),
-                );
-                t.resolved_at = None;
-            }
-            Status::Closed | Status::Cancelled => {
-                for m in [Metric::FirstResponse, Metric::Resolution, Metric::Onsite] {
-                    clocks::stop(&mut clocks, m, at);
-                }
-                if status == Status::Closed {
-                    t.closed_at = Some(now);
-                    change.announce(json!({"type": "ticket.closed"}));
-                }
-            }
-            _ => {}
-        }
-        t.status = name_of(&status);
     }
     if let Some(info) = &change_info {
         t.details["change"] = json!(info);
@@ -782,6 +763,61 @@ pub async fn update(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
         .json(TicketView::new(saved, &clocks)?))
+}
+
+/// Moves a ticket from `from` to `to` (a move the state machine allows): logs it and does
+/// what the move means to the SLA clocks — pausing while the customer is waited on, stopping
+/// resolution when resolved, reopening, stopping everything when closed or cancelled.
+pub(crate) fn enter_status(
+    t: &mut ticket::Model,
+    clocks: &mut [MetricClock],
+    change: &mut Change,
+    from: Status,
+    to: Status,
+    reason: Option<&str>,
+    calendar: &BusinessCalendar,
+) -> ApiResult<()> {
+    let now = change.at;
+    let at = secs(now);
+    let sla_err = |_| ApiError::invalid("business_calendar", "the calendar does not open long enough");
+    change.log("status_changed", json!({"from": from, "to": to, "reason": reason}));
+    if from == Status::PendingCustomer {
+        clocks::resume(clocks, at, calendar).map_err(sla_err)?;
+        change.log("clock_resumed", json!({"due": clocks.iter().map(clock_log).collect::<Vec<_>>()}));
+    }
+    match to {
+        Status::PendingCustomer => {
+            clocks::pause(clocks, at);
+            change.log("clock_paused", json!({"metrics": clocks.iter().filter(|c| c.running()).map(|c| c.metric).collect::<Vec<_>>()}));
+        }
+        Status::Resolved => {
+            if clocks::stop(clocks, Metric::Resolution, at) {
+                change.log("clock_stopped", json!({"metric": Metric::Resolution}));
+            }
+            t.resolved_at = Some(now);
+            change.announce(json!({"type": "ticket.resolved"}));
+        }
+        Status::InProgress if from == Status::Resolved => {
+            clocks::reopen(clocks, at, calendar).map_err(sla_err)?;
+            change.log(
+                "reopened",
+                json!({"reason": reason, "due": clocks.iter().map(clock_log).collect::<Vec<_>>()}),
+            );
+            t.resolved_at = None;
+        }
+        Status::Closed | Status::Cancelled => {
+            for m in [Metric::FirstResponse, Metric::Resolution, Metric::Onsite] {
+                clocks::stop(clocks, m, at);
+            }
+            if to == Status::Closed {
+                t.closed_at = Some(now);
+                change.announce(json!({"type": "ticket.closed"}));
+            }
+        }
+        _ => {}
+    }
+    t.status = name_of(&to);
+    Ok(())
 }
 
 /// The first public action of provider staff on a ticket is its first response.

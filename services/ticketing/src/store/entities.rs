@@ -354,3 +354,78 @@ pub mod approval {
         }
     }
 }
+
+pub mod alert {
+    use sea_orm::entity::prelude::*;
+
+    /// One fingerprint's alert: its correlation state and the incident it opened.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alerts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Uuid,
+        pub fingerprint: String,
+        pub source: String,
+        pub host: String,
+        pub check_name: String,
+        pub status: String,
+        pub severity: String,
+        pub peak: String,
+        pub episode: i32,
+        pub episode_started: DateTimeUtc,
+        pub last_seen: DateTimeUtc,
+        pub changed_at: DateTimeUtc,
+        pub count: i64,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub recoveries: Json,
+        pub flapping: bool,
+        pub incident: String,
+        pub ticket_id: Option<Uuid>,
+        pub message: String,
+        pub labels: Json,
+        pub updated_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}
+
+pub mod agent_event {
+    use sea_orm::entity::prelude::*;
+
+    /// An event a monitoring agent sent, as accepted.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agent_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Uuid,
+        pub alert_id: Option<Uuid>,
+        pub fingerprint: String,
+        pub source: String,
+        pub host: String,
+        pub check_name: String,
+        pub severity: String,
+        pub message: String,
+        pub occurred_at: DateTimeUtc,
+        pub received_at: DateTimeUtc,
+        pub labels: Json,
+        pub silenced_by: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl canopy_kernel::TenantOwned for Entity {
+        fn tenant_column() -> Column {
+            Column::TenantId
+        }
+    }
+}

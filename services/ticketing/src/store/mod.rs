@@ -1,6 +1,7 @@
 //! Storage. A ticket, its clocks, its event log and its outgoing events are written in one
 //! transaction, so what was acknowledged is whole and none of its events can be lost.
 
+pub mod alerts;
 pub mod entities;
 pub mod outbox;
 pub mod tickets;

@@ -12,6 +12,9 @@ pub trait Cache: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()>;
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
+    /// Sets each key that is not set yet, for `ttl`; answers, key by key, whether this call
+    /// set it (first seen) — a key twice in `keys` is set once. One round trip.
+    async fn claim_many(&self, keys: &[String], ttl: Duration) -> anyhow::Result<Vec<bool>>;
 }
 
 /// JSON on top of any cache. A value that no longer parses counts as a miss.
@@ -51,18 +54,7 @@ impl Cache for MemoryCache {
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()> {
         let mut entries = self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
-        let now = Instant::now();
-        if entries.len() >= MEMORY_CACHE_LIMIT {
-            entries.retain(|_, (_, expires)| *expires > now);
-            if entries.len() >= MEMORY_CACHE_LIMIT {
-                // Still full of live entries: drop an arbitrary half rather than grow without bound.
-                let keep: Vec<String> = entries.keys().step_by(2).cloned().collect();
-                for k in keep {
-                    entries.remove(&k);
-                }
-            }
-        }
-        entries.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        insert(&mut entries, key, value, ttl);
         Ok(())
     }
 
@@ -70,6 +62,36 @@ impl Cache for MemoryCache {
         self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?.remove(key);
         Ok(())
     }
+
+    async fn claim_many(&self, keys: &[String], ttl: Duration) -> anyhow::Result<Vec<bool>> {
+        let mut entries = self.entries.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
+        let now = Instant::now();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let fresh = entries.get(key).is_none_or(|(_, expires)| *expires <= now);
+                if fresh {
+                    insert(&mut entries, key, b"1", ttl);
+                }
+                fresh
+            })
+            .collect())
+    }
+}
+
+fn insert(entries: &mut HashMap<String, (Vec<u8>, Instant)>, key: &str, value: &[u8], ttl: Duration) {
+    let now = Instant::now();
+    if entries.len() >= MEMORY_CACHE_LIMIT {
+        entries.retain(|_, (_, expires)| *expires > now);
+        if entries.len() >= MEMORY_CACHE_LIMIT {
+            // Still full of live entries: drop an arbitrary half rather than grow without bound.
+            let keep: Vec<String> = entries.keys().step_by(2).cloned().collect();
+            for k in keep {
+                entries.remove(&k);
+            }
+        }
+    }
+    entries.insert(key.to_owned(), (value.to_vec(), now + ttl));
 }
 
 pub struct RedisCache {
@@ -107,5 +129,36 @@ impl Cache for RedisCache {
         let mut con = self.con.clone();
         redis::cmd("DEL").arg(format!("{}{key}", self.prefix)).query_async::<()>(&mut con).await?;
         Ok(())
+    }
+
+    async fn claim_many(&self, keys: &[String], ttl: Duration) -> anyhow::Result<Vec<bool>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut con = self.con.clone();
+        let millis = ttl.as_millis().max(1) as u64;
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.cmd("SET").arg(format!("{}{key}", self.prefix)).arg(1).arg("NX").arg("PX").arg(millis);
+        }
+        // `SET … NX` answers OK when it set the key and nil when it was there.
+        let answers: Vec<Option<String>> = pipe.query_async(&mut con).await?;
+        Ok(answers.into_iter().map(|a| a.is_some()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_key_is_claimed_once_until_it_expires() {
+        let cache = MemoryCache::default();
+        let keys: Vec<String> = ["a", "b", "a"].map(String::from).to_vec();
+        assert_eq!(cache.claim_many(&keys, Duration::from_secs(60)).await.unwrap(), [true, true, false]);
+        assert_eq!(cache.claim_many(&keys[..1], Duration::from_secs(60)).await.unwrap(), [false]);
+        cache.claim_many(&["c".to_owned()], Duration::from_millis(1)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(cache.claim_many(&["c".to_owned()], Duration::from_secs(1)).await.unwrap(), [true]);
     }
 }

@@ -45,6 +45,10 @@ pub struct TenantConfig {
     /// Tax on the tenant's invoices, in basis points (1300 = 13 %).
     #[serde(default)]
     pub tax_rate_bp: u32,
+    /// How monitoring agents' events become incidents: correlation window, threshold,
+    /// auto-resolution, flapping, check → category, maintenance windows.
+    #[serde(default)]
+    pub monitoring: canopy_monitoring::Rules,
 }
 
 /// Fields of a config response that a client may send back unchanged on PUT.
@@ -64,6 +68,7 @@ impl TenantConfig {
             branding: Branding::default(),
             webhooks: Vec::new(),
             tax_rate_bp: 0,
+            monitoring: canopy_monitoring::Rules::default(),
         }
     }
 
@@ -83,6 +88,13 @@ impl TenantConfig {
         parts::check_custom_fields(&self.custom_fields, &mut v);
         parts::check_sites(&self.sites, &mut v);
         self.branding.check(&mut v);
+        let active: Vec<&str> =
+            self.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.as_str()).collect();
+        for (path, message) in
+            self.monitoring.validate(&active, &self.priority_matrix.impacts, &self.priority_matrix.urgencies)
+        {
+            v.add(format!("monitoring.{path}"), message);
+        }
         parts::settle_webhooks(
             &mut self.webhooks,
             previous.map(|p| p.webhooks.as_slice()).unwrap_or(&[]),

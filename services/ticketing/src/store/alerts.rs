@@ -1,0 +1,342 @@
+//! Alerts and the events behind them. A batch is folded and written in one transaction: the
+//! alerts of its fingerprints are read locked (`FOR UPDATE` on PostgreSQL; SQLite has one
+//! writer), each fingerprint's events applied in time order, the alerts written back in one
+//! statement and every accepted event inserted with the alert it went to. Two batches for the
+//! same new fingerprint at once: one inserts the alert, the other finds it on its retry.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use canopy_kernel::db::is_unique_violation;
+use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
+use canopy_monitoring::{Action, AlertState, AlertStatus, Event, Incident, Rules, Severity, actions, apply};
+
+use super::entities::{agent_event, alert};
+
+/// An accepted event, and the maintenance window that silenced it, if one did.
+pub struct Incoming {
+    pub event: Event,
+    pub silenced_by: Option<String>,
+}
+
+/// An alert after a batch, and what its incident should do.
+pub struct Folded {
+    pub alert: alert::Model,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Clone)]
+pub struct Alerts {
+    db: DatabaseConnection,
+}
+
+fn status_name(s: AlertStatus) -> &'static str {
+    match s {
+        AlertStatus::Firing => "firing",
+        AlertStatus::Resolved => "resolved",
+    }
+}
+
+fn incident_name(i: Incident) -> &'static str {
+    match i {
+        Incident::None => "none",
+        Incident::Open => "open",
+        Incident::Resolved => "resolved",
+    }
+}
+
+/// The correlation state a row holds.
+fn state_of(a: &alert::Model) -> AlertState {
+    AlertState {
+        status: if a.status == "resolved" { AlertStatus::Resolved } else { AlertStatus::Firing },
+        severity: Severity::parse(&a.severity).unwrap_or(Severity::Error),
+        peak: Severity::parse(&a.peak).unwrap_or(Severity::Error),
+        episode: a.episode,
+        episode_started: a.episode_started,
+        last_seen: a.last_seen,
+        changed_at: a.changed_at,
+        count: a.count,
+        resolved_at: a.resolved_at,
+        recoveries: serde_json::from_value(a.recoveries.clone()).unwrap_or_default(),
+        flapping: a.flapping,
+        incident: match a.incident.as_str() {
+            "open" => Incident::Open,
+            "resolved" => Incident::Resolved,
+            _ => Incident::None,
+        },
+    }
+}
+
+fn write_state(row: &mut alert::Model, s: &AlertState, last: &Event, now: DateTime<Utc>) {
+    row.status = status_name(s.status).into();
+    row.severity = s.severity.as_str().into();
+    row.peak = s.peak.as_str().into();
+    row.episode = s.episode;
+    row.episode_started = s.episode_started;
+    row.last_seen = s.last_seen;
+    row.changed_at = s.changed_at;
+    row.count = s.count;
+    row.resolved_at = s.resolved_at;
+    row.recoveries = json!(s.recoveries);
+    row.flapping = s.flapping;
+    row.incident = incident_name(s.incident).into();
+    if last.severity != Severity::Ok {
+        row.message = last.message.chars().take(2000).collect();
+        row.labels = json!(last.labels);
+    }
+    row.updated_at = now;
+}
+
+impl Alerts {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Folds a batch into its alerts and writes it, in one transaction.
+    pub async fn ingest(
+        &self,
+        scope: &TenantScope,
+        events: &[Incoming],
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Vec<Folded>> {
+        let mut attempt = 0;
+        loop {
+            match self.try_ingest(scope, events, rules, now).await {
+                Err(Retry::Race) if attempt < 3 => attempt += 1,
+                Err(Retry::Race) => {
+                    return Err(ApiError::new(
+                        canopy_kernel::ErrorCode::Conflict,
+                        "Alerts changed meanwhile; send the batch again",
+                    ));
+                }
+                Err(Retry::Failed(e)) => return Err(e),
+                Ok(folded) => return Ok(folded),
+            }
+        }
+    }
+
+    async fn try_ingest(
+        &self,
+        scope: &TenantScope,
+        events: &[Incoming],
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Folded>, Retry> {
+        let tenant = scope.tenant_id().0;
+        let mut by_fingerprint: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+        for i in events.iter().filter(|i| i.silenced_by.is_none()) {
+            by_fingerprint.entry(i.event.fingerprint.as_str()).or_default().push(&i.event);
+        }
+        let tx = self.db.begin().await.map_err(ApiError::from)?;
+        let mut existing: HashMap<String, alert::Model> = HashMap::new();
+        let keys: Vec<&str> = by_fingerprint.keys().copied().collect();
+        for chunk in keys.chunks(500) {
+            let rows = alert::Entity::scoped(scope)
+                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
+                .lock_exclusive()
+                .all(&tx)
+                .await
+                .map_err(ApiError::from)?;
+            existing.extend(rows.into_iter().map(|a| (a.fingerprint.clone(), a)));
+        }
+
+        let mut folded = Vec::new();
+        let mut fresh: Vec<alert::Model> = Vec::new();
+        let mut changed: Vec<alert::Model> = Vec::new();
+        let mut alert_of: HashMap<&str, Uuid> = HashMap::new();
+        for (fingerprint, mut evs) in by_fingerprint {
+            evs.sort_by_key(|e| e.occurred_at);
+            let before = existing.get(fingerprint).map(state_of);
+            let Some(after) = evs.iter().fold(before.clone(), |s, e| apply(s, e, rules)) else {
+                continue; // recoveries for an alert nobody saw fire
+            };
+            let last = evs.last().copied().unwrap_or(evs[0]);
+            let mut row = match existing.get(fingerprint) {
+                Some(r) => r.clone(),
+                None => alert::Model {
+                    id: Uuid::now_v7(),
+                    tenant_id: tenant,
+                    fingerprint: fingerprint.to_owned(),
+                    source: last.source.clone(),
+                    host: last.host.clone(),
+                    check_name: last.check.clone(),
+                    status: String::new(),
+                    severity: String::new(),
+                    peak: String::new(),
+                    episode: 1,
+                    episode_started: now,
+                    last_seen: now,
+                    changed_at: now,
+                    count: 0,
+                    resolved_at: None,
+                    recoveries: json!([]),
+                    flapping: false,
+                    incident: String::new(),
+                    ticket_id: None,
+                    message: String::new(),
+                    labels: json!({}),
+                    updated_at: now,
+                },
+            };
+            // A new episode keeps its ticket only when the incident carried over (still open).
+            let carried = before.as_ref().is_some_and(|b| b.incident == Incident::Open)
+                && after.incident == Incident::Open;
+            if before.as_ref().is_some_and(|b| b.episode != after.episode) && !carried {
+                row.ticket_id = None;
+            }
+            write_state(&mut row, &after, last, now);
+            alert_of.insert(fingerprint, row.id);
+            folded.push(Folded { alert: row.clone(), actions: actions(before.as_ref(), &after) });
+            if existing.contains_key(fingerprint) { changed.push(row) } else { fresh.push(row) }
+        }
+
+        for chunk in fresh.chunks(200) {
+            match alert::Entity::insert_many(chunk.iter().cloned().map(alert::ActiveModel::from))
+                .exec_without_returning(&tx)
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(Retry::Race),
+                Err(e) => return Err(Retry::Failed(e.into())),
+            }
+        }
+        use alert::Column as A;
+        for chunk in changed.chunks(200) {
+            alert::Entity::insert_many(chunk.iter().cloned().map(alert::ActiveModel::from))
+                .on_conflict(
+                    OnConflict::column(A::Id)
+                        .update_columns([
+                            A::Status,
+                            A::Severity,
+                            A::Peak,
+                            A::Episode,
+                            A::EpisodeStarted,
+                            A::LastSeen,
+                            A::ChangedAt,
+                            A::Count,
+                            A::ResolvedAt,
+                            A::Recoveries,
+                            A::Flapping,
+                            A::Incident,
+                            A::TicketId,
+                            A::Message,
+                            A::Labels,
+                            A::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&tx)
+                .await
+                .map_err(ApiError::from)?;
+        }
+        let rows: Vec<agent_event::ActiveModel> = events
+            .iter()
+            .map(|i| {
+                let e = &i.event;
+                agent_event::ActiveModel::from(agent_event::Model {
+                    id: Uuid::now_v7(),
+                    tenant_id: tenant,
+                    alert_id: if i.silenced_by.is_some() {
+                        None
+                    } else {
+                        alert_of.get(e.fingerprint.as_str()).copied()
+                    },
+                    fingerprint: e.fingerprint.clone(),
+                    source: e.source.clone(),
+                    host: e.host.clone(),
+                    check_name: e.check.clone(),
+                    severity: e.severity.as_str().into(),
+                    message: e.message.clone(),
+                    occurred_at: e.occurred_at,
+                    received_at: now,
+                    labels: json!(e.labels),
+                    silenced_by: i.silenced_by.clone(),
+                })
+            })
+            .collect();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(400).collect();
+            agent_event::Entity::insert_many(chunk)
+                .exec_without_returning(&tx)
+                .await
+                .map_err(ApiError::from)?;
+        }
+        tx.commit().await.map_err(ApiError::from)?;
+        Ok(folded)
+    }
+
+    /// Links the incident opened for an alert's episode (unless one is linked already).
+    pub async fn link(&self, scope: &TenantScope, alert: Uuid, ticket: Uuid) -> ApiResult<()> {
+        alert::Entity::scoped_update(scope)
+            .col_expr(alert::Column::TicketId, Expr::value(ticket))
+            .filter(alert::Column::Id.eq(alert))
+            .filter(alert::Column::TicketId.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list(
+        &self,
+        scope: &ListScope,
+        status: Option<&str>,
+        limit: u64,
+    ) -> ApiResult<Vec<alert::Model>> {
+        let mut q = alert::Entity::listed(scope)
+            .order_by_desc(alert::Column::LastSeen)
+            .order_by_asc(alert::Column::Id);
+        if let Some(s) = status {
+            q = q.filter(alert::Column::Status.eq(s));
+        }
+        Ok(q.limit(limit).all(&self.db).await?)
+    }
+
+    pub async fn get(&self, scope: &TenantScope, id: Uuid) -> ApiResult<alert::Model> {
+        alert::Entity::scoped(scope)
+            .filter(alert::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("alert"))
+    }
+
+    /// Any tenant's alert (provider staff).
+    pub async fn get_any(&self, id: Uuid) -> ApiResult<alert::Model> {
+        alert::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("alert"))
+    }
+
+    /// An alert's latest events, newest first.
+    pub async fn events(
+        &self,
+        scope: &TenantScope,
+        alert: Uuid,
+        limit: u64,
+    ) -> ApiResult<Vec<agent_event::Model>> {
+        Ok(agent_event::Entity::scoped(scope)
+            .filter(agent_event::Column::AlertId.eq(alert))
+            .order_by_desc(agent_event::Column::OccurredAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+}
+
+enum Retry {
+    /// Another batch made one of these alerts meanwhile.
+    Race,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Retry {
+    fn from(e: ApiError) -> Self {
+        Retry::Failed(e)
+    }
+}
