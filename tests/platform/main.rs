@@ -18,6 +18,7 @@ mod gateway;
 mod isolation;
 mod itil;
 mod jobs;
+mod knowledge;
 mod lifecycle;
 mod processes;
 mod rounds;

@@ -88,7 +88,7 @@ async fn deliveries(app: &TestApp, tenant: &str, token: &str, query: &str) -> Ve
     page["items"].as_array().unwrap().clone()
 }
 
-async fn until(
+pub async fn until(
     app: &TestApp,
     tenant: &str,
     token: &str,

@@ -6,6 +6,7 @@ mod m20261122_000003_work;
 mod m20261122_000004_problems_changes;
 mod m20261123_000005_carried_time;
 mod m20261201_000006_agent_events;
+mod m20261201_000007_knowledge;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_problems_changes::Migration),
             Box::new(m20261123_000005_carried_time::Migration),
             Box::new(m20261201_000006_agent_events::Migration),
+            Box::new(m20261201_000007_knowledge::Migration),
         ]
     }
 }

@@ -30,7 +30,31 @@ pub fn spawn(state: web::Data<TenantsState>) {
 }
 
 /// Turns one bus event into deliveries; events of tenants without matching hooks add nothing.
+/// An event for every tenant (`"audience": "all_tenants"`, a knowledge article published to
+/// all) goes to each tenant's hooks.
 pub async fn fan_out(state: &TenantsState, bus_id: &str, event: &Value) -> ApiResult<usize> {
+    if event.get("audience").and_then(Value::as_str) == Some("all_tenants") {
+        let mut n = 0;
+        let mut page = canopy_kernel::http::PageParams { limit: Some(200), cursor: None };
+        loop {
+            let (rows, limit) =
+                state.tenants.list(&canopy_kernel::ListScope::AllTenants, None, &page).await?;
+            let tenants = canopy_kernel::http::Page::from_rows(rows, limit, |t| t.id);
+            for t in &tenants.items {
+                let mut one = event.clone();
+                one["tenant_id"] = json!(t.id);
+                n += fan_out_one(state, bus_id, &one).await?;
+            }
+            match tenants.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(n),
+            }
+        }
+    }
+    fan_out_one(state, bus_id, event).await
+}
+
+async fn fan_out_one(state: &TenantsState, bus_id: &str, event: &Value) -> ApiResult<usize> {
     let (Some(tenant), Some(kind)) = (
         event.get("tenant_id").and_then(Value::as_str).and_then(|t| t.parse::<Uuid>().ok()),
         event.get("type").and_then(Value::as_str),

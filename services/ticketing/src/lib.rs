@@ -72,6 +72,7 @@ impl Application {
         let state = web::Data::new(TicketingState {
             tickets: Tickets::new(db.clone()),
             alerts: store::alerts::Alerts::new(db.clone()),
+            knowledge: store::knowledge::Knowledge::new(db.clone()),
             ingest: tokio::sync::Semaphore::new(settings.events.ingest_max_in_flight.max(1)),
             db,
             tenants,

@@ -1,7 +1,7 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 
-use crate::routes::{events, exports, import, itil, tickets, work};
+use crate::routes::{events, exports, import, itil, knowledge, tickets, work};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -9,11 +9,13 @@ use crate::routes::{events, exports, import, itil, tickets, work};
     paths(tickets::create, tickets::list, tickets::get, tickets::update, tickets::audit, import::import,
         work::add_comment, work::comments, work::add_worklog, work::worklogs, work::give_feedback, work::get_feedback,
         itil::add_link, itil::links, itil::decide, itil::approvals, exports::breaches, exports::billable_work,
-        events::ingest, events::alerts, events::alert_detail),
+        events::ingest, events::alerts, events::alert_detail, knowledge::create, knowledge::list, knowledge::get,
+        knowledge::update, knowledge::versions, knowledge::search, knowledge::suggestions, knowledge::from_ticket),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&Security),
     tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"),
-        (name = "events", description = "Monitoring agents' events, correlated into alerts that open and resolve incidents"))
+        (name = "events", description = "Monitoring agents' events, correlated into alerts that open and resolve incidents"),
+        (name = "knowledge", description = "The knowledge base: articles, Chinese and English search, suggestions for tickets"))
 )]
 pub struct ApiDoc;
 

@@ -29,6 +29,7 @@ pub struct TicketingState {
     pub tenants: ServiceClient,
     pub catalog: ServiceClient,
     pub alerts: crate::store::alerts::Alerts,
+    pub knowledge: crate::store::knowledge::Knowledge,
     /// Turns for monitoring agents' batches (back-pressure).
     pub ingest: tokio::sync::Semaphore,
 }

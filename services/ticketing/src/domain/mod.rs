@@ -4,6 +4,7 @@ pub mod clocks;
 pub mod fields;
 pub mod itil;
 pub mod lifecycle;
+pub mod search;
 pub mod snapshot;
 
 use serde::Serialize;

@@ -4,6 +4,7 @@ pub mod events;
 pub mod exports;
 pub mod import;
 pub mod itil;
+pub mod knowledge;
 pub mod tickets;
 pub mod views;
 pub mod work;
@@ -13,6 +14,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before `/tickets/{id}`, which would otherwise take `import` for an id.
     import::routes(cfg);
+    // Before `/tickets/{id}` too: `/tickets/{id}/suggestions` and `/article` are its own.
+    knowledge::routes(cfg);
     tickets::routes(cfg);
     work::routes(cfg);
     itil::routes(cfg);

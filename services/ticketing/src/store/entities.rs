@@ -429,3 +429,75 @@ pub mod agent_event {
         }
     }
 }
+
+pub mod kb_article {
+    use sea_orm::entity::prelude::*;
+
+    /// A knowledge-base article, at its current version.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "kb_articles")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub visibility: String,
+        pub tenant_id: Option<Uuid>,
+        pub title: String,
+        pub body: String,
+        pub category: String,
+        pub tags: Json,
+        pub language: String,
+        pub status: String,
+        pub version: i32,
+        pub source_ticket_id: Option<Uuid>,
+        pub length: i32,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub published_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod kb_version {
+    use sea_orm::entity::prelude::*;
+
+    /// An article's text as it was at one version.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "kb_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub article_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub title: String,
+        pub body: String,
+        pub category: String,
+        pub tags: Json,
+        pub edited_by: Uuid,
+        pub edited_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod kb_term {
+    use sea_orm::entity::prelude::*;
+
+    /// A term of an article and how often it occurs in its title and body.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "kb_terms")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub article_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub term: String,
+        pub in_title: i32,
+        pub in_body: i32,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

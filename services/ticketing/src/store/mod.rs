@@ -3,5 +3,6 @@
 
 pub mod alerts;
 pub mod entities;
+pub mod knowledge;
 pub mod outbox;
 pub mod tickets;

@@ -313,8 +313,9 @@ impl Branding {
 }
 
 /// Events a webhook can subscribe to; `*` means all.
-pub const WEBHOOK_EVENTS: [&str; 10] = [
+pub const WEBHOOK_EVENTS: [&str; 11] = [
     "*",
+    "kb.article_published",
     "ticket.created",
     "ticket.updated",
     "ticket.assigned",
