@@ -21,6 +21,7 @@ mod jobs;
 mod knowledge;
 mod lifecycle;
 mod processes;
+mod reports;
 mod rounds;
 mod stripe;
 mod tickets;

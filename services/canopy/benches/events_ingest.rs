@@ -1,8 +1,8 @@
 //! Monitoring events ingested per second, end to end through the gateway: `BENCH_AGENTS`
 //! agents (default 8) each posting batches of `BENCH_BATCH` events (default 500) with the
 //! tenant's API key for `BENCH_SECS` seconds (default 10). Events come from `BENCH_HOSTS`
-//! hosts × 5 checks (default 2 000 hosts: 10 000 fingerprints), mostly info and warning with
-//! some errors and recoveries; `BENCH_RESEND_PERCENT` of each batch (default 20) are events of
+//! hosts × 5 checks (default 2 000 hosts: 10 000 fingerprints): 70 % info, 25 % warning, 2.5 %
+//! error or critical (opening incidents), 2.5 % recoveries; `BENCH_RESEND_PERCENT` of each batch (default 20) are events of
 //! the agent's previous batch sent again, as an agent does after a lost answer — the share the
 //! dedup store drops. Each batch is checked, deduplicated (Redis or in process), folded into
 //! alerts and written in one transaction; incidents open as alerts reach `error`.
@@ -40,10 +40,12 @@ impl Rng {
 fn event(rng: &mut Rng, hosts: u64, seq: u64) -> Value {
     let host = rng.next() % hosts;
     let check = CHECKS[(rng.next() % 5) as usize];
-    let severity = match rng.next() % 100 {
-        0..=59 => "info",
-        60..=89 => "warning",
-        90..=96 => "error",
+    // Mostly readings; now and then a failure (which opens an incident) or a recovery.
+    let severity = match rng.next() % 1000 {
+        0..=699 => "info",
+        700..=949 => "warning",
+        950..=969 => "error",
+        970..=974 => "critical",
         _ => "ok",
     };
     json!({"source": "bench-agent", "host": format!("host-{host:05}"), "check": check, "severity": severity,

@@ -13,6 +13,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/billable-work", "ticketing"),
     ("/api/v1/events", "ticketing"),
     ("/api/v1/kb", "ticketing"),
+    ("/api/v1/reports", "ticketing"),
     ("/api/v1/engineers", "scheduler"),
     ("/api/v1/schedules", "scheduler"),
     ("/api/v1/jobs", "scheduler"),

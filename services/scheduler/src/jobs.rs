@@ -20,7 +20,7 @@ use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
 
 /// The provider's system jobs, with fixed ids so every replica installs the same ones once.
-fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 4] {
+fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
     [
         (
             uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0001),
@@ -45,6 +45,14 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 4] {
             "Dunning",
             "0 3 * * *",
             Action::Dunning,
+        ),
+        (
+            // 14:00 UTC on the 1st: the month has ended in every tenant's time zone, and
+            // the billing run has given its credits.
+            uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0005),
+            "Monthly IT service reports",
+            "0 14 1 * *",
+            Action::MonthlyReports,
         ),
     ]
 }
@@ -184,6 +192,33 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             .await
         }
         Action::Dunning => call_billing(state, "/api/v1/billing/dunning", json!({}), |done| done).await,
+        Action::MonthlyReports => {
+            let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+            let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            let body = json!({"period": period});
+            let sent = state
+                .ticketing
+                .send(|base| {
+                    state
+                        .ticketing
+                        .http()
+                        .post(format!("{base}/api/v1/reports/monthly/runs"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                })
+                .await;
+            outcome(
+                sent,
+                "ticketing",
+                Some(&body),
+                |r| json!({"period": r["period"], "reports": r["reports"]}),
+            )
+            .await
+        }
         Action::PlanRounds { region, days_ahead } => {
             let token = match state.service_token.get().await {
                 Ok(t) => t,

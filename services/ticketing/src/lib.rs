@@ -6,6 +6,7 @@
 pub mod contracts;
 pub mod domain;
 pub mod openapi;
+pub mod reports;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -57,6 +58,8 @@ impl Application {
         let db = migrate(&settings).await?;
         let http = http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs));
         let tenants = ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone());
+        let billing = (!settings.upstreams.billing.0.is_empty())
+            .then(|| ServiceClient::new("billing", settings.upstreams.billing.0.clone(), http.clone()));
         let catalog = ServiceClient::new("catalog", settings.upstreams.catalog.0.clone(), http);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,
@@ -73,6 +76,8 @@ impl Application {
             tickets: Tickets::new(db.clone()),
             alerts: store::alerts::Alerts::new(db.clone()),
             knowledge: store::knowledge::Knowledge::new(db.clone()),
+            reports: store::reports::Reports::new(db.clone()),
+            billing,
             ingest: tokio::sync::Semaphore::new(settings.events.ingest_max_in_flight.max(1)),
             db,
             tenants,

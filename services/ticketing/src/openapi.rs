@@ -1,7 +1,7 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 
-use crate::routes::{events, exports, import, itil, knowledge, tickets, work};
+use crate::routes::{events, exports, import, itil, knowledge, reports, tickets, work};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -10,12 +10,14 @@ use crate::routes::{events, exports, import, itil, knowledge, tickets, work};
         work::add_comment, work::comments, work::add_worklog, work::worklogs, work::give_feedback, work::get_feedback,
         itil::add_link, itil::links, itil::decide, itil::approvals, exports::breaches, exports::billable_work,
         events::ingest, events::alerts, events::alert_detail, knowledge::create, knowledge::list, knowledge::get,
-        knowledge::update, knowledge::versions, knowledge::search, knowledge::suggestions, knowledge::from_ticket),
+        knowledge::update, knowledge::versions, knowledge::search, knowledge::suggestions, knowledge::from_ticket,
+        reports::monthly, reports::run),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&Security),
     tags((name = "tickets", description = "The service desk: every call logged, classified, forwarded, escalated and resolved against the SLA"),
         (name = "events", description = "Monitoring agents' events, correlated into alerts that open and resolve incidents"),
-        (name = "knowledge", description = "The knowledge base: articles, Chinese and English search, suggestions for tickets"))
+        (name = "knowledge", description = "The knowledge base: articles, Chinese and English search, suggestions for tickets"),
+        (name = "reports", description = "The monthly IT service report: JSON, CSV and HTML with charts"))
 )]
 pub struct ApiDoc;
 

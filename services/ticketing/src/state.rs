@@ -30,6 +30,9 @@ pub struct TicketingState {
     pub catalog: ServiceClient,
     pub alerts: crate::store::alerts::Alerts,
     pub knowledge: crate::store::knowledge::Knowledge,
+    pub reports: crate::store::reports::Reports,
+    /// Billing, for the credits in monthly reports (absent when ticketing runs without it).
+    pub billing: Option<ServiceClient>,
     /// Turns for monitoring agents' batches (back-pressure).
     pub ingest: tokio::sync::Semaphore,
 }
@@ -64,7 +67,7 @@ impl TicketingState {
     }
 
     /// GET from another service with the caller's own credential (its rights, not ours).
-    async fn ask<T: DeserializeOwned>(
+    pub(crate) async fn ask<T: DeserializeOwned>(
         &self,
         client: &ServiceClient,
         token: &str,

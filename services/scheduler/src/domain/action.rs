@@ -39,6 +39,9 @@ pub enum Action {
     /// A system job: billing's dunning (suspend tenants with overdue invoices, reinstate
     /// those that paid).
     Dunning,
+    /// A system job: the monthly IT service report of the month that ended, made for every
+    /// tenant and announced to each (ticketing's report run; once per tenant and month).
+    MonthlyReports,
 }
 
 fn low() -> String {
@@ -53,7 +56,7 @@ impl Action {
 
     pub fn validate(&mut self, v: &mut Violations) {
         match self {
-            Action::ShiftHandover | Action::BillingRun | Action::Dunning => {}
+            Action::ShiftHandover | Action::BillingRun | Action::Dunning | Action::MonthlyReports => {}
             Action::PlanRounds { region, days_ahead } => {
                 if let Some(r) = region {
                     *r = r.trim().to_lowercase();

@@ -16,6 +16,9 @@ use super::lifecycle::TicketKind;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TenantSettings {
     pub timezone: String,
+    /// `zh-CN` or `en`: the language of what the tenant reads (its monthly report).
+    #[serde(default)]
+    pub locale: Option<String>,
     pub business_calendar: CalendarSpec,
     pub ticket_categories: Vec<Category>,
     pub priority_matrix: Matrix,

@@ -5,6 +5,7 @@ pub mod exports;
 pub mod import;
 pub mod itil;
 pub mod knowledge;
+pub mod reports;
 pub mod tickets;
 pub mod views;
 pub mod work;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     itil::routes(cfg);
     exports::routes(cfg);
     events::routes(cfg);
+    reports::routes(cfg);
 }
 
 pub use canopy_kernel::validate::parse;

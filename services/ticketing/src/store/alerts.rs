@@ -1,8 +1,9 @@
 //! Alerts and the events behind them. A batch is folded and written in one transaction: the
 //! alerts of its fingerprints are read locked (`FOR UPDATE` on PostgreSQL; SQLite has one
 //! writer), each fingerprint's events applied in time order, the alerts written back in one
-//! statement and every accepted event inserted with the alert it went to. Two batches for the
-//! same new fingerprint at once: one inserts the alert, the other finds it on its retry.
+//! statement and every accepted event inserted with the alert it went to. A fingerprint's row
+//! is made (episode 0) before it is locked, in fingerprint order, so two batches of one
+//! fingerprint take turns rather than race.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -136,42 +137,24 @@ impl Alerts {
             by_fingerprint.entry(i.event.fingerprint.as_str()).or_default().push(&i.event);
         }
         let tx = self.db.begin().await.map_err(ApiError::from)?;
-        let mut existing: HashMap<String, alert::Model> = HashMap::new();
-        let keys: Vec<&str> = by_fingerprint.keys().copied().collect();
-        for chunk in keys.chunks(500) {
-            let rows = alert::Entity::scoped(scope)
-                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
-                .lock_exclusive()
-                .all(&tx)
-                .await
-                .map_err(ApiError::from)?;
-            existing.extend(rows.into_iter().map(|a| (a.fingerprint.clone(), a)));
-        }
-
-        let mut folded = Vec::new();
-        let mut fresh: Vec<alert::Model> = Vec::new();
-        let mut changed: Vec<alert::Model> = Vec::new();
-        let mut alert_of: HashMap<&str, Uuid> = HashMap::new();
-        for (fingerprint, mut evs) in by_fingerprint {
-            evs.sort_by_key(|e| e.occurred_at);
-            let before = existing.get(fingerprint).map(state_of);
-            let Some(after) = evs.iter().fold(before.clone(), |s, e| apply(s, e, rules)) else {
-                continue; // recoveries for an alert nobody saw fire
-            };
-            let last = evs.last().copied().unwrap_or(evs[0]);
-            let mut row = match existing.get(fingerprint) {
-                Some(r) => r.clone(),
-                None => alert::Model {
+        // Every fingerprint gets its row first (a placeholder, episode 0, where there was
+        // none; sorted, so concurrent batches take locks in one order), then the rows are
+        // read locked in that order: two batches of one fingerprint go one after the other.
+        let placeholders: Vec<alert::ActiveModel> = by_fingerprint
+            .iter()
+            .map(|(fingerprint, evs)| {
+                let e = evs[0];
+                alert::ActiveModel::from(alert::Model {
                     id: Uuid::now_v7(),
                     tenant_id: tenant,
-                    fingerprint: fingerprint.to_owned(),
-                    source: last.source.clone(),
-                    host: last.host.clone(),
-                    check_name: last.check.clone(),
-                    status: String::new(),
-                    severity: String::new(),
-                    peak: String::new(),
-                    episode: 1,
+                    fingerprint: (*fingerprint).to_owned(),
+                    source: e.source.clone(),
+                    host: e.host.clone(),
+                    check_name: e.check.clone(),
+                    status: "none".into(),
+                    severity: e.severity.as_str().into(),
+                    peak: e.severity.as_str().into(),
+                    episode: 0,
                     episode_started: now,
                     last_seen: now,
                     changed_at: now,
@@ -179,13 +162,53 @@ impl Alerts {
                     resolved_at: None,
                     recoveries: json!([]),
                     flapping: false,
-                    incident: String::new(),
+                    incident: "none".into(),
                     ticket_id: None,
                     message: String::new(),
                     labels: json!({}),
                     updated_at: now,
-                },
+                })
+            })
+            .collect();
+        let mut placeholders = placeholders.into_iter().peekable();
+        while placeholders.peek().is_some() {
+            let chunk: Vec<_> = placeholders.by_ref().take(200).collect();
+            alert::Entity::insert_many(chunk)
+                .on_conflict(
+                    OnConflict::columns([alert::Column::TenantId, alert::Column::Fingerprint])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .try_insert()
+                .exec_without_returning(&tx)
+                .await
+                .map_err(retry_or_fail)?;
+        }
+        let mut existing: HashMap<String, alert::Model> = HashMap::new();
+        let keys: Vec<&str> = by_fingerprint.keys().copied().collect();
+        for chunk in keys.chunks(500) {
+            let rows = alert::Entity::scoped(scope)
+                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
+                .order_by_asc(alert::Column::Fingerprint)
+                .lock_exclusive()
+                .all(&tx)
+                .await
+                .map_err(retry_or_fail)?;
+            existing.extend(rows.into_iter().map(|a| (a.fingerprint.clone(), a)));
+        }
+
+        let mut folded = Vec::new();
+        let mut changed: Vec<alert::Model> = Vec::new();
+        let mut alert_of: HashMap<&str, Uuid> = HashMap::new();
+        for (fingerprint, mut evs) in by_fingerprint {
+            evs.sort_by_key(|e| e.occurred_at);
+            let Some(row) = existing.get(fingerprint) else { continue };
+            let before = (row.episode > 0).then(|| state_of(row));
+            let Some(after) = evs.iter().fold(before.clone(), |s, e| apply(s, e, rules)) else {
+                continue; // recoveries for an alert nobody saw fire
             };
+            let last = evs.last().copied().unwrap_or(evs[0]);
+            let mut row = row.clone();
             // A new episode keeps its ticket only when the incident carried over (still open).
             let carried = before.as_ref().is_some_and(|b| b.incident == Incident::Open)
                 && after.incident == Incident::Open;
@@ -195,19 +218,9 @@ impl Alerts {
             write_state(&mut row, &after, last, now);
             alert_of.insert(fingerprint, row.id);
             folded.push(Folded { alert: row.clone(), actions: actions(before.as_ref(), &after) });
-            if existing.contains_key(fingerprint) { changed.push(row) } else { fresh.push(row) }
+            changed.push(row);
         }
 
-        for chunk in fresh.chunks(200) {
-            match alert::Entity::insert_many(chunk.iter().cloned().map(alert::ActiveModel::from))
-                .exec_without_returning(&tx)
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => return Err(Retry::Race),
-                Err(e) => return Err(Retry::Failed(e.into())),
-            }
-        }
         use alert::Column as A;
         for chunk in changed.chunks(200) {
             alert::Entity::insert_many(chunk.iter().cloned().map(alert::ActiveModel::from))
@@ -235,7 +248,7 @@ impl Alerts {
                 )
                 .exec_without_returning(&tx)
                 .await
-                .map_err(ApiError::from)?;
+                .map_err(retry_or_fail)?;
         }
         let rows: Vec<agent_event::ActiveModel> = events
             .iter()
@@ -303,6 +316,7 @@ impl Alerts {
     pub async fn get(&self, scope: &TenantScope, id: Uuid) -> ApiResult<alert::Model> {
         alert::Entity::scoped(scope)
             .filter(alert::Column::Id.eq(id))
+            .filter(alert::Column::Episode.gt(0))
             .one(&self.db)
             .await?
             .ok_or_else(|| ApiError::not_found("alert"))
@@ -310,7 +324,11 @@ impl Alerts {
 
     /// Any tenant's alert (provider staff).
     pub async fn get_any(&self, id: Uuid) -> ApiResult<alert::Model> {
-        alert::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("alert"))
+        alert::Entity::find_by_id(id)
+            .filter(alert::Column::Episode.gt(0))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("alert"))
     }
 
     /// An alert's latest events, newest first.
@@ -330,9 +348,18 @@ impl Alerts {
 }
 
 enum Retry {
-    /// Another batch made one of these alerts meanwhile.
+    /// A deadlock with another batch (the database chose this one to give way).
     Race,
     Failed(ApiError),
+}
+
+fn retry_or_fail(e: sea_orm::DbErr) -> Retry {
+    let text = e.to_string();
+    if text.contains("deadlock detected") || text.contains("could not serialize") || is_unique_violation(&e) {
+        Retry::Race
+    } else {
+        Retry::Failed(e.into())
+    }
 }
 
 impl From<ApiError> for Retry {

@@ -5,4 +5,5 @@ pub mod alerts;
 pub mod entities;
 pub mod knowledge;
 pub mod outbox;
+pub mod reports;
 pub mod tickets;

@@ -1,0 +1,163 @@
+//! The monthly IT service report: a tenant's month — in its own time zone — beside the three
+//! months before and the same month a year earlier, or the provider's month across every
+//! tenant. [`figures`] works the numbers out; [`render`] writes them as CSV or as an HTML page
+//! with charts, in the tenant's language.
+
+pub mod figures;
+pub mod render;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use figures::Figures;
+
+/// A calendar month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        (1970..=9999).contains(&year).then_some(())?;
+        (1..=12).contains(&month).then_some(Self { year, month })
+    }
+
+    pub fn of(day: NaiveDate) -> Self {
+        Self { year: day.year(), month: day.month() }
+    }
+
+    /// `n` months earlier.
+    pub fn back(self, n: u32) -> Self {
+        let index = self.year * 12 + self.month as i32 - 1 - n as i32;
+        Self { year: index.div_euclid(12), month: index.rem_euclid(12) as u32 + 1 }
+    }
+
+    /// The month's first instant and the next month's, in `tz` (an IANA name), as UTC.
+    pub fn bounds(self, tz: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let zone = jiff::tz::TimeZone::get(tz).ok()?;
+        let first = |y: i32, m: u32| -> Option<DateTime<Utc>> {
+            let d = jiff::civil::date(i16::try_from(y).ok()?, m as i8, 1);
+            let z = d.to_zoned(zone.clone()).ok()?;
+            DateTime::from_timestamp(z.timestamp().as_second(), 0)
+        };
+        let next = self.back(0);
+        let after = Month { year: next.year + i32::from(next.month == 12), month: next.month % 12 + 1 };
+        Some((first(self.year, self.month)?, first(after.year, after.month)?))
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// A month's headline figures, for the trend.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TrendPoint {
+    pub period: String,
+    pub tickets: u32,
+    pub failures: u32,
+    pub resolved: u32,
+    pub avg_minutes_to_arrive: Option<i64>,
+    pub avg_minutes_on_site: Option<i64>,
+    pub sla_compliance_bp: Option<u32>,
+    pub complaint_rate_bp: Option<u32>,
+    pub satisfaction: Option<f64>,
+    pub backlog: u32,
+}
+
+impl From<&Figures> for TrendPoint {
+    fn from(f: &Figures) -> Self {
+        Self {
+            period: f.period.clone(),
+            tickets: f.tickets,
+            failures: f.failures,
+            resolved: f.resolved,
+            avg_minutes_to_arrive: f.avg_minutes_to_arrive,
+            avg_minutes_on_site: f.avg_minutes_on_site,
+            sla_compliance_bp: f.sla_compliance_bp,
+            complaint_rate_bp: f.complaint_rate_bp,
+            satisfaction: f.satisfaction,
+            backlog: f.backlog,
+        }
+    }
+}
+
+/// SLA credits the period's breaches earned (from billing, once the month is invoiced).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreditsEarned {
+    pub credits: u32,
+    pub amount_minor: i64,
+    pub currency: Option<String>,
+}
+
+/// One tenant's line in the provider-wide report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantLine {
+    pub tenant_id: Uuid,
+    pub tickets: u32,
+    pub failures: u32,
+    pub resolved: u32,
+    pub sla_compliance_bp: Option<u32>,
+    pub complaints: u32,
+    pub backlog: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MonthlyReport {
+    /// `None`: the provider's report across tenants.
+    pub tenant_id: Option<Uuid>,
+    pub tenant_key: Option<String>,
+    pub period: String,
+    /// The month's bounds are midnight in this zone.
+    pub timezone: String,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub figures: Figures,
+    pub credits: Option<CreditsEarned>,
+    /// The three months before and the same month a year earlier, where there is data,
+    /// oldest first, then this month.
+    pub trend: Vec<TrendPoint>,
+    /// Provider-wide: each tenant's headline figures.
+    pub tenants: Vec<TenantLine>,
+    pub generated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_bounded_in_the_tenants_time_zone() {
+        let oct = Month::parse("2026-10").unwrap();
+        let (from, to) = oct.bounds("Asia/Shanghai").unwrap();
+        assert_eq!(from.to_rfc3339(), "2026-09-30T16:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-10-31T16:00:00+00:00");
+        // Berlin leaves summer time on 25 October: the month is an hour longer.
+        let (from, to) = oct.bounds("Europe/Berlin").unwrap();
+        assert_eq!(
+            (from.to_rfc3339().as_str(), to.to_rfc3339().as_str()),
+            ("2026-09-30T22:00:00+00:00", "2026-10-31T23:00:00+00:00")
+        );
+        assert_eq!(Month::parse("2026-01").unwrap().back(3).to_string(), "2025-10");
+        assert_eq!(
+            Month::parse("2026-12").unwrap().bounds("UTC").unwrap().1.to_rfc3339(),
+            "2027-01-01T00:00:00+00:00"
+        );
+        for bad in ["2026-13", "26-01", "2026-1", "x"] {
+            assert!(Month::parse(bad).is_none(), "{bad}");
+        }
+    }
+}
