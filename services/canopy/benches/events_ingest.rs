@@ -1,8 +1,9 @@
 //! Monitoring events ingested per second, end to end through the gateway: `BENCH_AGENTS`
 //! agents (default 8) each posting batches of `BENCH_BATCH` events (default 500) with the
 //! tenant's API key for `BENCH_SECS` seconds (default 10). Events come from `BENCH_HOSTS`
-//! hosts × 5 checks (default 2 000 hosts: 10 000 fingerprints): 70 % info, 25 % warning, 2.5 %
-//! error or critical (opening incidents), 2.5 % recoveries; `BENCH_RESEND_PERCENT` of each batch (default 20) are events of
+//! hosts × 5 checks (default 2 000 hosts: 10 000 fingerprints): 70 % info, the rest warnings
+//! but for `BENCH_FAILURE_PERMILLE` errors (default 25 ‰; each opens its alert's incident)
+//! and 2.5 % recoveries; `BENCH_RESEND_PERCENT` of each batch (default 20) are events of
 //! the agent's previous batch sent again, as an agent does after a lost answer — the share the
 //! dedup store drops. Each batch is checked, deduplicated (Redis or in process), folded into
 //! alerts and written in one transaction; incidents open as alerts reach `error`.
@@ -37,16 +38,20 @@ impl Rng {
     }
 }
 
-fn event(rng: &mut Rng, hosts: u64, seq: u64) -> Value {
+fn event(rng: &mut Rng, hosts: u64, seq: u64, failures: u64) -> Value {
     let host = rng.next() % hosts;
     let check = CHECKS[(rng.next() % 5) as usize];
-    // Mostly readings; now and then a failure (which opens an incident) or a recovery.
-    let severity = match rng.next() % 1000 {
-        0..=699 => "info",
-        700..=949 => "warning",
-        950..=969 => "error",
-        970..=974 => "critical",
-        _ => "ok",
+    // Mostly readings; `failures` per mille are errors (which open incidents), 2.5 % are
+    // recoveries.
+    let roll = rng.next() % 1000;
+    let severity = if roll < 700 {
+        "info"
+    } else if roll < 975 - failures {
+        "warning"
+    } else if roll < 975 {
+        "error"
+    } else {
+        "ok"
     };
     json!({"source": "bench-agent", "host": format!("host-{host:05}"), "check": check, "severity": severity,
         "message": format!("{check} reading {seq}"), "occurred_at": Utc::now().to_rfc3339(),
@@ -59,6 +64,7 @@ fn main() {
     let batch = env_num("BENCH_BATCH", 500);
     let hosts = env_num("BENCH_HOSTS", 2_000);
     let resend = env_num("BENCH_RESEND_PERCENT", 20);
+    let failures = env_num("BENCH_FAILURE_PERMILLE", 25).min(275);
     let (mut settings, data) = common::settings();
     settings.events.ingest_max_in_flight = env_num("BENCH_IN_FLIGHT", 8) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -98,7 +104,7 @@ fn main() {
                     let mut events: Vec<Value> = previous.iter().take(again).cloned().collect();
                     while events.len() < batch as usize {
                         seq += 1;
-                        events.push(event(&mut rng, hosts, seq));
+                        events.push(event(&mut rng, hosts, seq, failures));
                     }
                     let t = Instant::now();
                     match http
@@ -157,7 +163,7 @@ fn main() {
     let handled = accepted + dedup;
     println!();
     println!(
-        "POST /api/v1/events through the gateway with an API key; {agents} agents, batches of {batch}, {} fingerprints, {resend} % resent, {secs} s; storage {}",
+        "POST /api/v1/events through the gateway with an API key; {agents} agents, batches of {batch}, {} fingerprints, {resend} % resent, {failures} ‰ errors, {secs} s; storage {}",
         hosts * 5,
         canopy_kernel::db::describe(&settings, "ticketing")
     );

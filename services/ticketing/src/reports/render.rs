@@ -259,7 +259,8 @@ pub fn html(r: &MonthlyReport) -> String {
     let chart_categories = bars(&l("by_category"), &categories, &counts, max, &l("failures"));
     let chart_trend = trend(&l("trend"), r, &l("failures"), &l("resolved"));
     let metric = |m: &str| if m == "onsite" { l("metric_onsite") } else { l(m) };
-    let sla_labels: Vec<String> = f.sla.iter().map(|c| format!("{} {}", metric(&c.metric), c.priority)).collect();
+    let sla_labels: Vec<String> =
+        f.sla.iter().map(|c| format!("{} {}", metric(&c.metric), c.priority)).collect();
     let sla_values: Vec<f64> = f.sla.iter().map(|c| f64::from(c.compliance_bp) / 100.0).collect();
     let chart_sla = bars(&l("sla"), &sla_labels, &sla_values, 100.0, "%");
     let tz: jiff::tz::TimeZone = jiff::tz::TimeZone::get(&r.timezone).unwrap_or(jiff::tz::TimeZone::UTC);

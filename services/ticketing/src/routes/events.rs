@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use futures_util::stream::{self, StreamExt};
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -35,6 +37,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/events/alerts").route(web::get().to(alerts)))
         .service(web::resource("/api/v1/events/alerts/{id}").route(web::get().to(alert_detail)));
 }
+
+/// Incidents of one batch opened, resolved or reopened at once.
+const INCIDENTS_AT_ONCE: usize = 4;
 
 /// Provider roles that may post events for a tenant (an agent's key is the usual way).
 const STAFF: [Role; 2] = [Role::Agent, Role::ProviderAdmin];
@@ -214,11 +219,29 @@ pub async fn ingest(
     };
     out.alerts = folded.len();
     metrics::ingested(out.accepted, out.deduplicated, out.silenced, out.rejected.len());
-    for f in &folded {
-        if let Err(e) = follow_up(&state, &principal, &req, &scope, &ctx, rules, f, &mut out.incidents).await
-        {
-            tracing::warn!(alert = %f.alert.id, error = %e, "incident not moved");
-            out.problems.push(json!({"alert_id": f.alert.id, "problem": e.to_string()}));
+    // The incidents, a few alerts at a time (each is its own ticket's transaction).
+    let token = token(&req);
+    let moved: Vec<(Uuid, ApiResult<Incidents>)> = stream::iter(folded.iter())
+        .map(|f| {
+            let token = token.as_str();
+            let (state, principal, scope, ctx) = (&state, &principal, &scope, &ctx);
+            async move { (f.alert.id, follow_up(state, principal, token, scope, ctx, rules, f).await) }
+        })
+        .buffer_unordered(INCIDENTS_AT_ONCE)
+        .collect()
+        .await;
+    for (alert, result) in moved {
+        match result {
+            Ok(i) => {
+                out.incidents.opened.extend(i.opened);
+                out.incidents.updated.extend(i.updated);
+                out.incidents.resolved.extend(i.resolved);
+                out.incidents.reopened.extend(i.reopened);
+            }
+            Err(e) => {
+                tracing::warn!(%alert, error = %e, "incident not moved");
+                out.problems.push(json!({"alert_id": alert, "problem": e.to_string()}));
+            }
         }
     }
     Ok(HttpResponse::Accepted().json(out))
@@ -226,23 +249,22 @@ pub async fn ingest(
 
 /// What an alert's incident does after a batch: opened (once per episode, whatever the
 /// retries), resolved by a recovery, reopened when the problem returns.
-#[allow(clippy::too_many_arguments)]
 async fn follow_up(
     state: &TicketingState,
     principal: &Principal,
-    req: &HttpRequest,
+    token: &str,
     scope: &TenantScope,
     ctx: &TenantContext,
     rules: &Rules,
     f: &Folded,
-    incidents: &mut Incidents,
-) -> ApiResult<()> {
+) -> ApiResult<Incidents> {
+    let mut incidents = Incidents::default();
     let a = &f.alert;
     let mut ticket = a.ticket_id;
     for action in &f.actions {
         match (action, ticket) {
             (Action::Open, None) => {
-                let t = open(state, principal, req, scope, ctx, rules, a).await?;
+                let t = open(state, principal, token, scope, ctx, rules, a).await?;
                 state.alerts.link(scope, a.id, t.id).await?;
                 ticket = Some(t.id);
                 incidents.opened.push(IncidentRef {
@@ -271,17 +293,17 @@ async fn follow_up(
     }
     // An open incident the alert never got (a failure earlier): try again now.
     if ticket.is_none() && a.incident == "open" && !f.actions.contains(&Action::Open) {
-        let t = open(state, principal, req, scope, ctx, rules, a).await?;
+        let t = open(state, principal, token, scope, ctx, rules, a).await?;
         state.alerts.link(scope, a.id, t.id).await?;
         incidents.opened.push(IncidentRef { ticket_id: t.id, reference: t.reference, alert_id: a.id });
     }
-    Ok(())
+    Ok(incidents)
 }
 
 async fn open(
     state: &TicketingState,
     principal: &Principal,
-    req: &HttpRequest,
+    token: &str,
     scope: &TenantScope,
     ctx: &TenantContext,
     rules: &Rules,
@@ -314,7 +336,7 @@ async fn open(
     };
     // One incident per alert episode, however often this is tried.
     let key = format!("alert-{}-{}", a.id, a.episode);
-    let (t, _, _) = raise(state, principal, &token(req), *scope, new, Some((key.clone(), key))).await?;
+    let (t, _, _) = raise(state, principal, token, *scope, new, Some((key.clone(), key))).await?;
     Ok(t)
 }
 

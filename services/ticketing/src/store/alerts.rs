@@ -137,64 +137,58 @@ impl Alerts {
             by_fingerprint.entry(i.event.fingerprint.as_str()).or_default().push(&i.event);
         }
         let tx = self.db.begin().await.map_err(ApiError::from)?;
-        // Every fingerprint gets its row first (a placeholder, episode 0, where there was
-        // none; sorted, so concurrent batches take locks in one order), then the rows are
-        // read locked in that order: two batches of one fingerprint go one after the other.
-        let placeholders: Vec<alert::ActiveModel> = by_fingerprint
-            .iter()
-            .map(|(fingerprint, evs)| {
-                let e = evs[0];
-                alert::ActiveModel::from(alert::Model {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant,
-                    fingerprint: (*fingerprint).to_owned(),
-                    source: e.source.clone(),
-                    host: e.host.clone(),
-                    check_name: e.check.clone(),
-                    status: "none".into(),
-                    severity: e.severity.as_str().into(),
-                    peak: e.severity.as_str().into(),
-                    episode: 0,
-                    episode_started: now,
-                    last_seen: now,
-                    changed_at: now,
-                    count: 0,
-                    resolved_at: None,
-                    recoveries: json!([]),
-                    flapping: false,
-                    incident: "none".into(),
-                    ticket_id: None,
-                    message: String::new(),
-                    labels: json!({}),
-                    updated_at: now,
-                })
-            })
-            .collect();
-        let mut placeholders = placeholders.into_iter().peekable();
-        while placeholders.peek().is_some() {
-            let chunk: Vec<_> = placeholders.by_ref().take(200).collect();
-            alert::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([alert::Column::TenantId, alert::Column::Fingerprint])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .try_insert()
-                .exec_without_returning(&tx)
-                .await
-                .map_err(retry_or_fail)?;
-        }
-        let mut existing: HashMap<String, alert::Model> = HashMap::new();
+        // The fingerprints' rows, read locked in fingerprint order; those that have none get
+        // one first (a placeholder, episode 0; sorted, so concurrent batches insert in one
+        // order) and are then read locked too: two batches of one fingerprint take turns.
         let keys: Vec<&str> = by_fingerprint.keys().copied().collect();
-        for chunk in keys.chunks(500) {
-            let rows = alert::Entity::scoped(scope)
-                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
-                .order_by_asc(alert::Column::Fingerprint)
-                .lock_exclusive()
-                .all(&tx)
-                .await
-                .map_err(retry_or_fail)?;
-            existing.extend(rows.into_iter().map(|a| (a.fingerprint.clone(), a)));
+        let mut existing = self.locked(&tx, scope, &keys).await?;
+        let missing: Vec<&str> = keys.iter().copied().filter(|k| !existing.contains_key(*k)).collect();
+        if !missing.is_empty() {
+            let placeholders: Vec<alert::ActiveModel> = missing
+                .iter()
+                .map(|fingerprint| {
+                    let e = by_fingerprint[fingerprint][0];
+                    alert::ActiveModel::from(alert::Model {
+                        id: Uuid::now_v7(),
+                        tenant_id: tenant,
+                        fingerprint: (*fingerprint).to_owned(),
+                        source: e.source.clone(),
+                        host: e.host.clone(),
+                        check_name: e.check.clone(),
+                        status: "none".into(),
+                        severity: e.severity.as_str().into(),
+                        peak: e.severity.as_str().into(),
+                        episode: 0,
+                        episode_started: now,
+                        last_seen: now,
+                        changed_at: now,
+                        count: 0,
+                        resolved_at: None,
+                        recoveries: json!([]),
+                        flapping: false,
+                        incident: "none".into(),
+                        ticket_id: None,
+                        message: String::new(),
+                        labels: json!({}),
+                        updated_at: now,
+                    })
+                })
+                .collect();
+            let mut placeholders = placeholders.into_iter().peekable();
+            while placeholders.peek().is_some() {
+                let chunk: Vec<_> = placeholders.by_ref().take(200).collect();
+                alert::Entity::insert_many(chunk)
+                    .on_conflict(
+                        OnConflict::columns([alert::Column::TenantId, alert::Column::Fingerprint])
+                            .do_nothing()
+                            .to_owned(),
+                    )
+                    .try_insert()
+                    .exec_without_returning(&tx)
+                    .await
+                    .map_err(retry_or_fail)?;
+            }
+            existing.extend(self.locked(&tx, scope, &missing).await?);
         }
 
         let mut folded = Vec::new();
@@ -285,6 +279,27 @@ impl Alerts {
         }
         tx.commit().await.map_err(ApiError::from)?;
         Ok(folded)
+    }
+
+    /// The alerts of these fingerprints, locked for the transaction, in fingerprint order.
+    async fn locked(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
+        scope: &TenantScope,
+        keys: &[&str],
+    ) -> Result<HashMap<String, alert::Model>, Retry> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(500) {
+            let rows = alert::Entity::scoped(scope)
+                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
+                .order_by_asc(alert::Column::Fingerprint)
+                .lock_exclusive()
+                .all(tx)
+                .await
+                .map_err(retry_or_fail)?;
+            out.extend(rows.into_iter().map(|a| (a.fingerprint.clone(), a)));
+        }
+        Ok(out)
     }
 
     /// Links the incident opened for an alert's episode (unless one is linked already).
