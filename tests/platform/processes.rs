@@ -296,6 +296,10 @@ async fn shell_commands_prepare_a_platform_you_can_sign_into() {
         assert!(said.contains("3 engineers dispatching"), "{said}");
         assert!(said.contains("on-site visits in today's rounds"), "{said}");
         assert!(said.contains("; 3 invoices for "), "the demo month is billed: {said}");
+        assert!(
+            said.contains("monitoring: 9 alerts, 6 incidents opened from them; knowledge base: 3 articles"),
+            "agents' events and the knowledge base: {said}"
+        );
         let again = run(&["demo"], &scratch);
         assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
         let made = run(

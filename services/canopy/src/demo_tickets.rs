@@ -37,6 +37,10 @@ pub struct DemoTickets {
     /// Invoices of the demo month, and the SLA credits on them (minor units, all currencies).
     pub invoices: i64,
     pub credits_minor: i64,
+    /// Knowledge-base articles published; monitoring alerts and the incidents they opened.
+    pub articles: usize,
+    pub alerts: usize,
+    pub incidents_from_alerts: usize,
 }
 
 const CATEGORIES: [(&str, u32); 5] =
@@ -400,5 +404,61 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
     anyhow::ensure!(status.is_success(), "billing the demo month: {run}");
     summary.invoices = run["invoices"].as_i64().unwrap_or(0);
     summary.credits_minor = run["outcome"]["credits_minor"].as_i64().unwrap_or(0);
+    knowledge_and_monitoring(&http, base, token, customers, now, &mut summary).await?;
     Ok(summary)
+}
+
+/// The knowledge base's first articles (one in Chinese, one in English, one internal), and a
+/// monitoring agent's batch per customer: a disk filling up (its alert opens an incident),
+/// pings that recover, and a reading sent twice (deduplicated).
+async fn knowledge_and_monitoring(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    customers: &[Customer],
+    now: DateTime<Utc>,
+    summary: &mut DemoTickets,
+) -> anyhow::Result<()> {
+    let articles = [
+        json!({"title": "打印机无法打印", "language": "zh-CN", "category": "hardware", "visibility": "all_tenants",
+            "status": "published", "tags": ["打印机", "printer"],
+            "body": "## 症状\n\n文档发送后打印机没有反应。\n\n## 解决\n\n1. 重启打印服务（Print Spooler）。\n2. 清空打印队列后重新发送文档。\n3. 仍然失败时重新安装打印机驱动。"}),
+        json!({"title": "VPN cannot connect from home", "language": "en", "category": "network",
+            "visibility": "all_tenants", "status": "published", "tags": ["vpn"],
+            "body": "## Symptom\n\nThe VPN client stops at *Authenticating*.\n\n## Fix\n\nCheck that the client certificate has not expired; renew it in the portal, then reconnect."}),
+        json!({"title": "Collect spooler crash dumps", "language": "en", "category": "software",
+            "visibility": "internal", "status": "published",
+            "body": "Before restarting the print spooler on a customer's server, copy the crash dumps from `C:\\Windows\\System32\\spool` for the vendor case."}),
+    ];
+    for a in articles {
+        let res = http.post(format!("{base}/api/v1/kb/articles")).bearer_auth(token).json(&a).send().await?;
+        anyhow::ensure!(res.status().is_success(), "a knowledge article: {}", res.text().await?);
+        summary.articles += 1;
+    }
+    for c in customers {
+        let at = |mins: i64| (now - TimeDelta::minutes(mins)).to_rfc3339();
+        let host = format!("{}-fs01", c.key.to_lowercase());
+        let reading = json!({"host": host, "check": "cpu", "severity": "info", "message": "load 0.4", "occurred_at": at(9)});
+        let events = json!({"events": [
+            {"host": host, "check": "disk D:", "severity": "warning", "message": "85 % full", "occurred_at": at(30)},
+            {"host": host, "check": "disk D:", "severity": "critical", "message": "97 % full", "occurred_at": at(10)},
+            {"host": format!("{}-sw01", c.key.to_lowercase()), "check": "ping", "severity": "error",
+             "message": "no answer", "occurred_at": at(20)},
+            {"host": format!("{}-sw01", c.key.to_lowercase()), "check": "ping", "severity": "ok",
+             "message": "answers again", "occurred_at": at(15)},
+            reading, reading,
+        ]});
+        let res = http
+            .post(format!("{base}/api/v1/events?tenant_id={}", c.id))
+            .bearer_auth(token)
+            .json(&events)
+            .send()
+            .await?;
+        let status = res.status();
+        let out: Value = res.json().await?;
+        anyhow::ensure!(status.is_success(), "a monitoring batch: {out}");
+        summary.alerts += out["alerts"].as_u64().unwrap_or(0) as usize;
+        summary.incidents_from_alerts += out["incidents"]["opened"].as_array().map_or(0, Vec::len);
+    }
+    Ok(())
 }

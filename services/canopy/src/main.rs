@@ -282,6 +282,11 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
              {} on-site visits in today's rounds; {} invoices for {}",
             t.imported, t.period, t.breaches, t.open, t.engineers, t.visits_planned, t.invoices, t.period
         );
+        println!(
+            "    monitoring: {} alerts, {} incidents opened from them; knowledge base: {} articles; \
+             the monthly report: /api/v1/reports/monthly?period={}&format=html",
+            t.alerts, t.incidents_from_alerts, t.articles, t.period
+        );
     }
     for (email, who) in &summary.logins {
         println!("      {email:<26} {who}");

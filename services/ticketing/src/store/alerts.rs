@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -137,12 +138,24 @@ impl Alerts {
             by_fingerprint.entry(i.event.fingerprint.as_str()).or_default().push(&i.event);
         }
         let tx = self.db.begin().await.map_err(ApiError::from)?;
-        // The fingerprints' rows, read locked in fingerprint order; those that have none get
-        // one first (a placeholder, episode 0; sorted, so concurrent batches insert in one
-        // order) and are then read locked too: two batches of one fingerprint take turns.
+        // Fingerprints without a row get one first (a placeholder, episode 0, inserted in
+        // fingerprint order before any row is locked); then every row of the batch is read
+        // locked, in fingerprint order: two batches of one fingerprint take turns, and two
+        // batches never wait on each other crosswise.
         let keys: Vec<&str> = by_fingerprint.keys().copied().collect();
-        let mut existing = self.locked(&tx, scope, &keys).await?;
-        let missing: Vec<&str> = keys.iter().copied().filter(|k| !existing.contains_key(*k)).collect();
+        let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
+            let rows: Vec<String> = alert::Entity::scoped(scope)
+                .select_only()
+                .column(alert::Column::Fingerprint)
+                .filter(alert::Column::Fingerprint.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&tx)
+                .await
+                .map_err(retry_or_fail)?;
+            known.extend(rows);
+        }
+        let missing: Vec<&str> = keys.iter().copied().filter(|k| !known.contains(*k)).collect();
         if !missing.is_empty() {
             let placeholders: Vec<alert::ActiveModel> = missing
                 .iter()
@@ -188,8 +201,8 @@ impl Alerts {
                     .await
                     .map_err(retry_or_fail)?;
             }
-            existing.extend(self.locked(&tx, scope, &missing).await?);
         }
+        let existing = self.locked(&tx, scope, &keys).await?;
 
         let mut folded = Vec::new();
         let mut changed: Vec<alert::Model> = Vec::new();
@@ -215,8 +228,26 @@ impl Alerts {
             changed.push(row);
         }
 
+        let postgres = tx.get_database_backend() == DbBackend::Postgres;
+        if postgres {
+            // One statement of one fixed shape, whatever the batch: the rows travel as one
+            // JSON document (PostgreSQL prepares it once, not once per row count).
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO alerts SELECT * FROM json_populate_recordset(NULL::alerts, $1::json) \
+                 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, severity = EXCLUDED.severity, \
+                 peak = EXCLUDED.peak, episode = EXCLUDED.episode, episode_started = EXCLUDED.episode_started, \
+                 last_seen = EXCLUDED.last_seen, changed_at = EXCLUDED.changed_at, count = EXCLUDED.count, \
+                 resolved_at = EXCLUDED.resolved_at, recoveries = EXCLUDED.recoveries, flapping = EXCLUDED.flapping, \
+                 incident = EXCLUDED.incident, ticket_id = EXCLUDED.ticket_id, message = EXCLUDED.message, \
+                 labels = EXCLUDED.labels, updated_at = EXCLUDED.updated_at",
+                [serde_json::to_string(&changed).map_err(|e| Retry::Failed(ApiError::internal(e)))?.into()],
+            ))
+            .await
+            .map_err(retry_or_fail)?;
+        }
         use alert::Column as A;
-        for chunk in changed.chunks(200) {
+        for chunk in changed.chunks(200).filter(|_| !postgres) {
             alert::Entity::insert_many(chunk.iter().cloned().map(alert::ActiveModel::from))
                 .on_conflict(
                     OnConflict::column(A::Id)
@@ -244,11 +275,11 @@ impl Alerts {
                 .await
                 .map_err(retry_or_fail)?;
         }
-        let rows: Vec<agent_event::ActiveModel> = events
+        let rows: Vec<agent_event::Model> = events
             .iter()
             .map(|i| {
                 let e = &i.event;
-                agent_event::ActiveModel::from(agent_event::Model {
+                agent_event::Model {
                     id: Uuid::now_v7(),
                     tenant_id: tenant,
                     alert_id: if i.silenced_by.is_some() {
@@ -266,18 +297,28 @@ impl Alerts {
                     received_at: now,
                     labels: json!(e.labels),
                     silenced_by: i.silenced_by.clone(),
-                })
+                }
             })
             .collect();
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<_> = rows.by_ref().take(400).collect();
-            agent_event::Entity::insert_many(chunk)
-                .exec_without_returning(&tx)
-                .await
-                .map_err(ApiError::from)?;
+        if postgres {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO agent_events SELECT * FROM json_populate_recordset(NULL::agent_events, $1::json)",
+                [serde_json::to_string(&rows).map_err(|e| Retry::Failed(ApiError::internal(e)))?.into()],
+            ))
+            .await
+            .map_err(retry_or_fail)?;
+        } else {
+            let mut rows = rows.into_iter().map(agent_event::ActiveModel::from).peekable();
+            while rows.peek().is_some() {
+                let chunk: Vec<_> = rows.by_ref().take(400).collect();
+                agent_event::Entity::insert_many(chunk)
+                    .exec_without_returning(&tx)
+                    .await
+                    .map_err(retry_or_fail)?;
+            }
         }
-        tx.commit().await.map_err(ApiError::from)?;
+        tx.commit().await.map_err(retry_or_fail)?;
         Ok(folded)
     }
 

@@ -360,7 +360,7 @@ pub mod alert {
 
     /// One fingerprint's alert: its correlation state and the incident it opened.
     #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "alerts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -402,7 +402,7 @@ pub mod agent_event {
 
     /// An event a monitoring agent sent, as accepted.
     #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "agent_events")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
