@@ -255,3 +255,53 @@ async fn flapping_stays_one_open_incident_and_maintenance_silences_its_hosts() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_busy_replica_answers_429_and_resent_batches_lose_nothing() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        // One batch at a time, and no waiting for a turn.
+        let app = TestApp::spawn_at(
+            backend,
+            |s| {
+                s.events.ingest_max_in_flight = 1;
+                s.events.ingest_wait_ms = 0;
+            },
+            at(NOW),
+        )
+        .await;
+        let (tenant, admin) = app.tenant("BUSY").await;
+        let key = agent_key(&app, tenant, &admin, &["events:write"]).await;
+        let batches: Vec<Value> = (0..8)
+            .map(|b| {
+                Value::Array(
+                    (0..400).map(|i| ev(&format!("host-{b}-{i}"), "cpu", "info", (i % 50) as i64)).collect(),
+                )
+            })
+            .collect();
+        let (mut busy, mut accepted) = (0, 0);
+        let mut pending: Vec<Value> = batches;
+        while !pending.is_empty() {
+            let answers =
+                futures_util::future::join_all(pending.iter().map(|b| send(&app, &key, b.clone()))).await;
+            let mut again = Vec::new();
+            for (batch, res) in pending.into_iter().zip(answers) {
+                match res.status().as_u16() {
+                    202 => accepted += res.json::<Value>().await.unwrap()["accepted"].as_u64().unwrap(),
+                    429 => {
+                        assert_eq!(res.headers()["retry-after"], "1");
+                        busy += 1;
+                        again.push(batch);
+                    }
+                    other => panic!("{other}: {}", res.text().await.unwrap()),
+                }
+            }
+            pending = again;
+        }
+        assert!(busy > 0, "eight batches at once against one turn: some are told to come back");
+        assert_eq!(accepted, 8 * 400, "every event taken once in the end");
+        let alerts = json_ok(app.get("/api/v1/events/alerts?limit=500", &admin).await, 200).await;
+        assert_eq!(alerts.as_array().unwrap().len(), 500, "one alert per fingerprint (listing caps at 500)");
+        app.stop().await;
+    }
+}

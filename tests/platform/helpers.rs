@@ -192,7 +192,13 @@ impl TestApp {
             .expect("platform starts");
         let base = format!("http://{}", platform.gateway);
         let tenants_base = format!("http://{}", platform.tenants);
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
+        // request never goes out on a connection the server is closing (IncompleteMessage).
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build()
+            .expect("client");
         Self {
             base,
             clock,
