@@ -422,7 +422,7 @@ async fn credit_notes(
             amount_minor: totals.amount_minor,
             late: true,
             created_at: now,
-            lines: gc.details(credit_id)["lines"].clone(),
+            lines: serde_json::to_value(&gc.outcome.lines).unwrap_or(Value::Null),
         };
         let credited = group
             .iter()

@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use canopy_kernel::ApiResult;
+use canopy_kernel::client::ServiceClient;
 
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
@@ -184,37 +185,23 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             Err(e) => Done::Retry(e.to_string()),
         },
         Action::BillingRun => {
-            let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
-            let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
-            call_billing(state, "/api/v1/billing/runs", json!({"period": period}), |run| {
+            let period = month_before(due);
+            let body = json!({"period": period});
+            call(state, state.billing.as_ref(), "/api/v1/billing/runs", body, |run| {
                 json!({"period": period, "run_id": run["id"], "invoices": run["invoices"], "skipped": run["skipped"]})
             })
             .await
         }
-        Action::Dunning => call_billing(state, "/api/v1/billing/dunning", json!({}), |done| done).await,
+        Action::Dunning => {
+            call(state, state.billing.as_ref(), "/api/v1/billing/dunning", json!({}), |done| done).await
+        }
         Action::MonthlyReports => {
-            let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
-            let period = (first - TimeDelta::days(1)).format("%Y-%m").to_string();
-            let token = match state.service_token.get().await {
-                Ok(t) => t,
-                Err(e) => return Done::Retry(format!("{e:#}")),
-            };
-            let body = json!({"period": period});
-            let sent = state
-                .ticketing
-                .send(|base| {
-                    state
-                        .ticketing
-                        .http()
-                        .post(format!("{base}/api/v1/reports/monthly/runs"))
-                        .bearer_auth(&token)
-                        .json(&body)
-                })
-                .await;
-            outcome(
-                sent,
-                "ticketing",
-                Some(&body),
+            let body = json!({"period": month_before(due)});
+            call(
+                state,
+                Some(&state.ticketing),
+                "/api/v1/reports/monthly/runs",
+                body,
                 |r| json!({"period": r["period"], "reports": r["reports"]}),
             )
             .await
@@ -270,25 +257,33 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
     }
 }
 
-/// Asks the billing service to do something (a run, dunning); `summary` turns its answer
-/// into the run's outcome.
-async fn call_billing(
+/// `YYYY-MM` of the month that ended before `due`.
+fn month_before(due: DateTime<Utc>) -> String {
+    let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+    (first - TimeDelta::days(1)).format("%Y-%m").to_string()
+}
+
+/// Asks another service to do something as the scheduler (a billing run, dunning, the month's
+/// reports); `summary` turns its answer into the run's outcome. `None`: the service is not
+/// configured.
+async fn call(
     state: &SchedulerState,
+    service: Option<&ServiceClient>,
     path: &str,
     body: Value,
     summary: impl FnOnce(Value) -> Value,
 ) -> Done {
-    let Some(billing) = &state.billing else {
+    let Some(service) = service else {
         return Done::Finished(FAILED, json!({"error": "no billing service configured (upstreams.billing)"}));
     };
     let token = match state.service_token.get().await {
         Ok(t) => t,
         Err(e) => return Done::Retry(format!("{e:#}")),
     };
-    let sent = billing
-        .send(|base| billing.http().post(format!("{base}{path}")).bearer_auth(&token).json(&body))
+    let sent = service
+        .send(|base| service.http().post(format!("{base}{path}")).bearer_auth(&token).json(&body))
         .await;
-    outcome(sent, "billing", Some(&body), summary).await
+    outcome(sent, service.name(), Some(&body), summary).await
 }
 
 /// A job's outcome from the answer of the service it asked: a success summarised; a refusal

@@ -49,8 +49,7 @@ impl Month {
             let z = d.to_zoned(zone.clone()).ok()?;
             DateTime::from_timestamp(z.timestamp().as_second(), 0)
         };
-        let next = self.back(0);
-        let after = Month { year: next.year + i32::from(next.month == 12), month: next.month % 12 + 1 };
+        let after = Month { year: self.year + i32::from(self.month == 12), month: self.month % 12 + 1 };
         Some((first(self.year, self.month)?, first(after.year, after.month)?))
     }
 }

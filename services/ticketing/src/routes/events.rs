@@ -60,8 +60,7 @@ pub struct Batch {
 pub struct Rejected {
     /// The event's place in the batch, from 0.
     pub index: usize,
-    #[schema(value_type = Vec<Object>)]
-    pub errors: Vec<Value>,
+    pub errors: Vec<FieldError>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -163,10 +162,7 @@ pub async fn ingest(
             Ok(e) => good.push(e),
             Err(errors) => out.rejected.push(Rejected {
                 index,
-                errors: errors
-                    .into_iter()
-                    .map(|(field, message)| json!({"field": field, "message": message}))
-                    .collect(),
+                errors: errors.into_iter().map(|(field, message)| FieldError::new(field, message)).collect(),
             }),
         }
     }
@@ -177,10 +173,7 @@ pub async fn ingest(
                 .iter()
                 .flat_map(|r| {
                     r.errors.iter().map(move |e| {
-                        FieldError::new(
-                            format!("events[{}].{}", r.index, e["field"].as_str().unwrap_or_default()),
-                            e["message"].as_str().unwrap_or_default(),
-                        )
+                        FieldError::new(format!("events[{}].{}", r.index, e.field), e.message.clone())
                     })
                 })
                 .collect(),
@@ -261,7 +254,9 @@ async fn follow_up(
     let mut incidents = Incidents::default();
     let a = &f.alert;
     let mut ticket = a.ticket_id;
-    for action in &f.actions {
+    // An open incident the alert never got (a failure earlier) is opened now, after the rest.
+    let owed = ticket.is_none() && a.incident == "open" && !f.actions.contains(&Action::Open);
+    for action in f.actions.iter().chain(owed.then_some(&Action::Open)) {
         match (action, ticket) {
             (Action::Open, None) => {
                 let t = open(state, principal, token, scope, ctx, rules, a).await?;
@@ -290,12 +285,6 @@ async fn follow_up(
             }),
             _ => {}
         }
-    }
-    // An open incident the alert never got (a failure earlier): try again now.
-    if ticket.is_none() && a.incident == "open" && !f.actions.contains(&Action::Open) {
-        let t = open(state, principal, token, scope, ctx, rules, a).await?;
-        state.alerts.link(scope, a.id, t.id).await?;
-        incidents.opened.push(IncidentRef { ticket_id: t.id, reference: t.reference, alert_id: a.id });
     }
     Ok(incidents)
 }

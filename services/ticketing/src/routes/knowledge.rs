@@ -17,7 +17,7 @@ use canopy_kernel::validate::clean_text;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem, TenantScope, Violations};
 
 use super::parse;
-use super::tickets::{ticket_scope, visible};
+use super::tickets::{expected_version, ticket_scope, visible};
 use crate::domain::itil::ProblemDetails;
 use crate::domain::lifecycle::{Status, TicketKind};
 use crate::domain::parse_name;
@@ -274,10 +274,8 @@ pub async fn update(
     principal.require_any(&WRITERS)?;
     let patch: ArticlePatch = parse(body.into_inner())?;
     let mut a = state.knowledge.get(Reader::Provider, *id).await?;
-    let expected = match canopy_kernel::http::if_match(&req)? {
-        Some(v) => i32::try_from(v).map_err(|_| ApiError::invalid("If-Match", "not a version"))?,
-        None => patch.version.unwrap_or(a.version),
-    };
+    let expected = expected_version(&req, patch.version.map(i64::from), i64::from(a.version))?;
+    let expected = i32::try_from(expected).map_err(|_| ApiError::invalid("If-Match", "not a version"))?;
     let mut changed = false;
     macro_rules! take {
         ($field:ident) => {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +46,42 @@ fn month_of(period: &str) -> ApiResult<Month> {
     Month::parse(period).ok_or_else(|| ApiError::invalid("period", "must be a month, YYYY-MM"))
 }
 
+fn bounds(month: Month, tz: &str) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    month.bounds(tz).ok_or_else(|| ApiError::invalid("period", "outside the calendar"))
+}
+
+/// The month's bounds in `tz`, once it has begun.
+fn begun(month: Month, tz: &str, now: DateTime<Utc>) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let (from, to) = bounds(month, tz)?;
+    if from > now {
+        return Err(ApiError::invalid("period", "a month is reported once it has begun"));
+    }
+    Ok((from, to))
+}
+
+/// The same month a year before and the three months before `month` that have data, oldest
+/// first: the trend the month stands beside.
+async fn earlier_months(
+    state: &TicketingState,
+    scope: &ListScope,
+    month: Month,
+    tz: &str,
+    categories: &[String],
+    seats: Option<u32>,
+) -> ApiResult<Vec<TrendPoint>> {
+    let mut trend = Vec::new();
+    for earlier in [month.back(12), month.back(3), month.back(2), month.back(1)] {
+        let Some((f, t)) = earlier.bounds(tz) else { continue };
+        let facts: Vec<TicketFacts> =
+            state.reports.facts(scope, f, t).await?.into_iter().map(|(_, x)| x).collect();
+        let fig = figures(&earlier.to_string(), f, t, &facts, categories, seats);
+        if fig.tickets > 0 || fig.resolved > 0 {
+            trend.push(TrendPoint::from(&fig));
+        }
+    }
+    Ok(trend)
+}
+
 /// The report of one tenant's month in its time zone, beside the months before.
 pub(crate) async fn tenant_report(
     state: &TicketingState,
@@ -57,10 +93,7 @@ pub(crate) async fn tenant_report(
     let tenant = scope.tenant_id().0;
     let ctx = state.tenant_context(token, tenant, now).await?;
     let tz = ctx.settings.timezone.clone();
-    let (from, to) = month.bounds(&tz).ok_or_else(|| ApiError::invalid("period", "outside the calendar"))?;
-    if from > now {
-        return Err(ApiError::invalid("period", "a month is reported once it has begun"));
-    }
+    let (from, to) = begun(month, &tz, now)?;
     let categories: Vec<String> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.clone()).collect();
     let last_day = (to - TimeDelta::seconds(1)).date_naive();
@@ -70,16 +103,7 @@ pub(crate) async fn tenant_report(
         .unwrap_or(None);
     let seats = policy.as_ref().and_then(|p| p["quantity"].as_u64()).map(|q| q as u32);
     let list = ListScope::Tenant(scope);
-    let mut trend = Vec::new();
-    for earlier in [month.back(12), month.back(3), month.back(2), month.back(1)] {
-        let Some((f, t)) = earlier.bounds(&tz) else { continue };
-        let facts: Vec<TicketFacts> =
-            state.reports.facts(&list, f, t).await?.into_iter().map(|(_, x)| x).collect();
-        let fig = figures(&earlier.to_string(), f, t, &facts, &categories, seats);
-        if fig.tickets > 0 || fig.resolved > 0 {
-            trend.push(TrendPoint::from(&fig));
-        }
-    }
+    let mut trend = earlier_months(state, &list, month, &tz, &categories, seats).await?;
     let facts: Vec<TicketFacts> =
         state.reports.facts(&list, from, to).await?.into_iter().map(|(_, x)| x).collect();
     let fig = figures(&month.to_string(), from, to, &facts, &categories, seats);
@@ -126,21 +150,9 @@ async fn credits(state: &TicketingState, token: &str, tenant: Uuid, period: &str
 async fn provider_report(state: &TicketingState, month: Month) -> ApiResult<MonthlyReport> {
     let now = state.now();
     let tz = "UTC";
-    let (from, to) = month.bounds(tz).ok_or_else(|| ApiError::invalid("period", "outside the calendar"))?;
-    if from > now {
-        return Err(ApiError::invalid("period", "a month is reported once it has begun"));
-    }
+    let (from, to) = begun(month, tz, now)?;
     let categories: Vec<String> = SEED_CATEGORIES.iter().map(|c| (*c).to_owned()).collect();
-    let mut trend = Vec::new();
-    for earlier in [month.back(12), month.back(3), month.back(2), month.back(1)] {
-        let Some((f, t)) = earlier.bounds(tz) else { continue };
-        let facts: Vec<TicketFacts> =
-            state.reports.facts(&ListScope::AllTenants, f, t).await?.into_iter().map(|(_, x)| x).collect();
-        let fig = figures(&earlier.to_string(), f, t, &facts, &categories, None);
-        if fig.tickets > 0 || fig.resolved > 0 {
-            trend.push(TrendPoint::from(&fig));
-        }
-    }
+    let mut trend = earlier_months(state, &ListScope::AllTenants, month, tz, &categories, None).await?;
     let all = state.reports.facts(&ListScope::AllTenants, from, to).await?;
     let mut by_tenant: BTreeMap<Uuid, Vec<TicketFacts>> = BTreeMap::new();
     for (t, f) in &all {
@@ -276,12 +288,10 @@ pub async fn run(
     let ask: ReportRun = parse(body.into_inner())?;
     let month = month_of(&ask.period)?;
     let now = state.now();
-    let (_, to) = month.bounds("UTC").ok_or_else(|| ApiError::invalid("period", "outside the calendar"))?;
+    let (from, to) = bounds(month, "UTC")?;
     if to > now + TimeDelta::hours(14) {
         return Err(ApiError::invalid("period", "a month's report is made once it has ended"));
     }
-    let (from, _) =
-        month.back(0).bounds("UTC").ok_or_else(|| ApiError::invalid("period", "outside the calendar"))?;
     let tenants: BTreeSet<Uuid> = state
         .reports
         .facts(&ListScope::AllTenants, from - TimeDelta::hours(14), to + TimeDelta::hours(14))

@@ -470,7 +470,8 @@ pub(crate) fn change_details(t: &ticket::Model) -> ApiResult<Option<ChangeDetail
     }
 }
 
-fn expected_version(req: &HttpRequest, body: Option<i64>, current: i64) -> ApiResult<i64> {
+/// The version a change is based on: `If-Match`, else the body's `version`, else the current one.
+pub(crate) fn expected_version(req: &HttpRequest, body: Option<i64>, current: i64) -> ApiResult<i64> {
     Ok(canopy_kernel::http::if_match(req)?.or(body).unwrap_or(current))
 }
 

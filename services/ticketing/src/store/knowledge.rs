@@ -17,7 +17,6 @@ use uuid::Uuid;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantScope};
 
 use super::entities::{kb_article, kb_term, kb_version, outbox};
-use super::tickets::TOPIC;
 use crate::domain::search::{Candidate, rank, term_counts};
 
 /// Who is reading.
@@ -104,16 +103,7 @@ async fn announce(db: &impl ConnectionTrait, a: &kb_article::Model, at: DateTime
     let payload = json!({"event_id": id, "type": "kb.article_published", "at": at,
         "tenant_id": a.tenant_id, "audience": a.visibility, "article_id": a.id, "title": a.title,
         "language": a.language, "category": a.category, "version": a.version});
-    outbox::Entity::insert(outbox::ActiveModel::from(outbox::Model {
-        id,
-        tenant_id: tenant,
-        topic: TOPIC.to_owned(),
-        payload,
-        created_at: at,
-        published_at: None,
-    }))
-    .exec_without_returning(db)
-    .await?;
+    outbox::Entity::insert(super::outbox::event(id, tenant, payload, at)).exec_without_returning(db).await?;
     Ok(())
 }
 

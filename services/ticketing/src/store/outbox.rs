@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,6 +14,24 @@ use sea_orm::{
 use canopy_kernel::backends::EventBus;
 
 use super::entities::outbox;
+
+/// An event on ticketing's topic, to be written in the same transaction as the change it
+/// announces.
+pub fn event(
+    id: uuid::Uuid,
+    tenant: uuid::Uuid,
+    payload: serde_json::Value,
+    at: DateTime<Utc>,
+) -> outbox::ActiveModel {
+    outbox::ActiveModel::from(outbox::Model {
+        id,
+        tenant_id: tenant,
+        topic: super::tickets::TOPIC.to_owned(),
+        payload,
+        created_at: at,
+        published_at: None,
+    })
+}
 
 /// Publishes up to `limit` pending events; returns how many were sent.
 pub async fn publish_pending(

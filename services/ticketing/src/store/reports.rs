@@ -12,7 +12,6 @@ use uuid::Uuid;
 use canopy_kernel::{ApiResult, ListScope, TenantOwned};
 
 use super::entities::{clock, event, feedback, outbox, ticket, worklog};
-use super::tickets::TOPIC;
 use crate::reports::MonthlyReport;
 use crate::reports::figures::TicketFacts;
 
@@ -148,16 +147,9 @@ impl Reports {
             "period": r.period, "url": format!("/api/v1/reports/monthly?tenant_id={tenant}&period={}&format=html", r.period),
             "failures": f.failures, "resolved": f.resolved, "sla_compliance_bp": f.sla_compliance_bp,
             "complaint_rate_bp": f.complaint_rate_bp});
-        let written = outbox::Entity::insert(outbox::ActiveModel::from(outbox::Model {
-            id,
-            tenant_id: tenant,
-            topic: TOPIC.to_owned(),
-            payload,
-            created_at: at,
-            published_at: None,
-        }))
-        .exec_without_returning(&self.db)
-        .await;
+        let written = outbox::Entity::insert(super::outbox::event(id, tenant, payload, at))
+            .exec_without_returning(&self.db)
+            .await;
         match written {
             Ok(_) => Ok(()),
             Err(e) if canopy_kernel::db::is_unique_violation(&e) => Ok(()),

@@ -13,7 +13,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 use canopy_sla::{Metric, Pause, SlaClock};
 
 use super::entities::{
-    approval, breach, clock, comment, counter, event, feedback, idempotency, link, outbox, ticket, worklog,
+    approval, breach, clock, comment, counter, event, feedback, idempotency, link, ticket, worklog,
 };
 use crate::domain::clocks::MetricClock;
 use crate::domain::{name_of, parse_name};
@@ -260,16 +260,7 @@ impl Tickets {
             if let (Some(obj), Value::Object(more)) = (payload.as_object_mut(), extra) {
                 obj.extend(more.clone());
             }
-            outbox::ActiveModel {
-                id: Set(event_id),
-                tenant_id: Set(tenant),
-                topic: Set(TOPIC.to_owned()),
-                payload: Set(payload),
-                created_at: Set(change.at),
-                published_at: Set(None),
-            }
-            .insert(txn)
-            .await?;
+            super::outbox::event(event_id, tenant, payload, change.at).insert(txn).await?;
         }
         Ok(())
     }
