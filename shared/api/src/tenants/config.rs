@@ -1,0 +1,280 @@
+//! A tenant's virtual configuration, as `GET/PUT /tenants/{id}/config` carry it. The tenants
+//! service validates it; ticketing, the scheduler, the catalogue and billing read it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_sla::{CalendarSpec, Priority};
+
+use crate::ticketing::TicketKind;
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Locale {
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+}
+
+/// The configuration document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// IANA time zone, e.g. `Asia/Shanghai`.
+    #[schema(example = "Asia/Shanghai")]
+    pub timezone: String,
+    pub locale: Locale,
+    pub business_calendar: CalendarSpec,
+    #[serde(default = "default_categories")]
+    pub ticket_categories: Vec<Category>,
+    #[serde(default)]
+    pub priority_matrix: PriorityMatrix,
+    #[serde(default)]
+    pub custom_fields: Vec<CustomField>,
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    #[serde(default)]
+    pub branding: Branding,
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+    /// Tax on the tenant's invoices, in basis points (1300 = 13 %).
+    #[serde(default)]
+    pub tax_rate_bp: u32,
+    /// How monitoring agents' events become incidents: correlation window, threshold,
+    /// auto-resolution, flapping, check → category, maintenance windows.
+    #[serde(default)]
+    pub monitoring: canopy_monitoring::Rules,
+}
+
+impl TenantConfig {
+    /// What a new tenant starts with.
+    pub fn initial(timezone: &str, locale: Locale) -> Self {
+        Self {
+            timezone: timezone.to_owned(),
+            locale,
+            business_calendar: CalendarSpec::office_hours(),
+            ticket_categories: default_categories(),
+            priority_matrix: PriorityMatrix::default(),
+            custom_fields: Vec::new(),
+            sites: Vec::new(),
+            branding: Branding::default(),
+            webhooks: Vec::new(),
+            tax_rate_bp: 0,
+            monitoring: canopy_monitoring::Rules::default(),
+        }
+    }
+
+    /// The document as clients see it: no webhook secrets.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        for hook in &mut copy.webhooks {
+            hook.secret = None;
+        }
+        copy
+    }
+
+    /// The site with this id.
+    pub fn site(&self, id: Uuid) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+}
+
+/// The configuration with its version. Send `version` back (or `If-Match`) when you PUT.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfigView {
+    pub tenant_id: Uuid,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Uuid,
+    #[serde(flatten)]
+    pub config: TenantConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable key tickets refer to, e.g. `network`.
+    pub key: String,
+    pub name: String,
+    /// Retired categories stay for old tickets but are not offered for new ones.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+/// The five failure categories of the monthly IT service report.
+pub fn default_categories() -> Vec<Category> {
+    [
+        ("network", "Network"),
+        ("virus_security", "Virus / security"),
+        ("software", "Software"),
+        ("hardware", "Hardware"),
+        ("other", "Other"),
+    ]
+    .into_iter()
+    .map(|(key, name)| Category { key: key.into(), name: name.into(), active: true })
+    .collect()
+}
+
+/// Impact × urgency → priority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityMatrix {
+    /// Impact levels, most severe first.
+    pub impacts: Vec<String>,
+    /// Urgency levels, most urgent first.
+    pub urgencies: Vec<String>,
+    /// `matrix[impact][urgency]`, for every pair.
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Priority>>)]
+    pub matrix: BTreeMap<String, BTreeMap<String, Priority>>,
+}
+
+impl Default for PriorityMatrix {
+    fn default() -> Self {
+        use Priority::*;
+        let levels = ["high", "medium", "low"];
+        let table = [[P1, P2, P3], [P2, P3, P4], [P3, P4, P4]];
+        let matrix = levels
+            .iter()
+            .zip(table)
+            .map(|(impact, row)| {
+                (
+                    impact.to_string(),
+                    levels.iter().map(|u| u.to_string()).zip(row).collect::<BTreeMap<_, _>>(),
+                )
+            })
+            .collect();
+        Self {
+            impacts: levels.map(String::from).to_vec(),
+            urgencies: levels.map(String::from).to_vec(),
+            matrix,
+        }
+    }
+}
+
+impl PriorityMatrix {
+    pub fn priority(&self, impact: &str, urgency: &str) -> Option<Priority> {
+        self.matrix.get(impact)?.get(urgency).copied()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Number,
+    Boolean,
+    Date,
+    Select,
+    Multiselect,
+}
+
+/// A field tenants add to their tickets (asset tag, cost centre…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomField {
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    /// Choices of a `select` or `multiselect` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Ticket types the field applies to; empty means all.
+    #[serde(default)]
+    pub applies_to: Vec<TicketKind>,
+}
+
+/// A customer location for on-site work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Stable id; generated when a new site is sent without one.
+    #[serde(default = "Uuid::now_v7")]
+    pub id: Uuid,
+    pub name: String,
+    pub address: String,
+    /// Dispatch region, e.g. `shanghai-pudong`.
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Branding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `#RRGGBB`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_email: Option<String>,
+}
+
+/// An outgoing webhook. Deliveries are signed with `secret` (HMAC-SHA256).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    #[serde(default = "Uuid::now_v7")]
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Write-only: send it for a new webhook or to rotate it; it is never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Read-only: the secret's last four characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hint: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_config_answer_reads_with_its_version_beside_the_document() {
+        let config = TenantConfig::initial("Asia/Shanghai", Locale::ZhCn);
+        let view = ConfigView {
+            tenant_id: Uuid::from_u128(1),
+            version: 3,
+            updated_at: "2026-10-05T01:10:00Z".parse().unwrap(),
+            updated_by: Uuid::from_u128(2),
+            config: config.clone(),
+        };
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(
+            (&json["version"], &json["timezone"], &json["locale"]),
+            (&json!(3), &json!("Asia/Shanghai"), &json!("zh-CN"))
+        );
+        let back: ConfigView = serde_json::from_value(json).unwrap();
+        assert_eq!((back.version, back.config), (3, config));
+    }
+}

@@ -1,0 +1,194 @@
+//! The tenants service's bodies that other services read or send: tenants, their directory
+//! entry (key, status, tier), the lifecycle actions, the API-key exchange and the tenant's
+//! configuration; and [`TenantsClient`].
+
+mod config;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use canopy_kernel::client::ServiceClient;
+
+use crate::Page;
+use crate::client::{Call, CallError, PathQuery, all_pages};
+
+pub use config::{
+    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PriorityMatrix, Site, TenantConfig,
+    Webhook, default_categories,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Trial,
+    Active,
+    /// Can read, cannot write (unpaid invoices, a provider decision).
+    Suspended,
+    /// Ended for good: no access.
+    Cancelled,
+}
+
+impl TenantStatus {
+    pub const ALL: [TenantStatus; 4] = [Self::Trial, Self::Active, Self::Suspended, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trial => "trial",
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn can_write(self) -> bool {
+        matches!(self, Self::Trial | Self::Active)
+    }
+}
+
+/// `GET /tenants/{id}`, and each item of `GET /tenants`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantView {
+    pub id: Uuid,
+    /// Prefix of the tenant's ticket numbers (`ACME-42`).
+    pub key: String,
+    pub name: String,
+    pub status: TenantStatus,
+    /// Rate-limit tier (the catalogue's SLA tier once contracts exist).
+    pub tier: String,
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    pub status_reason: Option<String>,
+    pub status_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The body of `POST /tenants/{id}/suspend`, `/activate` and `/cancel` (optional).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRequest {
+    /// Why (kept with the tenant, shown to its admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /internal/v1/tenants/{id}/status`: what the gateway (read-only enforcement, rate-limit
+/// size) and ticketing (ticket numbers) need of a tenant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantStatusView {
+    pub tenant_id: Uuid,
+    /// Prefix of the tenant's ticket numbers.
+    pub key: String,
+    pub name: String,
+    pub status: TenantStatus,
+    pub tier: String,
+}
+
+/// `POST /internal/v1/api-keys/exchange`: a monitoring agent's API key, from the gateway.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRequest {
+    pub key: String,
+}
+
+impl std::fmt::Debug for ExchangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExchangeRequest").finish_non_exhaustive()
+    }
+}
+
+/// The short-lived access token an API key is traded for.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExchangedKey {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub tenant_id: Uuid,
+    pub key_id: Uuid,
+    pub scopes: Vec<String>,
+    pub tenant_status: TenantStatus,
+}
+
+/// The tenants service, as other services call it.
+#[derive(Clone, Debug)]
+pub struct TenantsClient {
+    client: ServiceClient,
+}
+
+impl TenantsClient {
+    pub fn new(client: ServiceClient) -> Self {
+        Self { client }
+    }
+
+    /// The underlying client (token verification reads the JWKS through it).
+    pub fn service(&self) -> &ServiceClient {
+        &self.client
+    }
+
+    /// One page of the tenants the token may see.
+    pub async fn tenants_page(
+        &self,
+        token: &str,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<Page<TenantView>, CallError> {
+        let path = PathQuery::new("/api/v1/tenants").arg("limit", limit).opt("cursor", cursor).build();
+        Call::get(&self.client, path).bearer(token).answer().await
+    }
+
+    /// Every tenant the token may see.
+    pub async fn all_tenants(&self, token: &str) -> Result<Vec<TenantView>, CallError> {
+        all_pages(|cursor| self.tenants_page(token, cursor, 200)).await
+    }
+
+    pub async fn tenant(&self, token: &str, tenant: Uuid) -> Result<TenantView, CallError> {
+        Call::get(&self.client, format!("/api/v1/tenants/{tenant}")).bearer(token).answer().await
+    }
+
+    /// The tenant's configuration in force (webhook secrets left out).
+    pub async fn config(&self, token: &str, tenant: Uuid) -> Result<ConfigView, CallError> {
+        Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config")).bearer(token).answer().await
+    }
+
+    /// The tenant's key, status and tier.
+    pub async fn status(&self, token: &str, tenant: Uuid) -> Result<TenantStatusView, CallError> {
+        Call::get(&self.client, format!("/internal/v1/tenants/{tenant}/status")).bearer(token).answer().await
+    }
+
+    /// Suspends the tenant (409 when it cannot be: already suspended, or cancelled).
+    pub async fn suspend(&self, token: &str, tenant: Uuid, reason: &str) -> Result<TenantView, CallError> {
+        self.lifecycle(token, tenant, "suspend", reason).await
+    }
+
+    /// Reinstates the tenant (409 when it is active already, or cancelled).
+    pub async fn activate(&self, token: &str, tenant: Uuid, reason: &str) -> Result<TenantView, CallError> {
+        self.lifecycle(token, tenant, "activate", reason).await
+    }
+
+    async fn lifecycle(
+        &self,
+        token: &str,
+        tenant: Uuid,
+        action: &str,
+        reason: &str,
+    ) -> Result<TenantView, CallError> {
+        let body = LifecycleRequest { reason: Some(reason.to_owned()) };
+        Call::post(&self.client, format!("/api/v1/tenants/{tenant}/{action}"))
+            .bearer(token)
+            .json(&body)?
+            .answer()
+            .await
+    }
+
+    /// Trades a monitoring agent's API key (the proof itself) for an access token.
+    pub async fn exchange_api_key(&self, key: &str) -> Result<ExchangedKey, CallError> {
+        Call::post(&self.client, "/internal/v1/api-keys/exchange")
+            .json(&ExchangeRequest { key: key.to_owned() })?
+            .answer()
+            .await
+    }
+}
