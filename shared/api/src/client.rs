@@ -254,7 +254,16 @@ impl<'a> Call<'a> {
 }
 
 /// Every item of a collection, page after page: `fetch(cursor)` reads one page.
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, CallError>
+pub async fn all_pages<T, F, Fut>(fetch: F) -> Result<Vec<T>, CallError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, CallError>>,
+{
+    pages_until(fetch, usize::MAX).await
+}
+
+/// The items of a collection, page after page, until the last page or at least `enough`.
+pub async fn pages_until<T, F, Fut>(mut fetch: F, enough: usize) -> Result<Vec<T>, CallError>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<Page<T>, CallError>>,
@@ -265,8 +274,8 @@ where
         let page = fetch(cursor.take()).await?;
         out.extend(page.items);
         match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
+            Some(next) if out.len() < enough => cursor = Some(next),
+            _ => return Ok(out),
         }
     }
 }
@@ -382,6 +391,7 @@ mod tests {
             Ok::<_, CallError>(Page { items: vec![n], next_cursor: (n < 2).then(|| (n + 1).to_string()) })
         };
         assert_eq!(all_pages(fetch).await.unwrap(), vec![0, 1, 2]);
+        assert_eq!(pages_until(fetch, 2).await.unwrap(), vec![0, 1]);
         let first_two: Vec<u32> = pages(fetch).take(2).map(|p| p.unwrap().items[0]).collect::<Vec<_>>().await;
         assert_eq!(first_two, vec![0, 1]);
     }

@@ -184,7 +184,8 @@ pub struct NewTicket {
     /// Default `portal` (users) or `api` (API keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
-    #[serde(default)]
+    // Left out when false: an Idempotency-Key is bound to the body as it was first sent.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub onsite_required: bool,
     /// Values of the tenant's own fields, as its configuration defines them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -195,6 +196,10 @@ pub struct NewTicket {
     /// Changes (required for them): type, risk and plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<NewChange>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A field that is either absent (`None`) or present, `null` included (`Some(None)`).
@@ -570,6 +575,31 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_new_ticket_is_sent_as_before() {
+        let ticket = NewTicket {
+            tenant_id: Some(Uuid::from_u128(1)),
+            kind: TicketKind::ServiceRequest,
+            title: "Daily health inspection".into(),
+            description: String::new(),
+            category: "hardware".into(),
+            impact: "low".into(),
+            urgency: "low".into(),
+            requester_id: None,
+            site_id: None,
+            channel: Some(Channel::Api),
+            onsite_required: false,
+            custom_fields: BTreeMap::new(),
+            problem: None,
+            change: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&ticket).unwrap(),
+            json!({"tenant_id": Uuid::from_u128(1), "type": "service_request", "title": "Daily health inspection",
+                   "description": "", "category": "hardware", "impact": "low", "urgency": "low", "channel": "api"})
+        );
+    }
 
     #[test]
     fn a_patch_sends_only_what_changes_and_null_unassigns() {
