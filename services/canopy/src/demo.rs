@@ -9,7 +9,7 @@ use canopy_kernel::config::Settings;
 use canopy_kernel::{TenantId, TenantScope};
 use canopy_sla::{CalendarSpec, WeeklyHours};
 use canopy_tenants::admin::{SHELL_ACTOR, Shell, TenantSpec};
-use canopy_tenants::domain::config::{Locale, Site};
+use canopy_tenants::domain::config::{Locale, Site, Validate};
 use canopy_tenants::domain::secrets::PasswordHasherConfig;
 use canopy_tenants::store::configs::document;
 

@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
 use uuid::Uuid;
 
 use canopy_kernel::auth::{Claims, PrincipalKind, Role, TokenKind, TokenSigner};
@@ -12,7 +11,7 @@ use canopy_kernel::config::Settings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
 
 use crate::domain::secrets::PasswordHasherConfig;
-use crate::domain::tenant::TenantStatus;
+use crate::domain::tenant::{StatusRules, TenantStatus};
 use crate::store::webhooks::Deliveries;
 use crate::store::{
     api_keys::ApiKeys, configs::Configs, keys::Keys, sessions::Sessions, tenants::Tenants, users::Users,
@@ -34,32 +33,8 @@ pub struct TenantsState {
     pub passwords: PasswordHasherConfig,
 }
 
-#[derive(Serialize)]
-#[serde(tag = "type")]
-pub enum TenantEvent {
-    #[serde(rename = "tenant.created")]
-    Created { tenant_id: Uuid, at: DateTime<Utc> },
-    #[serde(rename = "tenant.status_changed")]
-    StatusChanged { tenant_id: Uuid, status: TenantStatus, at: DateTime<Utc> },
-    #[serde(rename = "tenant.updated")]
-    Updated { tenant_id: Uuid, at: DateTime<Utc> },
-    #[serde(rename = "tenant.config_updated")]
-    ConfigUpdated { tenant_id: Uuid, version: i64, changed_paths: Vec<String>, at: DateTime<Utc> },
-    #[serde(rename = "api_key.revoked")]
-    ApiKeyRevoked { tenant_id: Uuid, key_id: Uuid, prefix: String, at: DateTime<Utc> },
-}
-
-impl TenantEvent {
-    pub fn tenant_id(&self) -> Uuid {
-        match self {
-            Self::Created { tenant_id, .. }
-            | Self::StatusChanged { tenant_id, .. }
-            | Self::Updated { tenant_id, .. }
-            | Self::ConfigUpdated { tenant_id, .. }
-            | Self::ApiKeyRevoked { tenant_id, .. } => *tenant_id,
-        }
-    }
-}
+/// What the tenants service tells other services (topic `tenants`).
+pub use canopy_api::events::TenantEvent;
 
 impl TenantsState {
     pub fn now(&self) -> DateTime<Utc> {

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use actix_web::web;
 use chrono::TimeDelta;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
+use canopy_api::events::TicketingEvent;
 use canopy_kernel::backends::{StartFrom, topics};
 use canopy_kernel::{ApiResult, TenantId, TenantScope};
 
@@ -32,8 +33,8 @@ pub fn spawn(state: web::Data<TenantsState>) {
 /// Turns one bus event into deliveries; events of tenants without matching hooks add nothing.
 /// An event for every tenant (`"audience": "all_tenants"`, a knowledge article published to
 /// all) goes to each tenant's hooks.
-pub async fn fan_out(state: &TenantsState, bus_id: &str, event: &Value) -> ApiResult<usize> {
-    if event.get("audience").and_then(Value::as_str) == Some("all_tenants") {
+pub async fn fan_out(state: &TenantsState, event: &TicketingEvent) -> ApiResult<usize> {
+    if event.for_all_tenants() {
         let mut n = 0;
         let mut page = canopy_kernel::http::PageParams { limit: Some(200), cursor: None };
         loop {
@@ -41,9 +42,7 @@ pub async fn fan_out(state: &TenantsState, bus_id: &str, event: &Value) -> ApiRe
                 state.tenants.list(&canopy_kernel::ListScope::AllTenants, None, &page).await?;
             let tenants = canopy_kernel::http::Page::from_rows(rows, limit, |t| t.id);
             for t in &tenants.items {
-                let mut one = event.clone();
-                one["tenant_id"] = json!(t.id);
-                n += fan_out_one(state, bus_id, &one).await?;
+                n += fan_out_one(state, &event.for_tenant(t.id)).await?;
             }
             match tenants.next_cursor {
                 Some(c) => page.cursor = Some(c),
@@ -51,28 +50,24 @@ pub async fn fan_out(state: &TenantsState, bus_id: &str, event: &Value) -> ApiRe
             }
         }
     }
-    fan_out_one(state, bus_id, event).await
+    fan_out_one(state, event).await
 }
 
-async fn fan_out_one(state: &TenantsState, bus_id: &str, event: &Value) -> ApiResult<usize> {
-    let (Some(tenant), Some(kind)) = (
-        event.get("tenant_id").and_then(Value::as_str).and_then(|t| t.parse::<Uuid>().ok()),
-        event.get("type").and_then(Value::as_str),
-    ) else {
-        return Ok(0);
-    };
+async fn fan_out_one(state: &TenantsState, event: &TicketingEvent) -> ApiResult<usize> {
+    let Some(tenant) = event.tenant_id() else { return Ok(0) };
+    let kind = event.kind();
     let scope = TenantScope::trusted(TenantId(tenant));
     let config = match state.configs.current(&scope).await {
         Ok(row) => document(&row)?,
         Err(e) if e.code() == canopy_kernel::ErrorCode::NotFound => return Ok(0),
         Err(e) => return Err(e),
     };
-    let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or(bus_id).to_owned();
+    let event_id = event.event_id().to_string();
     let body = json!({
         "id": event_id,
         "type": kind,
         "tenant_id": tenant,
-        "occurred_at": event.get("at"),
+        "occurred_at": event.at(),
         "data": event,
     })
     .to_string();
@@ -112,12 +107,15 @@ async fn follow(state: web::Data<TenantsState>) {
         loop {
             match subscription.next(Duration::from_secs(5)).await {
                 Ok(Some(delivery)) => {
-                    let Ok(event) = serde_json::from_slice::<Value>(&delivery.payload) else {
-                        tracing::warn!(id = %delivery.id, "unreadable ticketing event skipped");
-                        let _ = subscription.ack(&delivery.id).await;
-                        continue;
+                    let event = match TicketingEvent::parse(&delivery.payload) {
+                        Ok(event) => event,
+                        Err(err) => {
+                            tracing::error!(id = %delivery.id, error = %err, "unreadable ticketing event skipped");
+                            let _ = subscription.ack(&delivery.id).await;
+                            continue;
+                        }
                     };
-                    match fan_out(&state, &delivery.id, &event).await {
+                    match fan_out(&state, &event).await {
                         // Acknowledged only once its deliveries are stored; otherwise it is offered again.
                         Ok(_) => {
                             let _ = subscription.ack(&delivery.id).await;

@@ -1,18 +1,6 @@
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Violations};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TenantStatus {
-    Trial,
-    Active,
-    /// Can read, cannot write (unpaid invoices, a provider decision).
-    Suspended,
-    /// Ended for good: no access.
-    Cancelled,
-}
+pub use canopy_api::tenants::TenantStatus;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lifecycle {
@@ -21,26 +9,17 @@ pub enum Lifecycle {
     Cancel,
 }
 
-impl TenantStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Trial => "trial",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Trial, Self::Active, Self::Suspended, Self::Cancelled].into_iter().find(|t| t.as_str() == s)
-    }
-
-    pub fn can_write(self) -> bool {
-        matches!(self, Self::Trial | Self::Active)
-    }
-
+/// How a tenant's status moves, and what it allows.
+pub trait StatusRules: Sized {
     /// The status after `action`, or why it cannot happen.
-    pub fn apply(self, action: Lifecycle) -> ApiResult<Self> {
+    fn apply(self, action: Lifecycle) -> ApiResult<Self>;
+
+    /// Refuses writes by the tenant's own users while suspended or cancelled.
+    fn ensure_writable(self) -> ApiResult<()>;
+}
+
+impl StatusRules for TenantStatus {
+    fn apply(self, action: Lifecycle) -> ApiResult<Self> {
         use Lifecycle::*;
         use TenantStatus::*;
         match (self, action) {
@@ -62,8 +41,7 @@ impl TenantStatus {
         }
     }
 
-    /// Refuses writes by the tenant's own users while suspended or cancelled.
-    pub fn ensure_writable(self) -> ApiResult<()> {
+    fn ensure_writable(self) -> ApiResult<()> {
         match self {
             Self::Suspended => Err(ApiError::new(
                 ErrorCode::TenantSuspended,

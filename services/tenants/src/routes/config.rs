@@ -9,7 +9,8 @@ use canopy_kernel::auth::Role;
 use canopy_kernel::http::MAX_PAGE;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
-use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig};
+pub use crate::domain::config::ConfigView;
+use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig, Validate};
 use crate::state::{TenantEvent, TenantsState};
 use crate::store::configs::document;
 use crate::store::entities::tenant_config;
@@ -22,17 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/api/v1/tenants/{tenant_id}/config/history", web::get().to(history))
     .route("/api/v1/tenants/{tenant_id}/config/history/{version}", web::get().to(version));
-}
-
-/// The configuration with its version. Send `version` back (or `If-Match`) when you PUT.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConfigView {
-    pub tenant_id: Uuid,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: Uuid,
-    #[serde(flatten)]
-    pub config: TenantConfig,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! Endpoints for other services, never routed by the gateway.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantId, TenantScope};
@@ -15,21 +15,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/internal/v1/service-token", web::post().to(service_token));
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExchangeRequest {
-    pub key: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ExchangedKey {
-    pub access_token: String,
-    pub expires_in: u64,
-    pub tenant_id: Uuid,
-    pub key_id: Uuid,
-    pub scopes: Vec<String>,
-    pub tenant_status: TenantStatus,
-}
+pub use canopy_api::tenants::{ExchangeRequest, ExchangedKey, TenantStatusView};
 
 /// The gateway trades a monitoring agent's API key for a short-lived access token, so that
 /// services behind it only ever verify one kind of credential. The key is the proof.
@@ -54,16 +40,6 @@ pub async fn exchange(
         scopes: key.scopes.split_whitespace().map(str::to_owned).collect(),
         tenant_status,
     }))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TenantStatusView {
-    pub tenant_id: Uuid,
-    /// Prefix of the tenant's ticket numbers.
-    pub key: String,
-    pub name: String,
-    pub status: TenantStatus,
-    pub tier: String,
 }
 
 /// A tenant's key, status and tier, for the gateway (read-only enforcement, rate-limit size)

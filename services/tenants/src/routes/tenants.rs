@@ -27,21 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tenants/{id}/cancel", web::post().to(cancel));
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TenantView {
-    pub id: Uuid,
-    /// Prefix of the tenant's ticket numbers (`ACME-42`).
-    pub key: String,
-    pub name: String,
-    pub status: TenantStatus,
-    /// Rate-limit tier (the catalogue's SLA tier once contracts exist).
-    pub tier: String,
-    pub trial_ends_at: Option<DateTime<Utc>>,
-    pub status_reason: Option<String>,
-    pub status_changed_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use canopy_api::tenants::{LifecycleRequest, TenantView};
 
 impl From<tenant::Model> for TenantView {
     fn from(t: tenant::Model) -> Self {
@@ -93,13 +79,6 @@ pub struct PatchTenantRequest {
     pub tier: Option<String>,
     /// Extends or shortens a trial.
     pub trial_ends_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LifecycleRequest {
-    /// Why (kept with the tenant, shown to its admins).
-    pub reason: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -9,7 +9,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 use super::entities::{tenant, tenant_config, user};
 use super::{conflict_on_unique, paged};
 use crate::domain::config::TenantConfig;
-use crate::domain::tenant::{Lifecycle, TenantStatus};
+use crate::domain::tenant::{Lifecycle, StatusRules, TenantStatus};
 
 pub struct NewTenant {
     pub id: Uuid,

@@ -2,79 +2,29 @@
 
 mod parts;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use canopy_kernel::Violations;
-use canopy_sla::CalendarSpec;
 
-pub use parts::{
-    Branding, Category, CustomField, FieldKind, PriorityMatrix, Site, TicketType, WEBHOOK_EVENTS, Webhook,
+pub use parts::WEBHOOK_EVENTS;
+
+pub use canopy_api::tenants::{
+    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PriorityMatrix, Site, TenantConfig,
+    Webhook, default_categories,
 };
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum Locale {
-    #[serde(rename = "en")]
-    En,
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-}
-
-/// The configuration document, as `GET/PUT /tenants/{id}/config` carry it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantConfig {
-    /// IANA time zone, e.g. `Asia/Shanghai`.
-    #[schema(example = "Asia/Shanghai")]
-    pub timezone: String,
-    pub locale: Locale,
-    pub business_calendar: CalendarSpec,
-    #[serde(default = "parts::default_categories")]
-    pub ticket_categories: Vec<Category>,
-    #[serde(default)]
-    pub priority_matrix: PriorityMatrix,
-    #[serde(default)]
-    pub custom_fields: Vec<CustomField>,
-    #[serde(default)]
-    pub sites: Vec<Site>,
-    #[serde(default)]
-    pub branding: Branding,
-    #[serde(default)]
-    pub webhooks: Vec<Webhook>,
-    /// Tax on the tenant's invoices, in basis points (1300 = 13 %).
-    #[serde(default)]
-    pub tax_rate_bp: u32,
-    /// How monitoring agents' events become incidents: correlation window, threshold,
-    /// auto-resolution, flapping, check → category, maintenance windows.
-    #[serde(default)]
-    pub monitoring: canopy_monitoring::Rules,
-}
 
 /// Fields of a config response that a client may send back unchanged on PUT.
 pub const READ_ONLY_FIELDS: [&str; 4] = ["version", "updated_at", "updated_by", "tenant_id"];
 
-impl TenantConfig {
-    /// What a new tenant starts with.
-    pub fn initial(timezone: &str, locale: Locale) -> Self {
-        Self {
-            timezone: timezone.to_owned(),
-            locale,
-            business_calendar: CalendarSpec::office_hours(),
-            ticket_categories: parts::default_categories(),
-            priority_matrix: PriorityMatrix::default(),
-            custom_fields: Vec::new(),
-            sites: Vec::new(),
-            branding: Branding::default(),
-            webhooks: Vec::new(),
-            tax_rate_bp: 0,
-            monitoring: canopy_monitoring::Rules::default(),
-        }
-    }
-
+/// The rules a configuration keeps.
+pub trait Validate {
     /// Checks every rule and carries webhook secrets over from `previous` where the client
     /// did not send them (secrets are write-only). All problems are reported at once.
-    pub fn validate(&mut self, previous: Option<&TenantConfig>) -> Violations {
+    fn validate(&mut self, previous: Option<&TenantConfig>) -> Violations;
+}
+
+impl Validate for TenantConfig {
+    fn validate(&mut self, previous: Option<&TenantConfig>) -> Violations {
         let mut v = Violations::new();
         check_timezone(&self.timezone, &mut v);
         v.check(self.tax_rate_bp <= 5_000, "tax_rate_bp", "must be 0–5000 (0–50 %)");
@@ -84,10 +34,10 @@ impl TenantConfig {
             }
         }
         parts::check_categories(&self.ticket_categories, &mut v);
-        self.priority_matrix.check(&mut v);
+        parts::check_matrix(&self.priority_matrix, &mut v);
         parts::check_custom_fields(&self.custom_fields, &mut v);
         parts::check_sites(&self.sites, &mut v);
-        self.branding.check(&mut v);
+        parts::check_branding(&self.branding, &mut v);
         let active: Vec<&str> =
             self.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.as_str()).collect();
         for (path, message) in
@@ -101,15 +51,6 @@ impl TenantConfig {
             &mut v,
         );
         v
-    }
-
-    /// The document as clients see it: no webhook secrets.
-    pub fn redacted(&self) -> Self {
-        let mut copy = self.clone();
-        for hook in &mut copy.webhooks {
-            hook.secret = None;
-        }
-        copy
     }
 }
 

@@ -1,16 +1,9 @@
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+use canopy_api::tenants::{Branding, Category, CustomField, FieldKind, PriorityMatrix, Site, Webhook};
 
 use canopy_kernel::Violations;
 use canopy_kernel::validate::{clean_text, is_email};
-use canopy_sla::Priority;
-
-fn yes() -> bool {
-    true
-}
 
 fn is_slug(s: &str, max: usize) -> bool {
     !s.is_empty()
@@ -23,31 +16,6 @@ fn check_text(value: &str, max: usize, field: String, v: &mut Violations) {
     if let Err(message) = clean_text(value, max) {
         v.add(field, message);
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Category {
-    /// Stable key tickets refer to, e.g. `network`.
-    pub key: String,
-    pub name: String,
-    /// Retired categories stay for old tickets but are not offered for new ones.
-    #[serde(default = "yes")]
-    pub active: bool,
-}
-
-/// The five failure categories of the monthly IT service report.
-pub fn default_categories() -> Vec<Category> {
-    [
-        ("network", "Network"),
-        ("virus_security", "Virus / security"),
-        ("software", "Software"),
-        ("hardware", "Hardware"),
-        ("other", "Other"),
-    ]
-    .into_iter()
-    .map(|(key, name)| Category { key: key.into(), name: name.into(), active: true })
-    .collect()
 }
 
 pub fn check_categories(categories: &[Category], v: &mut Violations) {
@@ -72,119 +40,40 @@ pub fn check_categories(categories: &[Category], v: &mut Violations) {
     }
 }
 
-/// Impact × urgency → priority.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PriorityMatrix {
-    /// Impact levels, most severe first.
-    pub impacts: Vec<String>,
-    /// Urgency levels, most urgent first.
-    pub urgencies: Vec<String>,
-    /// `matrix[impact][urgency]`, for every pair.
-    #[schema(value_type = BTreeMap<String, BTreeMap<String, Priority>>)]
-    pub matrix: BTreeMap<String, BTreeMap<String, Priority>>,
-}
-
-impl Default for PriorityMatrix {
-    fn default() -> Self {
-        use Priority::*;
-        let levels = ["high", "medium", "low"];
-        let table = [[P1, P2, P3], [P2, P3, P4], [P3, P4, P4]];
-        let matrix = levels
-            .iter()
-            .zip(table)
-            .map(|(impact, row)| {
-                (
-                    impact.to_string(),
-                    levels.iter().map(|u| u.to_string()).zip(row).collect::<BTreeMap<_, _>>(),
-                )
-            })
-            .collect();
-        Self {
-            impacts: levels.map(String::from).to_vec(),
-            urgencies: levels.map(String::from).to_vec(),
-            matrix,
+/// Impact × urgency → priority: every pair of levels given, nothing else.
+pub fn check_matrix(m: &PriorityMatrix, v: &mut Violations) {
+    for (name, levels) in [("impacts", &m.impacts), ("urgencies", &m.urgencies)] {
+        if !(2..=5).contains(&levels.len()) {
+            v.add(format!("priority_matrix.{name}"), "give between 2 and 5 levels");
         }
-    }
-}
-
-impl PriorityMatrix {
-    pub fn priority(&self, impact: &str, urgency: &str) -> Option<Priority> {
-        self.matrix.get(impact)?.get(urgency).copied()
-    }
-
-    pub fn check(&self, v: &mut Violations) {
-        for (name, levels) in [("impacts", &self.impacts), ("urgencies", &self.urgencies)] {
-            if !(2..=5).contains(&levels.len()) {
-                v.add(format!("priority_matrix.{name}"), "give between 2 and 5 levels");
-            }
-            let mut seen = HashSet::new();
-            for (i, level) in levels.iter().enumerate() {
-                if !is_slug(level, 32) || !seen.insert(level) {
-                    v.add(format!("priority_matrix.{name}[{i}]"), "levels are distinct lower-case words");
-                }
-            }
-        }
-        let impacts: BTreeSet<&String> = self.impacts.iter().collect();
-        for impact in self.matrix.keys().filter(|k| !impacts.contains(k)) {
-            v.add(format!("priority_matrix.matrix.{impact}"), "is not one of the impacts");
-        }
-        for impact in &self.impacts {
-            let Some(row) = self.matrix.get(impact) else {
-                v.add(
-                    format!("priority_matrix.matrix.{impact}"),
-                    "is missing: give a priority for every urgency",
-                );
-                continue;
-            };
-            for urgency in &self.urgencies {
-                if !row.contains_key(urgency) {
-                    v.add(format!("priority_matrix.matrix.{impact}.{urgency}"), "is missing");
-                }
-            }
-            for urgency in row.keys().filter(|u| !self.urgencies.contains(u)) {
-                v.add(format!("priority_matrix.matrix.{impact}.{urgency}"), "is not one of the urgencies");
+        let mut seen = HashSet::new();
+        for (i, level) in levels.iter().enumerate() {
+            if !is_slug(level, 32) || !seen.insert(level) {
+                v.add(format!("priority_matrix.{name}[{i}]"), "levels are distinct lower-case words");
             }
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    Text,
-    Number,
-    Boolean,
-    Date,
-    Select,
-    Multiselect,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketType {
-    Incident,
-    ServiceRequest,
-    Problem,
-    Change,
-}
-
-/// A field tenants add to their tickets (asset tag, cost centre…).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustomField {
-    pub key: String,
-    pub label: String,
-    #[serde(rename = "type")]
-    pub kind: FieldKind,
-    #[serde(default)]
-    pub required: bool,
-    /// Choices of a `select` or `multiselect` field.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
-    /// Ticket types the field applies to; empty means all.
-    #[serde(default)]
-    pub applies_to: Vec<TicketType>,
+    let impacts: BTreeSet<&String> = m.impacts.iter().collect();
+    for impact in m.matrix.keys().filter(|k| !impacts.contains(k)) {
+        v.add(format!("priority_matrix.matrix.{impact}"), "is not one of the impacts");
+    }
+    for impact in &m.impacts {
+        let Some(row) = m.matrix.get(impact) else {
+            v.add(
+                format!("priority_matrix.matrix.{impact}"),
+                "is missing: give a priority for every urgency",
+            );
+            continue;
+        };
+        for urgency in &m.urgencies {
+            if !row.contains_key(urgency) {
+                v.add(format!("priority_matrix.matrix.{impact}.{urgency}"), "is missing");
+            }
+        }
+        for urgency in row.keys().filter(|u| !m.urgencies.contains(u)) {
+            v.add(format!("priority_matrix.matrix.{impact}.{urgency}"), "is not one of the urgencies");
+        }
+    }
 }
 
 pub fn check_custom_fields(fields: &[CustomField], v: &mut Violations) {
@@ -216,25 +105,6 @@ pub fn check_custom_fields(fields: &[CustomField], v: &mut Violations) {
             }
         }
     }
-}
-
-/// A customer location for on-site work.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Site {
-    /// Stable id; generated when a new site is sent without one.
-    #[serde(default = "Uuid::now_v7")]
-    pub id: Uuid,
-    pub name: String,
-    pub address: String,
-    /// Dispatch region, e.g. `shanghai-pudong`.
-    pub region: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<String>,
 }
 
 pub fn check_sites(sites: &[Site], v: &mut Violations) {
@@ -274,41 +144,24 @@ pub fn check_sites(sites: &[Site], v: &mut Violations) {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Branding {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// `#RRGGBB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub primary_color: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logo_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub support_email: Option<String>,
-}
-
-impl Branding {
-    pub fn check(&self, v: &mut Violations) {
-        if let Some(name) = &self.display_name {
-            check_text(name, 120, "branding.display_name".into(), v);
-        }
-        if let Some(color) = &self.primary_color {
-            let ok = color.len() == 7
-                && color.starts_with('#')
-                && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
-            v.check(ok, "branding.primary_color", "must be a colour such as #1f6feb");
-        }
-        if let Some(url) = &self.logo_url {
-            v.check(
-                url.starts_with("https://") && url.len() <= 500,
-                "branding.logo_url",
-                "must be an https:// URL",
-            );
-        }
-        if let Some(email) = &self.support_email {
-            v.check(is_email(email), "branding.support_email", "is not an email address");
-        }
+pub fn check_branding(b: &Branding, v: &mut Violations) {
+    if let Some(name) = &b.display_name {
+        check_text(name, 120, "branding.display_name".into(), v);
+    }
+    if let Some(color) = &b.primary_color {
+        let ok =
+            color.len() == 7 && color.starts_with('#') && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        v.check(ok, "branding.primary_color", "must be a colour such as #1f6feb");
+    }
+    if let Some(url) = &b.logo_url {
+        v.check(
+            url.starts_with("https://") && url.len() <= 500,
+            "branding.logo_url",
+            "must be an https:// URL",
+        );
+    }
+    if let Some(email) = &b.support_email {
+        v.check(is_email(email), "branding.support_email", "is not an email address");
     }
 }
 
@@ -326,24 +179,6 @@ pub const WEBHOOK_EVENTS: [&str; 11] = [
     "invoice.issued",
     "report.ready",
 ];
-
-/// An outgoing webhook. Deliveries are signed with `secret` (HMAC-SHA256).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Webhook {
-    #[serde(default = "Uuid::now_v7")]
-    pub id: Uuid,
-    pub url: String,
-    pub events: Vec<String>,
-    #[serde(default = "yes")]
-    pub active: bool,
-    /// Write-only: send it for a new webhook or to rotate it; it is never returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    /// Read-only: the secret's last four characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_hint: Option<String>,
-}
 
 pub fn settle_webhooks(hooks: &mut [Webhook], previous: &[Webhook], v: &mut Violations) {
     if hooks.len() > 20 {
@@ -395,12 +230,14 @@ pub fn settle_webhooks(hooks: &mut [Webhook], previous: &[Webhook], v: &mut Viol
 #[cfg(test)]
 mod tests {
     use super::*;
+    use canopy_sla::Priority;
+    use uuid::Uuid;
 
     #[test]
     fn the_default_matrix_is_complete() {
         let m = PriorityMatrix::default();
         let mut v = Violations::new();
-        m.check(&mut v);
+        check_matrix(&m, &mut v);
         assert!(v.is_empty());
         assert_eq!(m.priority("high", "high"), Some(Priority::P1));
         assert_eq!(m.priority("low", "low"), Some(Priority::P4));
@@ -411,7 +248,7 @@ mod tests {
         let mut m = PriorityMatrix::default();
         m.matrix.get_mut("medium").map(|row| row.remove("low"));
         let mut v = Violations::new();
-        m.check(&mut v);
+        check_matrix(&m, &mut v);
         let err = v.into_result().err().unwrap();
         assert_eq!(err.field_errors()[0].field, "priority_matrix.matrix.medium.low");
     }
