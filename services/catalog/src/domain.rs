@@ -24,13 +24,7 @@ fn add_all(v: &mut Violations, problems: Vec<(String, String)>) {
     }
 }
 
-/// The API rate limit a tier gives each of its tenants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimit {
-    pub requests: u32,
-    pub period_secs: u64,
-}
+pub use canopy_api::catalog::{RateLimit, Unit};
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -116,29 +110,6 @@ impl NewTier {
             );
         }
         v
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    Seat,
-    Device,
-    /// One price for the whole company; quantity is always 1.
-    Flat,
-}
-
-impl Unit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Seat => "seat",
-            Unit::Device => "device",
-            Unit::Flat => "flat",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Unit::Seat, Unit::Device, Unit::Flat].into_iter().find(|u| u.as_str() == s)
     }
 }
 

@@ -69,7 +69,7 @@ impl Application {
             offerings: Offerings::new(db.clone()),
             contracts: Contracts::new(db.clone()),
             db,
-            tenants,
+            tenants: canopy_api::tenants::TenantsClient::new(tenants),
             settings: settings.clone(),
             clock,
             backends,

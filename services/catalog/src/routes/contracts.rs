@@ -1,12 +1,14 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use canopy_api::CallResultExt;
+use canopy_api::events::ContractPolicy;
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, TenantScope, Violations};
+use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem, TenantScope, Violations};
 use canopy_sla::Targets;
 
 use super::{parse, stored};
@@ -28,34 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TermsView {
-    #[schema(value_type = String)]
-    pub effective_on: NaiveDate,
-    pub plan_id: Uuid,
-    pub quantity: i32,
-    #[schema(value_type = std::collections::BTreeMap<String, Targets>)]
-    pub overrides: TargetTable,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ContractView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    #[schema(value_type = String)]
-    pub starts_on: NaiveDate,
-    #[schema(value_type = Option<String>)]
-    pub ends_on: Option<NaiveDate>,
-    /// Terms in force today (or the first terms of a contract that has not started).
-    pub current: TermsView,
-    /// Quantity × unit price of the current terms, in minor units of `currency`.
-    pub monthly_fee_minor: i64,
-    pub currency: String,
-    /// Every set of terms, by the date it takes effect.
-    pub terms: Vec<TermsView>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use canopy_api::catalog::{ContractView, TermsView};
 
 fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
     Ok(TermsView {
@@ -99,7 +74,7 @@ async fn policy_notice(
     state: &CatalogState,
     req: &HttpRequest,
     scope: &TenantScope,
-) -> Option<serde_json::Value> {
+) -> Option<ContractPolicy> {
     let today = state.now().date_naive();
     let policy = match super::policy::effective(state, scope, today).await {
         Ok(Some(p)) => p,
@@ -117,23 +92,19 @@ async fn policy_notice(
         }
     };
     let business_hours = policy.coverage == canopy_sla::Coverage::BusinessHours;
-    Some(serde_json::json!({
-        "contract_id": policy.contract_id,
-        "tier_name": policy.tier_name,
-        "coverage": policy.coverage,
-        "timezone": timezone,
-        "business_calendar": business_hours.then_some(calendar),
-        "targets": policy.targets,
-    }))
+    Some(ContractPolicy {
+        contract_id: policy.contract_id,
+        tier_name: policy.tier_name,
+        coverage: policy.coverage,
+        timezone,
+        business_calendar: business_hours.then_some(calendar),
+        targets: policy.targets,
+    })
 }
 
 async fn tenant_exists(state: &CatalogState, req: &HttpRequest, tenant: Uuid) -> ApiResult<bool> {
-    let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}")).await?;
-    match res.status().as_u16() {
-        200 => Ok(true),
-        404 => Ok(false),
-        s => Err(ApiError::new(ErrorCode::UpstreamUnavailable, format!("The tenants service answered {s}"))),
-    }
+    let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default();
+    Ok(state.tenants.tenant(token, tenant).await.found()?.is_some())
 }
 
 /// Checks a plan, quantity and overrides together; returns the plan's unit.

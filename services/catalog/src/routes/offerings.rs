@@ -7,10 +7,9 @@ use uuid::Uuid;
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
-use canopy_sla::{Coverage, CreditPolicy, Targets};
 
 use super::{parse, stored};
-use crate::domain::{NewPlan, NewService, NewTier, RateLimit, TargetTable, Unit};
+use crate::domain::{NewPlan, NewService, NewTier, Unit};
 use crate::state::CatalogState;
 use crate::store::entities::{plan, service, tier};
 
@@ -58,21 +57,12 @@ impl From<service::Model> for ServiceView {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TierView {
-    pub id: Uuid,
-    pub name: String,
-    pub coverage: Coverage,
-    #[schema(value_type = std::collections::BTreeMap<String, Targets>)]
-    pub targets: TargetTable,
-    pub availability_target_bp: i32,
-    pub credit_policy: CreditPolicy,
-    pub rate_limit: Option<RateLimit>,
-    pub created_at: DateTime<Utc>,
-}
+pub use canopy_api::catalog::{PlanView, TierView};
 
-impl TierView {
-    pub fn from_row(t: &tier::Model) -> ApiResult<Self> {
+impl TryFrom<&tier::Model> for TierView {
+    type Error = ApiError;
+
+    fn try_from(t: &tier::Model) -> ApiResult<Self> {
         Ok(Self {
             id: t.id,
             name: t.name.clone(),
@@ -86,23 +76,10 @@ impl TierView {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PlanView {
-    pub id: Uuid,
-    pub name: String,
-    pub tier_id: Uuid,
-    pub service_ids: Vec<Uuid>,
-    pub unit: Unit,
-    pub unit_price_minor: i64,
-    pub currency: String,
-    pub included_onsite_mins: i32,
-    /// Price of an hour of billable work beyond what is included.
-    pub extra_hour_minor: i64,
-    pub created_at: DateTime<Utc>,
-}
+impl TryFrom<&plan::Model> for PlanView {
+    type Error = ApiError;
 
-impl PlanView {
-    pub fn from_row(p: &plan::Model) -> ApiResult<Self> {
+    fn try_from(p: &plan::Model) -> ApiResult<Self> {
         Ok(Self {
             id: p.id,
             name: p.name.clone(),
@@ -181,7 +158,7 @@ pub async fn create_tier(
     let mut new: NewTier = parse(body.into_inner())?;
     new.validate().into_result()?;
     let row = state.offerings.create_tier(&new, state.now()).await?;
-    Ok(created(format!("/api/v1/catalog/tiers/{}", row.id), &TierView::from_row(&row)?))
+    Ok(created(format!("/api/v1/catalog/tiers/{}", row.id), &TierView::try_from(&row)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/tiers", tag = "catalog", security(("bearer" = [])), params(PageParams),
@@ -194,7 +171,7 @@ pub async fn list_tiers(
     reader(&principal)?;
     let (rows, limit) = state.offerings.tiers(&page).await?;
     let page = Page::from_rows(rows, limit, |t| t.id);
-    let items = page.items.iter().map(TierView::from_row).collect::<ApiResult<Vec<_>>>()?;
+    let items = page.items.iter().map(TierView::try_from).collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
 
@@ -206,7 +183,7 @@ pub async fn get_tier(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     reader(&principal)?;
-    Ok(HttpResponse::Ok().json(TierView::from_row(&state.offerings.tier(*id).await?)?))
+    Ok(HttpResponse::Ok().json(TierView::try_from(&state.offerings.tier(*id).await?)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/catalog/plans", tag = "catalog", security(("bearer" = [])), request_body = NewPlan,
@@ -229,7 +206,7 @@ pub async fn create_plan(
     }
     v.into_result()?;
     let row = state.offerings.create_plan(&new, state.now()).await?;
-    Ok(created(format!("/api/v1/catalog/plans/{}", row.id), &PlanView::from_row(&row)?))
+    Ok(created(format!("/api/v1/catalog/plans/{}", row.id), &PlanView::try_from(&row)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/plans", tag = "catalog", security(("bearer" = [])), params(PageParams),
@@ -242,7 +219,7 @@ pub async fn list_plans(
     reader(&principal)?;
     let (rows, limit) = state.offerings.plans(&page).await?;
     let page = Page::from_rows(rows, limit, |p| p.id);
-    let items = page.items.iter().map(PlanView::from_row).collect::<ApiResult<Vec<_>>>()?;
+    let items = page.items.iter().map(PlanView::try_from).collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
 
@@ -254,5 +231,5 @@ pub async fn get_plan(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     reader(&principal)?;
-    Ok(HttpResponse::Ok().json(PlanView::from_row(&state.offerings.plan(*id).await?)?))
+    Ok(HttpResponse::Ok().json(PlanView::try_from(&state.offerings.plan(*id).await?)?))
 }

@@ -6,12 +6,10 @@ use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope};
-use canopy_sla::{
-    BusinessCalendar, CalendarSpec, Coverage, CreditPolicy, Priority, SlaError, Targets, due_times,
-};
+use canopy_sla::{BusinessCalendar, CalendarSpec, Coverage, Priority, SlaError, Targets, due_times};
 
 use super::{parse, stored};
-use crate::domain::{RateLimit, TargetTable, effective_targets, monthly_fee};
+use crate::domain::{TargetTable, effective_targets, monthly_fee};
 use crate::state::CatalogState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -20,31 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/internal/v1/tenants/{id}/rate-limit", web::get().to(rate_limit));
 }
 
-/// A tenant's SLA as in force on a day: its tier's terms with the contract's overrides.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EffectivePolicy {
-    pub tenant_id: Uuid,
-    #[schema(value_type = String)]
-    pub on: NaiveDate,
-    pub contract_id: Uuid,
-    pub plan_id: Uuid,
-    pub plan_name: String,
-    pub tier_id: Uuid,
-    pub tier_name: String,
-    pub coverage: Coverage,
-    #[schema(value_type = std::collections::BTreeMap<String, Targets>)]
-    pub targets: TargetTable,
-    /// The contract's agreed overrides, already applied to `targets`.
-    #[schema(value_type = std::collections::BTreeMap<String, Targets>)]
-    pub overrides: TargetTable,
-    pub availability_target_bp: i32,
-    pub credit_policy: CreditPolicy,
-    pub quantity: i32,
-    pub monthly_fee_minor: i64,
-    pub currency: String,
-    pub included_onsite_mins: i32,
-    pub rate_limit: Option<RateLimit>,
-}
+pub use canopy_api::catalog::{EffectivePolicy, TenantRateLimit};
 
 pub async fn effective(
     state: &CatalogState,
@@ -136,12 +110,6 @@ pub struct PreviewAnswer {
     pub onsite_due_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Deserialize)]
-struct TenantCalendar {
-    timezone: String,
-    business_calendar: CalendarSpec,
-}
-
 fn calendar(timezone: &str, spec: &CalendarSpec) -> ApiResult<BusinessCalendar> {
     BusinessCalendar::new(timezone, spec).map_err(|errors| {
         ApiError::validation(
@@ -163,15 +131,18 @@ pub(crate) async fn tenant_calendar_spec(
     req: &HttpRequest,
     tenant: Uuid,
 ) -> ApiResult<(String, CalendarSpec)> {
-    let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}/config")).await?;
-    if !res.status().is_success() {
-        return Err(ApiError::new(
-            ErrorCode::UpstreamUnavailable,
-            format!("The tenant's calendar is unavailable ({})", res.status()),
-        ));
-    }
-    let config: TenantCalendar = res.json().await.map_err(ApiError::internal)?;
-    Ok((config.timezone, config.business_calendar))
+    let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default();
+    let config = state.tenants.config(token, tenant).await.map_err(|e| {
+        tracing::warn!(error = %e, "tenant calendar unavailable");
+        match e.failure {
+            canopy_api::Failure::Unreadable(_) => ApiError::from(e),
+            _ => ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("The tenant's calendar is unavailable ({})", e.status().unwrap_or(502)),
+            ),
+        }
+    })?;
+    Ok((config.config.timezone, config.config.business_calendar))
 }
 
 async fn tenant_calendar(
@@ -245,12 +216,6 @@ pub async fn preview(
     };
     let onsite = ask.targets.onsite_mins.is_some();
     Ok(HttpResponse::Ok().json(answer(&cal, &ask.targets, ask.start, onsite)?))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TenantRateLimit {
-    pub tier: Option<String>,
-    pub rate_limit: Option<RateLimit>,
 }
 
 /// For the gateway: the tier (and its rate limit) of the tenant's contract in force today.
