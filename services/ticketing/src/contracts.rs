@@ -8,11 +8,10 @@
 use std::time::Duration;
 
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use canopy_api::events::{CatalogEvent, TicketChange};
 use canopy_kernel::backends::{StartFrom, topics};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
 use canopy_sla::Priority;
@@ -26,16 +25,6 @@ use crate::state::TicketingState;
 use crate::store::tickets::{Actor, Change};
 
 const GROUP: &str = "ticketing-contracts";
-
-#[derive(Deserialize)]
-struct CatalogEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    tenant_id: Uuid,
-    at: DateTime<Utc>,
-    #[serde(default)]
-    policy: Option<PolicySnapshot>,
-}
 
 pub fn spawn(state: web::Data<TicketingState>) {
     tokio::spawn(async move {
@@ -56,17 +45,22 @@ pub fn spawn(state: web::Data<TicketingState>) {
             loop {
                 match subscription.next(Duration::from_secs(5)).await {
                     Ok(Some(delivery)) => {
-                        let event = serde_json::from_slice::<CatalogEvent>(&delivery.payload);
+                        let event = CatalogEvent::parse(&delivery.payload);
                         let done = match event {
-                            Ok(CatalogEvent { kind, tenant_id, at, policy: Some(mut policy) })
-                                if kind == "contract.changed" =>
-                            {
-                                policy.as_of = Some(at);
+                            Ok(CatalogEvent::ContractChanged {
+                                tenant_id, at, policy: Some(policy), ..
+                            }) => {
+                                let policy = PolicySnapshot::announced(policy, at);
                                 apply(&state, tenant_id, &policy).await.map(|n| {
                                     tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
                                 })
                             }
-                            _ => Ok(()),
+                            Ok(CatalogEvent::ContractChanged { policy: None, .. }) => Ok(()),
+                            // Never readable: said once, and not offered again.
+                            Err(err) => {
+                                tracing::error!(error = %err, "catalog event skipped");
+                                Ok(())
+                            }
                         };
                         match done {
                             Ok(()) => {
@@ -161,7 +155,7 @@ async fn recalculate(
     }
     t.policy = serde_json::to_value(new).map_err(ApiError::internal)?;
     t.next_deadline = deadline(&clocks, &new_calendar, &state.settings.sla.warning_bp)?;
-    change.announce(json!({"type": "ticket.updated", "changed": ["sla"]}));
+    change.announce(TicketChange::updated(&["sla"]));
     state.tickets.save(scope, t, version, &clocks, &change).await?;
     Ok(true)
 }

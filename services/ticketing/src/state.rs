@@ -2,18 +2,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use canopy_api::CallResultExt;
+use canopy_api::billing::BillingClient;
+use canopy_api::catalog::CatalogClient;
+use canopy_api::tenants::{TenantConfig, TenantsClient};
 use canopy_kernel::backends::{Backends, CacheExt, generation};
-use canopy_kernel::client::ServiceClient;
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
-use canopy_sla::{Coverage, TargetTable};
+use canopy_kernel::{ApiError, ApiResult};
 
-use crate::domain::fields::TenantSettings;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::store::tickets::Tickets;
 
@@ -26,13 +26,13 @@ pub struct TicketingState {
     pub backends: Backends,
     pub db: DatabaseConnection,
     pub tickets: Tickets,
-    pub tenants: ServiceClient,
-    pub catalog: ServiceClient,
+    pub tenants: TenantsClient,
+    pub catalog: CatalogClient,
     pub alerts: crate::store::alerts::Alerts,
     pub knowledge: crate::store::knowledge::Knowledge,
     pub reports: crate::store::reports::Reports,
     /// Billing, for the credits in monthly reports (absent when ticketing runs without it).
-    pub billing: Option<ServiceClient>,
+    pub billing: Option<BillingClient>,
     /// Turns for monitoring agents' batches (back-pressure).
     pub ingest: tokio::sync::Semaphore,
 }
@@ -42,59 +42,14 @@ pub struct TicketingState {
 pub struct TenantContext {
     pub key: String,
     pub status: String,
-    pub settings: TenantSettings,
+    pub settings: TenantConfig,
     /// `None` when no contract is in force: the ticket has no SLA.
     pub policy: Option<PolicySnapshot>,
-}
-
-#[derive(Deserialize)]
-struct TenantStatus {
-    key: String,
-    status: String,
-}
-
-#[derive(Deserialize)]
-struct Policy {
-    contract_id: Uuid,
-    tier_name: String,
-    coverage: Coverage,
-    targets: TargetTable,
 }
 
 impl TicketingState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    /// GET from another service with the caller's own credential (its rights, not ours).
-    pub(crate) async fn ask<T: DeserializeOwned>(
-        &self,
-        client: &ServiceClient,
-        token: &str,
-        path: &str,
-    ) -> ApiResult<Option<T>> {
-        let res = client
-            .send(|base| client.http().get(format!("{base}{path}")).bearer_auth(token))
-            .await
-            .map_err(|e| {
-                tracing::warn!(service = client.name(), error = %format!("{e:#}"), "service unavailable");
-                ApiError::new(
-                    ErrorCode::UpstreamUnavailable,
-                    format!("The {} service cannot be reached", client.name()),
-                )
-            })?;
-        match res.status().as_u16() {
-            200 => Ok(Some(res.json().await.map_err(ApiError::internal)?)),
-            404 => Ok(None),
-            401 | 403 => Err(ApiError::forbidden(format!(
-                "Your credential may not read this tenant's {}",
-                client.name()
-            ))),
-            s => Err(ApiError::new(
-                ErrorCode::UpstreamUnavailable,
-                format!("The {} service answered {s}", client.name()),
-            )),
-        }
     }
 
     /// The tenant's key, status, configuration and SLA policy in force at `at`.
@@ -125,28 +80,18 @@ impl TicketingState {
     }
 
     async fn fetch_context(&self, token: &str, tenant: Uuid, at: DateTime<Utc>) -> ApiResult<TenantContext> {
-        let status: TenantStatus = self
-            .ask(&self.tenants, token, &format!("/internal/v1/tenants/{tenant}/status"))
-            .await?
-            .ok_or_else(|| ApiError::not_found("tenant"))?;
-        let settings: TenantSettings = self
-            .ask(&self.tenants, token, &format!("/api/v1/tenants/{tenant}/config"))
-            .await?
-            .ok_or_else(|| ApiError::not_found("tenant"))?;
+        let status =
+            self.tenants.status(token, tenant).await.found()?.ok_or_else(|| ApiError::not_found("tenant"))?;
+        let settings = self
+            .tenants
+            .config(token, tenant)
+            .await
+            .found()?
+            .ok_or_else(|| ApiError::not_found("tenant"))?
+            .config;
         let on = at.date_naive();
-        let policy: Option<Policy> = self
-            .ask(&self.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={on}"))
-            .await?;
-        let policy = policy.map(|p| PolicySnapshot {
-            contract_id: p.contract_id,
-            tier_name: p.tier_name,
-            coverage: p.coverage,
-            timezone: settings.timezone.clone(),
-            business_calendar: (p.coverage == Coverage::BusinessHours)
-                .then(|| settings.business_calendar.clone()),
-            targets: p.targets,
-            as_of: None,
-        });
-        Ok(TenantContext { key: status.key, status: status.status, settings, policy })
+        let policy = self.catalog.policy(token, tenant, Some(on)).await.found()?;
+        let policy = policy.map(|p| PolicySnapshot::in_force(p, &settings));
+        Ok(TenantContext { key: status.key, status: status.status.as_str().to_owned(), settings, policy })
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
 use canopy_sla::BusinessCalendar;
 
@@ -50,13 +51,11 @@ async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateT
         match *f {
             Finding::Warning { metric, bp, due_at } => {
                 change.log("sla_warning", json!({"metric": metric, "fraction_bp": bp, "due_at": at(due_at)}));
-                change.announce(
-                    json!({"type": "sla.warning", "metric": metric, "fraction_bp": bp, "due_at": at(due_at)}),
-                );
+                change.announce(TicketChange::SlaWarning { metric, fraction_bp: bp, due_at: at(due_at) });
             }
             Finding::Breach { metric, due_at } => {
                 change.log("sla_breached", json!({"metric": metric, "due_at": at(due_at)}));
-                change.announce(json!({"type": "sla.breached", "metric": metric, "due_at": at(due_at)}));
+                change.announce(TicketChange::SlaBreached { metric, due_at: at(due_at), imported: false });
                 change.breaches.push(BreachRecord { metric, due_at, met_at: None });
                 breached.push(name_of(&metric));
             }

@@ -1,28 +1,19 @@
 //! What problems and changes carry beyond an incident, and the rule that a normal change
 //! waits for the tenant admin's approval.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Violations};
 
 use super::lifecycle::Status;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProblemDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_cause: Option<String>,
-    /// The cause is known and documented, with a workaround, while a fix is pending.
-    #[serde(default)]
-    pub known_error: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workaround: Option<String>,
+pub use canopy_api::ticketing::{Approval, ChangeDetails, ChangeType, NewChange, ProblemDetails, Risk};
+
+/// What a problem's or a change's details must satisfy.
+pub trait Check {
+    fn check(&self, v: &mut Violations);
 }
 
-impl ProblemDetails {
-    pub fn check(&self, v: &mut Violations) {
+impl Check for ProblemDetails {
+    fn check(&self, v: &mut Violations) {
         for (field, value) in
             [("problem.root_cause", &self.root_cause), ("problem.workaround", &self.workaround)]
         {
@@ -36,71 +27,23 @@ impl ProblemDetails {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeType {
-    /// Pre-approved, low-risk, routine.
-    Standard,
-    /// Needs the tenant admin's approval before work starts.
-    Normal,
-    /// Goes ahead at once; approval follows.
-    Emergency,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Risk {
-    Low,
-    Medium,
-    High,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Approval {
-    NotRequired,
-    Pending,
-    Approved,
-    Rejected,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewChange {
-    pub change_type: ChangeType,
-    pub risk: Risk,
-    /// What will be done, step by step.
-    pub plan: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backout_plan: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ChangeDetails {
-    pub change_type: ChangeType,
-    pub risk: Risk,
-    pub plan: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backout_plan: Option<String>,
-    pub approval: Approval,
-    /// When the change was carried out (the ticket resolved).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub implemented_at: Option<DateTime<Utc>>,
-    /// The post-implementation review.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review: Option<String>,
-}
-
-impl NewChange {
-    pub fn check(&self, v: &mut Violations) {
+impl Check for NewChange {
+    fn check(&self, v: &mut Violations) {
         let n = self.plan.trim().chars().count();
         v.check((1..=20_000).contains(&n), "change.plan", "describe the plan (1–20000 characters)");
         if self.change_type == ChangeType::Standard && self.risk == Risk::High {
             v.add("change.risk", "a high-risk change cannot be standard (pre-approved)");
         }
     }
+}
 
-    pub fn into_details(self) -> ChangeDetails {
+/// A new change's details as the ticket keeps them: approval pending unless standard.
+pub trait IntoDetails {
+    fn into_details(self) -> ChangeDetails;
+}
+
+impl IntoDetails for NewChange {
+    fn into_details(self) -> ChangeDetails {
         let approval =
             if self.change_type == ChangeType::Standard { Approval::NotRequired } else { Approval::Pending };
         ChangeDetails {
@@ -115,9 +58,14 @@ impl NewChange {
     }
 }
 
-impl ChangeDetails {
+/// Whether a change may move to a status, by its approval.
+pub trait ApprovalGate {
+    fn check_move(&self, to: Status) -> ApiResult<()>;
+}
+
+impl ApprovalGate for ChangeDetails {
     /// A normal change starts only once approved; a rejected one goes nowhere but cancelled.
-    pub fn check_move(&self, to: Status) -> ApiResult<()> {
+    fn check_move(&self, to: Status) -> ApiResult<()> {
         let working = matches!(to, Status::InProgress | Status::Resolved | Status::PendingVendor);
         match (self.change_type, self.approval, working) {
             (_, Approval::Rejected, true) => Err(ApiError::new(

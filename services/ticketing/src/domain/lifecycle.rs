@@ -1,58 +1,20 @@
 //! What a ticket is and how it moves: an explicit state machine.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketKind {
-    Incident,
-    ServiceRequest,
-    Problem,
-    Change,
-}
+pub use canopy_api::ticketing::{Channel, Status, TicketKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Portal,
-    Phone,
-    Email,
-    Api,
-    AgentEvent,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    New,
-    Assigned,
-    InProgress,
-    /// Waiting on the customer: the SLA clocks stand still.
-    PendingCustomer,
-    /// Waiting on a vendor: the clocks run (the provider answers for its vendors).
-    PendingVendor,
-    Resolved,
-    Closed,
-    Cancelled,
-}
-
-impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::New,
-        Status::Assigned,
-        Status::InProgress,
-        Status::PendingCustomer,
-        Status::PendingVendor,
-        Status::Resolved,
-        Status::Closed,
-        Status::Cancelled,
-    ];
-
+/// The state machine.
+pub trait Moves: Sized {
     /// The states a ticket may move to from this one.
-    pub fn next(self) -> &'static [Status] {
+    fn next(self) -> &'static [Status];
+
+    /// 409 naming the states that are possible, unless `to` is one of them.
+    fn check_move(self, to: Status) -> ApiResult<()>;
+}
+
+impl Moves for Status {
+    fn next(self) -> &'static [Status] {
         use Status::*;
         match self {
             New => &[Assigned, InProgress, PendingCustomer, PendingVendor, Resolved, Cancelled],
@@ -66,12 +28,7 @@ impl Status {
         }
     }
 
-    pub fn is_open(self) -> bool {
-        !matches!(self, Status::Resolved | Status::Closed | Status::Cancelled)
-    }
-
-    /// 409 naming the states that are possible, unless `to` is one of them.
-    pub fn check_move(self, to: Status) -> ApiResult<()> {
+    fn check_move(self, to: Status) -> ApiResult<()> {
         if self.next().contains(&to) {
             return Ok(());
         }

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use canopy_api::catalog::EffectivePolicy;
+use canopy_api::events::ContractPolicy;
+use canopy_api::tenants::TenantConfig;
 use canopy_sla::{BusinessCalendar, CalendarSpec, Coverage, Priority, TargetTable, Targets};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -25,6 +28,34 @@ pub struct PolicySnapshot {
 }
 
 impl PolicySnapshot {
+    /// The tenant's policy in force, as a new ticket copies it: the calendar only matters
+    /// (and is kept) for business-hours coverage.
+    pub fn in_force(p: EffectivePolicy, config: &TenantConfig) -> Self {
+        Self {
+            contract_id: p.contract_id,
+            tier_name: p.tier_name,
+            coverage: p.coverage,
+            timezone: config.timezone.clone(),
+            business_calendar: (p.coverage == Coverage::BusinessHours)
+                .then(|| config.business_calendar.clone()),
+            targets: p.targets,
+            as_of: None,
+        }
+    }
+
+    /// The policy a contract change announced at `at`.
+    pub fn announced(p: ContractPolicy, at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            contract_id: p.contract_id,
+            tier_name: p.tier_name,
+            coverage: p.coverage,
+            timezone: p.timezone,
+            business_calendar: p.business_calendar,
+            targets: p.targets,
+            as_of: Some(at),
+        }
+    }
+
     pub fn calendar(&self) -> BusinessCalendar {
         match (&self.coverage, &self.business_calendar) {
             (Coverage::BusinessHours, Some(spec)) => {

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::auth::{PrincipalKind, Role};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, FieldError, Principal, Problem, TenantScope};
 use canopy_monitoring::{Action, Event, RawEvent, Rules};
@@ -25,7 +26,7 @@ use canopy_sla::BusinessCalendar;
 
 use super::tickets::{NewTicket, check_tenant_writable, deadline, enter_status, raise, token};
 use super::views::snapshot;
-use crate::domain::lifecycle::{Channel, Status, TicketKind};
+use crate::domain::lifecycle::{Channel, Moves, Status, TicketKind};
 use crate::domain::parse_name;
 use crate::state::{TenantContext, TicketingState};
 use crate::store::alerts::{Folded, Incoming};
@@ -365,7 +366,7 @@ async fn auto_move(
     enter_status(&mut t, &mut clocks, &mut change, from, to, Some(reason), &calendar)?;
     t.next_deadline =
         if to.is_open() { deadline(&clocks, &calendar, &state.settings.sla.warning_bp)? } else { None };
-    change.announce(json!({"type": "ticket.updated", "changed": ["status"]}));
+    change.announce(TicketChange::updated(&["status"]));
     let saved = state.tickets.save(scope, t, version, &clocks, &change).await?;
     Ok(Some(saved.reference))
 }

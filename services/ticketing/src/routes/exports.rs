@@ -4,14 +4,16 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
 
+use crate::domain::parse_name;
 use crate::state::TicketingState;
+use crate::store::entities::breach;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/sla/breaches", web::get().to(breaches))
@@ -34,26 +36,7 @@ pub struct SpanQuery {
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BreachRow {
-    pub tenant_id: Uuid,
-    pub ticket_id: Uuid,
-    pub reference: String,
-    pub metric: String,
-    pub priority: String,
-    pub due_at: DateTime<Utc>,
-    pub detected_at: DateTime<Utc>,
-    pub met_at: Option<DateTime<Utc>>,
-    /// The contract in force when the ticket was raised (whose credit policy applies).
-    pub contract_id: Option<Uuid>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BreachPage {
-    pub items: Vec<BreachRow>,
-    /// Pass as `after` for the next page; `null` at the end.
-    pub next: Option<String>,
-}
+pub use canopy_api::ticketing::{BreachPage, BreachRow, WorkKind, WorkTotal};
 
 fn scope(principal: &Principal, tenant: Option<Uuid>) -> ApiResult<ListScope> {
     principal.require_any(&READERS)?;
@@ -101,29 +84,26 @@ pub async fn breaches(
     let next = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|b| format!("{}:{}:{}", b.tenant_id, b.ticket_id, b.metric)))
         .flatten();
+    let bad = |what: &str, b: &breach::Model| {
+        ApiError::internal(anyhow::anyhow!("breach of ticket {} has a bad {what}", b.ticket_id))
+    };
     let items = rows
         .into_iter()
-        .map(|b| BreachRow {
-            tenant_id: b.tenant_id,
-            ticket_id: b.ticket_id,
-            reference: b.reference,
-            metric: b.metric,
-            priority: b.priority,
-            due_at: b.due_at,
-            detected_at: b.detected_at,
-            met_at: b.met_at,
-            contract_id: b.contract_id,
+        .map(|b| {
+            Ok(BreachRow {
+                metric: parse_name(&b.metric).ok_or_else(|| bad("metric", &b))?,
+                priority: parse_name(&b.priority).ok_or_else(|| bad("priority", &b))?,
+                tenant_id: b.tenant_id,
+                ticket_id: b.ticket_id,
+                reference: b.reference,
+                due_at: b.due_at,
+                detected_at: b.detected_at,
+                met_at: b.met_at,
+                contract_id: b.contract_id,
+            })
         })
-        .collect();
+        .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(BreachPage { items, next }))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct WorkTotal {
-    pub tenant_id: Uuid,
-    /// `remote` or `onsite`.
-    pub kind: String,
-    pub minutes: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/billable-work", tag = "tickets", security(("bearer" = [])), params(SpanQuery),
@@ -137,9 +117,13 @@ pub async fn billable_work(
     let scope = scope(&principal, q.tenant_id)?;
     span(&q)?;
     let rows = state.tickets.billable_minutes(&scope, q.from, q.to).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(|(tenant_id, kind, minutes)| WorkTotal { tenant_id, kind, minutes })
-            .collect::<Vec<_>>(),
-    ))
+    let totals = rows
+        .into_iter()
+        .map(|(tenant_id, kind, minutes)| {
+            let kind = WorkKind::parse(&kind)
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("billable work of a bad kind {kind}")))?;
+            Ok(WorkTotal { tenant_id, kind, minutes })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(totals))
 }

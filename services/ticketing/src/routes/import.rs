@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
 use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::validate::clean_text;
@@ -18,6 +19,7 @@ use canopy_sla::{BusinessCalendar, Metric, Priority};
 
 use super::parse;
 use crate::domain::clocks::{self, MetricClock};
+use crate::domain::fields::TicketFields;
 use crate::domain::lifecycle::{Channel, MIN_LEVEL, Status, TicketKind};
 use crate::domain::name_of;
 use crate::domain::snapshot::PolicySnapshot;
@@ -383,15 +385,17 @@ pub async fn import(
                 "sla_breached",
                 json!({"metric": b.metric, "due_at": at(b.due_at), "met_at": b.met_at.and_then(at)}),
             );
-            change.announce(
-                json!({"type": "sla.breached", "metric": b.metric, "due_at": at(b.due_at), "imported": true}),
-            );
+            change.announce(TicketChange::SlaBreached {
+                metric: b.metric,
+                due_at: at(b.due_at),
+                imported: true,
+            });
         }
         change.breaches = breaches;
         if let Some(assignee) = t.assignee_id {
             change.log("assigned", json!({"from": null, "to": assignee}));
         }
-        change.announce(json!({"type": "ticket.created", "imported": true, "assignee_id": t.assignee_id}));
+        change.announce(TicketChange::Created { imported: true, assignee_id: Some(t.assignee_id) });
         let saved = match state.tickets.create(&scope, &ctx.key, row, &r.clocks, &change, None).await {
             Ok(saved) => saved,
             // Imported concurrently by another request: answer with what is stored.

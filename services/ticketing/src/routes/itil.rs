@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, Violations};
 
@@ -123,12 +124,7 @@ pub async fn links(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LinkView::from).collect::<Vec<_>>()))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Approved,
-    Rejected,
-}
+pub use canopy_api::ticketing::Decision;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -191,7 +187,13 @@ pub async fn decide(
         decided_at: sea_orm::Set(change.at),
     }));
     change.log("change_decided", json!({"decision": new.decision, "comment": new.comment.trim()}));
-    change.announce(json!({"type": "ticket.updated", "changed": ["approval"], "decision": new.decision}));
+    change.announce(TicketChange::Updated {
+        changed: vec!["approval".into()],
+        public: None,
+        rating: None,
+        complaint: None,
+        decision: Some(new.decision),
+    });
     t.details["change"] = json!(info);
     let version = t.version;
     let view = ApprovalView {

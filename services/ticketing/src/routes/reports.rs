@@ -9,11 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
+use canopy_api::billing::CreditView;
+use canopy_api::{CallError, CallResultExt, TenantProblem};
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem, TenantId, TenantScope};
 
@@ -97,11 +99,15 @@ pub(crate) async fn tenant_report(
     let categories: Vec<String> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.clone()).collect();
     let last_day = (to - TimeDelta::seconds(1)).date_naive();
-    let policy: Option<Value> = state
-        .ask(&state.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={last_day}"))
-        .await
-        .unwrap_or(None);
-    let seats = policy.as_ref().and_then(|p| p["quantity"].as_u64()).map(|q| q as u32);
+    let policy = match state.catalog.policy(token, tenant, Some(last_day)).await.found() {
+        Ok(policy) => policy,
+        // The report is still made, without the figures per seat; the log says why.
+        Err(e) => {
+            tracing::warn!(%tenant, error = %e, "contract unavailable for the report: no figures per seat");
+            None
+        }
+    };
+    let seats = policy.and_then(|p| u32::try_from(p.quantity).ok());
     let list = ListScope::Tenant(scope);
     let mut trend = earlier_months(state, &list, month, &tz, &categories, seats).await?;
     let facts: Vec<TicketFacts> =
@@ -114,7 +120,7 @@ pub(crate) async fn tenant_report(
         tenant_key: Some(ctx.key.clone()),
         period: month.to_string(),
         timezone: tz,
-        locale: ctx.settings.locale.clone().unwrap_or_else(|| "en".into()),
+        locale: ctx.settings.locale.as_str().to_owned(),
         from,
         to,
         figures: fig,
@@ -128,21 +134,23 @@ pub(crate) async fn tenant_report(
 /// The SLA credits billing gave for the month (`None` when billing cannot say).
 async fn credits(state: &TicketingState, token: &str, tenant: Uuid, period: &str) -> Option<CreditsEarned> {
     let billing = state.billing.as_ref()?;
-    let rows: Vec<Value> = state
-        .ask(billing, token, &format!("/api/v1/billing/credits?tenant_id={tenant}&limit=500"))
+    let unavailable = |e: CallError| {
+        tracing::warn!(%tenant, error = %e, "billing cannot say the month's credits for the report");
+    };
+    let rows = billing.credits(token, tenant, 500).await.found().map_err(unavailable).ok()??;
+    let mine: Vec<&CreditView> = rows.iter().filter(|c| c.period == period).collect();
+    let invoices = billing
+        .invoices(token, tenant, period)
         .await
-        .ok()??;
-    let mine: Vec<&Value> = rows.iter().filter(|c| c["period"] == period).collect();
-    let invoices: Vec<Value> = state
-        .ask(billing, token, &format!("/api/v1/billing/invoices?tenant_id={tenant}&period={period}"))
-        .await
+        .found()
+        .map_err(unavailable)
         .ok()
         .flatten()
         .unwrap_or_default();
     Some(CreditsEarned {
         credits: mine.len() as u32,
-        amount_minor: mine.iter().filter_map(|c| c["amount_minor"].as_i64()).sum(),
-        currency: invoices.first().and_then(|i| i["currency"].as_str()).map(str::to_owned),
+        amount_minor: mine.iter().map(|c| c.amount_minor).sum(),
+        currency: invoices.first().map(|i| i.currency.clone()),
     })
 }
 
@@ -255,21 +263,7 @@ pub async fn monthly(
     })
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportRun {
-    /// `YYYY-MM`: the month that ended.
-    pub period: String,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-pub struct ReportRunOutcome {
-    pub period: String,
-    /// Tenants whose report was made and announced.
-    pub reports: usize,
-    #[schema(value_type = Vec<Object>)]
-    pub problems: Vec<Value>,
-}
+pub use canopy_api::ticketing::{ReportRun, ReportRunOutcome};
 
 #[utoipa::path(post, path = "/api/v1/reports/monthly/runs", tag = "reports", security(("bearer" = [])),
     request_body = ReportRun,
@@ -307,7 +301,7 @@ pub async fn run(
                 state.reports.announce(&report, now).await?;
                 out.reports += 1;
             }
-            Err(e) => out.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()})),
+            Err(e) => out.problems.push(TenantProblem::new(tenant, e)),
         }
     }
     Ok(HttpResponse::Ok().json(out))

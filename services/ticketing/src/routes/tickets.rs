@@ -3,12 +3,13 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::auth::{PrincipalKind, Role};
 use canopy_kernel::http::{MAX_PAGE, Page, PageParams};
 use canopy_kernel::tenancy::bearer_token;
@@ -17,10 +18,11 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Proble
 use canopy_sla::{BusinessCalendar, Metric, Priority};
 
 use super::parse;
-use super::views::{AuditEntry, AuditPage, TicketView, snapshot};
+use super::views::{AuditEntry, AuditPage, TicketView, snapshot, ticket_view};
 use crate::domain::clocks::{self, MetricClock};
-use crate::domain::itil::{ChangeDetails, NewChange, ProblemDetails, Risk};
-use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Status, TicketKind};
+use crate::domain::fields::TicketFields;
+use crate::domain::itil::{ApprovalGate, ChangeDetails, Check, IntoDetails};
+use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Moves, Status, TicketKind};
 use crate::domain::{name_of, parse_name};
 use crate::state::{TenantContext, TicketingState};
 use crate::store::entities::ticket;
@@ -80,36 +82,7 @@ pub(crate) fn check_tenant_writable(ctx: &TenantContext, principal: &Principal) 
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTicket {
-    /// Required for provider staff; a tenant's users and keys raise tickets for their own tenant.
-    pub tenant_id: Option<Uuid>,
-    #[serde(rename = "type")]
-    pub kind: TicketKind,
-    #[schema(example = "Printer on the 3rd floor offline")]
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    /// One of the tenant's categories (e.g. `hardware`).
-    pub category: String,
-    /// A level of the tenant's priority matrix (e.g. `high`).
-    pub impact: String,
-    pub urgency: String,
-    /// Default: the caller, for a tenant's user.
-    pub requester_id: Option<Uuid>,
-    pub site_id: Option<Uuid>,
-    /// Default `portal` (users) or `api` (API keys).
-    pub channel: Option<Channel>,
-    #[serde(default)]
-    pub onsite_required: bool,
-    #[serde(default)]
-    pub custom_fields: BTreeMap<String, Value>,
-    /// Problems: root cause, known error, workaround.
-    pub problem: Option<ProblemDetails>,
-    /// Changes (required for them): type, risk and plan.
-    pub change: Option<NewChange>,
-}
+pub use canopy_api::ticketing::{ChangePatch, NewTicket, TicketPatch};
 
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     match req.headers().get("idempotency-key") {
@@ -157,7 +130,7 @@ pub async fn create(
     if replayed {
         res.insert_header(("idempotent-replayed", "true"));
     }
-    Ok(res.json(TicketView::new(t, &clocks)?))
+    Ok(res.json(ticket_view(t, &clocks)?))
 }
 
 /// Raises a ticket for `principal` (already allowed to): the tenant's configuration checks
@@ -282,7 +255,7 @@ pub(crate) async fn raise(
         change.log("clock_started", clock_log(c));
     }
     let scope_key = key.as_ref().map(|(k, h)| (k.as_str(), h.as_str()));
-    change.announce(json!({"type": "ticket.created"}));
+    change.announce(TicketChange::Created { imported: false, assignee_id: None });
     let saved = state.tickets.create(&scope, &ctx.key, row, &clocks, &change, scope_key).await?;
     tracing::info!(ticket = %saved.reference, priority = %saved.priority, "ticket raised");
     Ok((saved, clocks, false))
@@ -374,7 +347,7 @@ pub async fn list(
     for t in page.items {
         let mine: Vec<MetricClock> =
             all_clocks.iter().filter(|(id, _)| *id == t.id).map(|(_, c)| c.clone()).collect();
-        items.push(TicketView::new(t, &mine)?);
+        items.push(ticket_view(t, &mine)?);
     }
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
@@ -413,53 +386,7 @@ pub async fn get(
     visible(&principal, &t)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(TicketView::new(t, &clocks)?))
-}
-
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TicketPatch {
-    /// The version you read (or send If-Match).
-    pub version: Option<i64>,
-    pub status: Option<Status>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub category: Option<String>,
-    pub impact: Option<String>,
-    pub urgency: Option<String>,
-    /// An engineer or agent; `null` unassigns.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Uuid>)]
-    pub assignee_id: Option<Option<Uuid>>,
-    /// L1–L3; raising it is an escalation and needs a `reason`.
-    pub support_level: Option<i16>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Uuid>)]
-    pub site_id: Option<Option<Uuid>>,
-    pub onsite_required: Option<bool>,
-    pub custom_fields: Option<BTreeMap<String, Value>>,
-    pub resolution_code: Option<String>,
-    pub resolution_notes: Option<String>,
-    /// Why (escalation, cancellation, reopening); kept in the audit trail.
-    pub reason: Option<String>,
-    /// Problems: replaces root cause, known error and workaround.
-    pub problem: Option<ProblemDetails>,
-    /// Changes: risk, plan and back-out plan (before approval or work), review (after).
-    pub change: Option<ChangePatch>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePatch {
-    pub risk: Option<Risk>,
-    pub plan: Option<String>,
-    pub backout_plan: Option<String>,
-    /// The post-implementation review, once the change is done.
-    pub review: Option<String>,
+        .json(ticket_view(t, &clocks)?))
 }
 
 /// The change details of a change ticket.
@@ -720,7 +647,7 @@ pub async fn update(
     {
         change.log("assigned", json!({"from": t.assignee_id, "to": assignee}));
         t.assignee_id = assignee;
-        change.announce(json!({"type": "ticket.assigned", "assignee_id": assignee}));
+        change.announce(TicketChange::Assigned { assignee_id: assignee });
         changed.push("assignee_id");
         if assignee.is_some() && status == Status::New && patch.status.is_none() {
             status = Status::Assigned;
@@ -759,11 +686,11 @@ pub async fn update(
     }
     t.next_deadline =
         if status.is_open() { deadline(&clocks, &calendar, &state.settings.sla.warning_bp)? } else { None };
-    change.announce(json!({"type": "ticket.updated", "changed": changed}));
+    change.announce(TicketChange::updated(&changed));
     let saved = state.tickets.save(&scope, t, version, &clocks, &change).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
-        .json(TicketView::new(saved, &clocks)?))
+        .json(ticket_view(saved, &clocks)?))
 }
 
 /// Moves a ticket from `from` to `to` (a move the state machine allows): logs it and does
@@ -796,7 +723,7 @@ pub(crate) fn enter_status(
                 change.log("clock_stopped", json!({"metric": Metric::Resolution}));
             }
             t.resolved_at = Some(now);
-            change.announce(json!({"type": "ticket.resolved"}));
+            change.announce(TicketChange::Resolved {});
         }
         Status::InProgress if from == Status::Resolved => {
             clocks::reopen(clocks, at, calendar).map_err(sla_err)?;
@@ -812,7 +739,7 @@ pub(crate) fn enter_status(
             }
             if to == Status::Closed {
                 t.closed_at = Some(now);
-                change.announce(json!({"type": "ticket.closed"}));
+                change.announce(TicketChange::Closed {});
             }
         }
         _ => {}

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -7,91 +5,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use canopy_kernel::{ApiError, ApiResult};
-use canopy_sla::{Coverage, Metric, Priority};
 
 use crate::domain::clocks::MetricClock;
-use crate::domain::itil::{ChangeDetails, ProblemDetails};
-use crate::domain::lifecycle::{Channel, Status, TicketKind};
 use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::store::entities::{event, ticket};
 
+pub use canopy_api::ticketing::{ClockView, PauseView, SlaView, TicketView};
+
 fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ClockView {
-    pub metric: Metric,
-    pub target_mins: i64,
-    pub started_at: DateTime<Utc>,
-    /// Absent while the clock stands still (waiting on the customer).
-    pub due_at: Option<DateTime<Utc>>,
-    pub paused: bool,
-    /// When the target was met (or the ticket ended).
-    pub stopped_at: Option<DateTime<Utc>>,
-    pub breached_at: Option<DateTime<Utc>>,
-    /// Every pause, for explaining the due time.
-    pub pauses: Vec<PauseView>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PauseView {
-    pub from: DateTime<Utc>,
-    pub to: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SlaView {
-    pub tier_name: String,
-    pub coverage: Coverage,
-    pub timezone: String,
-    pub clocks: Vec<ClockView>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TicketView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub number: i64,
-    /// The human reference, e.g. `ACME-42`.
-    pub reference: String,
-    #[serde(rename = "type")]
-    pub kind: TicketKind,
-    pub title: String,
-    pub description: String,
-    pub category: String,
-    pub impact: String,
-    pub urgency: String,
-    pub priority: Priority,
-    pub status: Status,
-    pub channel: Channel,
-    pub requester_id: Option<Uuid>,
-    pub site_id: Option<Uuid>,
-    pub onsite_required: bool,
-    pub assignee_id: Option<Uuid>,
-    /// L1–L3.
-    pub support_level: i16,
-    pub custom_fields: BTreeMap<String, Value>,
-    pub external_id: Option<String>,
-    pub created_by: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub first_response_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub resolution_code: Option<String>,
-    pub resolution_notes: Option<String>,
-    /// Problems: root cause, known error, workaround.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<ProblemDetails>,
-    /// Changes: type, risk, plan, approval, implementation and review.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<ChangeDetails>,
-    /// Absent when the tenant had no contract in force when the ticket was raised.
-    pub sla: Option<SlaView>,
-    /// Send it back as `If-Match` (or `version`) to refuse lost updates.
-    pub version: i64,
 }
 
 fn bad(what: &str) -> ApiError {
@@ -105,66 +28,65 @@ pub fn snapshot(t: &ticket::Model) -> ApiResult<Option<PolicySnapshot>> {
     serde_json::from_value(t.policy.clone()).map(Some).map_err(ApiError::internal)
 }
 
-impl TicketView {
-    pub fn new(t: ticket::Model, clocks: &[MetricClock]) -> ApiResult<Self> {
-        let sla = snapshot(&t)?.map(|p| SlaView {
-            tier_name: p.tier_name,
-            coverage: p.coverage,
-            timezone: p.timezone,
-            clocks: clocks
-                .iter()
-                .map(|c| ClockView {
-                    metric: c.metric,
-                    target_mins: c.clock.target_secs / 60,
-                    started_at: at(c.clock.started_at),
-                    due_at: c.due_at.map(at),
-                    paused: c.running() && c.clock.is_paused(),
-                    stopped_at: c.stopped_at.map(at),
-                    breached_at: c.breached_at.map(at),
-                    pauses: c
-                        .clock
-                        .pauses
-                        .iter()
-                        .map(|p| PauseView { from: at(p.from), to: p.to.map(at) })
-                        .collect(),
-                })
-                .collect(),
-        });
-        Ok(Self {
-            id: t.id,
-            tenant_id: t.tenant_id,
-            number: t.number,
-            reference: t.reference,
-            kind: parse_name(&t.kind).ok_or_else(|| bad("type"))?,
-            title: t.title,
-            description: t.description,
-            category: t.category,
-            impact: t.impact,
-            urgency: t.urgency,
-            priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
-            status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
-            channel: parse_name(&t.channel).ok_or_else(|| bad("channel"))?,
-            requester_id: t.requester_id,
-            site_id: t.site_id,
-            onsite_required: t.onsite_required,
-            assignee_id: t.assignee_id,
-            support_level: t.support_level,
-            custom_fields: serde_json::from_value(t.custom_fields).unwrap_or_default(),
-            external_id: t.external_id,
-            created_by: t.created_by,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            first_response_at: t.first_response_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
-            resolution_code: t.resolution_code,
-            resolution_notes: t.resolution_notes,
-            problem: t.details.get("problem").and_then(|v| serde_json::from_value(v.clone()).ok()),
-            change: t.details.get("change").and_then(|v| serde_json::from_value(v.clone()).ok()),
-            sla,
-            version: t.version,
-        })
-    }
+/// A stored ticket with its clocks, as the API shows it.
+pub fn ticket_view(t: ticket::Model, clocks: &[MetricClock]) -> ApiResult<TicketView> {
+    let sla = snapshot(&t)?.map(|p| SlaView {
+        tier_name: p.tier_name,
+        coverage: p.coverage,
+        timezone: p.timezone,
+        clocks: clocks
+            .iter()
+            .map(|c| ClockView {
+                metric: c.metric,
+                target_mins: c.clock.target_secs / 60,
+                started_at: at(c.clock.started_at),
+                due_at: c.due_at.map(at),
+                paused: c.running() && c.clock.is_paused(),
+                stopped_at: c.stopped_at.map(at),
+                breached_at: c.breached_at.map(at),
+                pauses: c
+                    .clock
+                    .pauses
+                    .iter()
+                    .map(|p| PauseView { from: at(p.from), to: p.to.map(at) })
+                    .collect(),
+            })
+            .collect(),
+    });
+    Ok(TicketView {
+        id: t.id,
+        tenant_id: t.tenant_id,
+        number: t.number,
+        reference: t.reference,
+        kind: parse_name(&t.kind).ok_or_else(|| bad("type"))?,
+        title: t.title,
+        description: t.description,
+        category: t.category,
+        impact: t.impact,
+        urgency: t.urgency,
+        priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
+        status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
+        channel: parse_name(&t.channel).ok_or_else(|| bad("channel"))?,
+        requester_id: t.requester_id,
+        site_id: t.site_id,
+        onsite_required: t.onsite_required,
+        assignee_id: t.assignee_id,
+        support_level: t.support_level,
+        custom_fields: serde_json::from_value(t.custom_fields).unwrap_or_default(),
+        external_id: t.external_id,
+        created_by: t.created_by,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        first_response_at: t.first_response_at,
+        resolved_at: t.resolved_at,
+        closed_at: t.closed_at,
+        resolution_code: t.resolution_code,
+        resolution_notes: t.resolution_notes,
+        problem: t.details.get("problem").and_then(|v| serde_json::from_value(v.clone()).ok()),
+        change: t.details.get("change").and_then(|v| serde_json::from_value(v.clone()).ok()),
+        sla,
+        version: t.version,
+    })
 }
 
 /// One line of a ticket's audit trail.

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope, Violations};
 use canopy_sla::{BusinessCalendar, Metric};
@@ -134,7 +135,13 @@ pub async fn add_comment(
     if from.is_open() {
         t.next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
     }
-    change.announce(json!({"type": "ticket.updated", "changed": ["comments"], "public": new.public}));
+    change.announce(TicketChange::Updated {
+        changed: vec!["comments".into()],
+        public: Some(new.public),
+        rating: None,
+        complaint: None,
+        decision: None,
+    });
     let comment = CommentView {
         id: *row.id.as_ref(),
         author_id: principal.subject,
@@ -367,7 +374,13 @@ pub async fn give_feedback(
     }
     let mut change = Change::new(state.now(), actor(&principal));
     change.log("feedback", json!({"rating": new.rating, "complaint": new.complaint}));
-    change.announce(json!({"type": "ticket.updated", "changed": ["feedback"], "rating": new.rating, "complaint": new.complaint}));
+    change.announce(TicketChange::Updated {
+        changed: vec!["feedback".into()],
+        public: None,
+        rating: Some(new.rating),
+        complaint: Some(new.complaint),
+        decision: None,
+    });
     let view = FeedbackView {
         rating: new.rating,
         complaint: new.complaint,

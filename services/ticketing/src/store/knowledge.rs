@@ -11,9 +11,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde_json::json;
 use uuid::Uuid;
 
+use canopy_api::events::{ArticlePublished, TicketingEvent};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantScope};
 
 use super::entities::{kb_article, kb_term, kb_version, outbox};
@@ -100,9 +100,18 @@ async fn announce(db: &impl ConnectionTrait, a: &kb_article::Model, at: DateTime
     }
     let id = Uuid::now_v7();
     let tenant = a.tenant_id.unwrap_or(Uuid::nil());
-    let payload = json!({"event_id": id, "type": "kb.article_published", "at": at,
-        "tenant_id": a.tenant_id, "audience": a.visibility, "article_id": a.id, "title": a.title,
-        "language": a.language, "category": a.category, "version": a.version});
+    let event = TicketingEvent::ArticlePublished(ArticlePublished {
+        event_id: id,
+        at,
+        tenant_id: a.tenant_id,
+        audience: a.visibility.clone(),
+        article_id: a.id,
+        title: a.title.clone(),
+        language: a.language.clone(),
+        category: a.category.clone(),
+        version: a.version,
+    });
+    let payload = serde_json::to_value(&event).map_err(ApiError::internal)?;
     outbox::Entity::insert(super::outbox::event(id, tenant, payload, at)).exec_without_returning(db).await?;
     Ok(())
 }

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use canopy_kernel::{ApiResult, ListScope, TenantOwned};
+use canopy_api::events::{ReportReady, TicketingEvent};
+use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned};
 
 use super::entities::{clock, event, feedback, outbox, ticket, worklog};
 use crate::reports::MonthlyReport;
@@ -143,10 +144,18 @@ impl Reports {
         bytes.copy_from_slice(&digest[..16]);
         let id = uuid::Builder::from_custom_bytes(bytes).into_uuid();
         let f = &r.figures;
-        let payload = serde_json::json!({"event_id": id, "type": "report.ready", "tenant_id": tenant, "at": at,
-            "period": r.period, "url": format!("/api/v1/reports/monthly?tenant_id={tenant}&period={}&format=html", r.period),
-            "failures": f.failures, "resolved": f.resolved, "sla_compliance_bp": f.sla_compliance_bp,
-            "complaint_rate_bp": f.complaint_rate_bp});
+        let event = TicketingEvent::ReportReady(ReportReady {
+            event_id: id,
+            tenant_id: tenant,
+            at,
+            period: r.period.clone(),
+            url: format!("/api/v1/reports/monthly?tenant_id={tenant}&period={}&format=html", r.period),
+            failures: f.failures,
+            resolved: f.resolved,
+            sla_compliance_bp: f.sla_compliance_bp,
+            complaint_rate_bp: f.complaint_rate_bp,
+        });
+        let payload = serde_json::to_value(&event).map_err(ApiError::internal)?;
         let written = outbox::Entity::insert(super::outbox::event(id, tenant, payload, at))
             .exec_without_returning(&self.db)
             .await;

@@ -4,9 +4,10 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set, TransactionTrait,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
+use canopy_api::events::{TicketChange, TicketEvent, TicketFacts, TicketingEvent};
 use canopy_kernel::db::paged;
 use canopy_kernel::http::PageParams;
 use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
@@ -39,7 +40,8 @@ pub struct Change {
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub events: Vec<NewEvent>,
-    pub outbox: Vec<Value>,
+    /// What other services are told, each with the ticket as committed.
+    pub outbox: Vec<TicketChange>,
     /// Missed targets to record.
     pub breaches: Vec<BreachRecord>,
     /// Rows that belong to the ticket and come with this change.
@@ -72,8 +74,8 @@ impl Change {
         self.events.push(NewEvent { kind, data });
     }
 
-    pub fn announce(&mut self, payload: Value) {
-        self.outbox.push(payload);
+    pub fn announce(&mut self, change: TicketChange) {
+        self.outbox.push(change);
     }
 }
 
@@ -253,13 +255,23 @@ impl Tickets {
             .exec_without_returning(txn)
             .await?;
         }
-        for extra in &change.outbox {
+        for told in &change.outbox {
             let event_id = Uuid::now_v7();
-            let mut payload = json!({"event_id": event_id, "tenant_id": tenant, "ticket_id": ticket, "reference": t.reference, "status": t.status,
-                                     "priority": t.priority, "at": change.at, "version": t.version});
-            if let (Some(obj), Value::Object(more)) = (payload.as_object_mut(), extra) {
-                obj.extend(more.clone());
-            }
+            let bad = |what: &str| ApiError::internal(anyhow::anyhow!("ticket {ticket} has a bad {what}"));
+            let event = TicketingEvent::Ticket(TicketEvent {
+                ticket: TicketFacts {
+                    event_id,
+                    tenant_id: tenant,
+                    ticket_id: ticket,
+                    reference: t.reference.clone(),
+                    status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
+                    priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
+                    at: change.at,
+                    version: t.version,
+                },
+                change: told.clone(),
+            });
+            let payload = serde_json::to_value(&event).map_err(ApiError::internal)?;
             super::outbox::event(event_id, tenant, payload, change.at).insert(txn).await?;
         }
         Ok(())
