@@ -10,6 +10,9 @@ use actix_web::web;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use canopy_api::Failure;
+use canopy_api::events::{TicketChange, TicketEvent, TicketingEvent};
+use canopy_api::ticketing::TicketPatch;
 use canopy_kernel::backends::{StartFrom, topics};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
@@ -38,7 +41,9 @@ pub fn spawn(state: web::Data<SchedulerState>) {
             loop {
                 match events.next(Duration::from_secs(5)).await {
                     Ok(Some(delivery)) => {
-                        if let Ok(event) = serde_json::from_slice::<Value>(&delivery.payload)
+                        let event = TicketingEvent::parse(&delivery.payload)
+                            .inspect_err(|err| tracing::error!(error = %err, "ticketing event skipped"));
+                        if let Ok(event) = event
                             && let Err(e) = on_event(&state, &event).await
                         {
                             tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
@@ -57,69 +62,42 @@ pub fn spawn(state: web::Data<SchedulerState>) {
     });
 }
 
-async fn on_event(state: &SchedulerState, event: &Value) -> ApiResult<()> {
-    let Some(ticket) = event.get("ticket_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok())
-    else {
-        return Ok(());
+async fn on_event(state: &SchedulerState, event: &TicketingEvent) -> ApiResult<()> {
+    let TicketingEvent::Ticket(TicketEvent { ticket: facts, change }) = event else { return Ok(()) };
+    let (ticket, tenant) = (facts.ticket_id, facts.tenant_id);
+    let engineer_of = async |user: Uuid| -> ApiResult<_> {
+        Ok(state.engineers.active().await?.into_iter().find(|e| e.user_id == Some(user)))
     };
-    let kind = event.get("type").and_then(Value::as_str).unwrap_or_default();
-    let status = event.get("status").and_then(Value::as_str).unwrap_or_default();
-    if matches!(status, "resolved" | "closed" | "cancelled") {
+    if !facts.status.is_open() {
         // History brought in by an import still counts towards continuity with the tenant.
-        if event["imported"] == true
-            && let (Some(tenant), Some(user)) = (
-                event.get("tenant_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok()),
-                event.get("assignee_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok()),
-            )
-            && let Some(e) = state.engineers.active().await?.into_iter().find(|e| e.user_id == Some(user))
+        if let TicketChange::Created { imported: true, assignee_id: Some(Some(user)) } = change
+            && let Some(e) = engineer_of(*user).await?
         {
             state.dispatch.assigned(ticket, tenant, e.id, state.now()).await?;
         }
         return state.dispatch.released(ticket).await;
     }
-    // Assignments made by people count towards load and continuity too.
-    if kind == "ticket.assigned" {
-        let tenant = event.get("tenant_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
-        let user = event.get("assignee_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
-        let engineer = match user {
-            Some(user) => state.engineers.active().await?.into_iter().find(|e| e.user_id == Some(user)),
-            None => None,
-        };
-        return match (tenant, engineer) {
-            (Some(tenant), Some(e)) => state.dispatch.assigned(ticket, tenant, e.id, state.now()).await,
-            _ => state.dispatch.released(ticket).await,
-        };
-    }
-    let escalated = kind == "ticket.updated"
-        && event
-            .get("changed")
-            .and_then(Value::as_array)
-            .is_some_and(|c| c.iter().any(|f| f == "support_level"));
-    if matches!(kind, "ticket.created" | "sla.breached") || escalated {
-        assign(state, ticket, None, None).await?;
-    }
-    Ok(())
-}
-
-async fn ticketing(
-    state: &SchedulerState,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<(&Value, i64)>,
-) -> ApiResult<reqwest::Response> {
-    state
-        .ticketing
-        .send(|base| {
-            let mut req =
-                state.ticketing.http().request(method.clone(), format!("{base}{path}")).bearer_auth(token);
-            if let Some((body, version)) = body {
-                req = req.header("if-match", format!("\"{version}\"")).json(body);
+    match change {
+        // Assignments made by people count towards load and continuity too.
+        TicketChange::Assigned { assignee_id } => {
+            let engineer = match assignee_id {
+                Some(user) => engineer_of(*user).await?,
+                None => None,
+            };
+            match engineer {
+                Some(e) => state.dispatch.assigned(ticket, tenant, e.id, state.now()).await,
+                None => state.dispatch.released(ticket).await,
             }
-            req
-        })
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The ticketing service cannot be reached"))
+        }
+        TicketChange::Created { .. } | TicketChange::SlaBreached { .. } => {
+            assign(state, ticket, None, None).await.map(drop)
+        }
+        // An escalation.
+        TicketChange::Updated { changed, .. } if changed.iter().any(|c| c == "support_level") => {
+            assign(state, ticket, None, None).await.map(drop)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Each engineer with their spec: (engineer, user, active, spec).
@@ -254,30 +232,21 @@ pub struct Ticket {
 
 /// Reads the ticket from ticketing; `None` when it does not exist (or is not visible).
 pub async fn read_ticket(state: &SchedulerState, token: &str, ticket: Uuid) -> ApiResult<Option<Ticket>> {
-    let res =
-        ticketing(state, token, reqwest::Method::GET, &format!("/api/v1/tickets/{ticket}"), None).await?;
-    if !res.status().is_success() {
-        return Ok(None);
-    }
-    let t: Value = res.json().await.map_err(ApiError::internal)?;
-    let Some(tenant) = t["tenant_id"].as_str().and_then(|s| s.parse().ok()) else { return Ok(None) };
-    let level = t["support_level"].as_u64().unwrap_or(1).clamp(1, 3) as u8;
+    let t = match state.ticketing.ticket(token, ticket).await {
+        Ok(t) => t,
+        Err(e) if e.is_refusal() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let onsite_region =
-        if t["onsite_required"] == true { site_region(state, token, tenant, &t).await } else { None };
-    let due_at = t["sla"]["clocks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["stopped_at"].is_null())
-        .filter_map(|c| c["due_at"].as_str().and_then(|s| s.parse().ok()))
-        .min();
+        if t.onsite_required { site_region(state, token, t.tenant_id, t.site_id).await? } else { None };
+    let due_at = t.running_clocks().filter_map(|c| c.due_at).min();
     Ok(Some(Ticket {
-        tenant,
-        version: t["version"].as_i64().unwrap_or(0),
-        assignee: t["assignee_id"].as_str().and_then(|s| s.parse().ok()),
+        tenant: t.tenant_id,
+        version: t.version,
+        assignee: t.assignee_id,
         need: Need {
-            category: t["category"].as_str().unwrap_or_default().to_owned(),
-            support_level: level,
+            support_level: u8::try_from(t.support_level.clamp(1, 3)).unwrap_or(1),
+            category: t.category,
             onsite_region,
             due_at,
         },
@@ -292,22 +261,14 @@ async fn patch_assignee(
     user: Uuid,
     version: i64,
 ) -> ApiResult<()> {
-    let res = ticketing(
-        state,
-        token,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/tickets/{ticket}"),
-        Some((&json!({"assignee_id": user}), version)),
-    )
-    .await?;
-    match res.status().as_u16() {
-        200 => Ok(()),
+    let patch = TicketPatch { assignee_id: Some(Some(user)), ..TicketPatch::default() };
+    match state.ticketing.patch_ticket(token, ticket, &patch, version).await {
+        Ok(_) => Ok(()),
         // Someone (another replica, a person) changed the ticket first: their move stands.
-        412 => Err(ApiError::new(ErrorCode::PreconditionFailed, "The ticket changed meanwhile")),
-        status => {
-            let body = res.text().await.unwrap_or_default();
-            Err(ApiError::internal(anyhow::anyhow!("ticketing refused the assignment ({status}): {body}")))
+        Err(e) if e.status() == Some(412) => {
+            Err(ApiError::new(ErrorCode::PreconditionFailed, "The ticket changed meanwhile"))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -367,17 +328,23 @@ pub async fn assign_batch(
     Ok(out)
 }
 
-/// The region of the ticket's site, from the tenant's configuration.
-async fn site_region(state: &SchedulerState, token: &str, tenant: Uuid, t: &Value) -> Option<String> {
-    let site = t["site_id"].as_str()?;
-    let path = format!("/api/v1/tenants/{tenant}/config");
-    let res = state
-        .tenants
-        .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(token))
-        .await
-        .ok()?;
-    let config: Value = res.json().await.ok()?;
-    config["sites"].as_array()?.iter().find(|s| s["id"] == site)?["region"].as_str().map(str::to_lowercase)
+/// The region of the ticket's site, from the tenant's configuration. A configuration that
+/// cannot be had now leaves the region unknown (logged); one that cannot be read is an error.
+async fn site_region(
+    state: &SchedulerState,
+    token: &str,
+    tenant: Uuid,
+    site: Option<Uuid>,
+) -> ApiResult<Option<String>> {
+    let Some(site) = site else { return Ok(None) };
+    match state.tenants.config(token, tenant).await {
+        Ok(view) => Ok(view.config.site(site).map(|s| s.region.to_lowercase())),
+        Err(e) if matches!(e.failure, Failure::Unreadable(_)) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(error = %e, "site region unknown: the tenant's configuration is unavailable");
+            Ok(None)
+        }
+    }
 }
 
 /// The shift handover: each open ticket whose engineer is off shift now and not back before

@@ -9,10 +9,13 @@ use std::time::Duration;
 
 use actix_web::web;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
 
+use canopy_api::billing::RunRequest;
+use canopy_api::ticketing::{Channel, NewTicket, ReportRun, TicketKind};
+use canopy_api::{CallError, Failure};
 use canopy_kernel::ApiResult;
-use canopy_kernel::client::ServiceClient;
 
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
@@ -185,26 +188,37 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             Err(e) => Done::Retry(e.to_string()),
         },
         Action::BillingRun => {
-            let period = month_before(due);
-            let body = json!({"period": period});
-            call(state, state.billing.as_ref(), "/api/v1/billing/runs", body, |run| {
-                json!({"period": period, "run_id": run["id"], "invoices": run["invoices"], "skipped": run["skipped"]})
-            })
-            .await
+            let Some(billing) = &state.billing else { return no_billing() };
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            let ask = RunRequest { period: month_before(due) };
+            outcome(
+                billing.run(&token, &ask).await,
+                &ask,
+                |run| json!({"period": ask.period, "run_id": run.id, "invoices": run.invoices, "skipped": run.skipped}),
+            )
         }
         Action::Dunning => {
-            call(state, state.billing.as_ref(), "/api/v1/billing/dunning", json!({}), |done| done).await
+            let Some(billing) = &state.billing else { return no_billing() };
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            outcome(billing.dunning(&token).await, &json!({}), |done| json!(done))
         }
         Action::MonthlyReports => {
-            let body = json!({"period": month_before(due)});
-            call(
-                state,
-                Some(&state.ticketing),
-                "/api/v1/reports/monthly/runs",
-                body,
-                |r| json!({"period": r["period"], "reports": r["reports"]}),
+            let token = match state.service_token.get().await {
+                Ok(t) => t,
+                Err(e) => return Done::Retry(format!("{e:#}")),
+            };
+            let ask = ReportRun { period: month_before(due) };
+            outcome(
+                state.ticketing.run_monthly_reports(&token, &ask).await,
+                &ask,
+                |r| json!({"period": r.period, "reports": r.reports}),
             )
-            .await
         }
         Action::PlanRounds { region, days_ahead } => {
             let token = match state.service_token.get().await {
@@ -234,25 +248,26 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Ok(t) => t,
                 Err(e) => return Done::Retry(format!("{e:#}")),
             };
-            let body = json!({"tenant_id": tenant, "type": "service_request", "title": title,
-                "description": description, "category": category, "impact": impact, "urgency": urgency,
-                "channel": "api"});
+            let ticket = NewTicket {
+                tenant_id: Some(tenant),
+                kind: TicketKind::ServiceRequest,
+                title,
+                description,
+                category,
+                impact,
+                urgency,
+                requester_id: None,
+                site_id: None,
+                channel: Some(Channel::Api),
+                onsite_required: false,
+                custom_fields: Default::default(),
+                problem: None,
+                change: None,
+            };
             // The same tick always asks with the same key: a retried run opens no second ticket.
             let key = format!("schedule-{}-{}", s.id, due.timestamp());
-            let sent = state
-                .ticketing
-                .send(|base| {
-                    state
-                        .ticketing
-                        .http()
-                        .post(format!("{base}/api/v1/tickets"))
-                        .bearer_auth(&token)
-                        .header("idempotency-key", &key)
-                        .json(&body)
-                })
-                .await;
-            outcome(sent, "ticketing", None, |t| json!({"ticket_id": t["id"], "reference": t["reference"]}))
-                .await
+            let opened = state.ticketing.open_ticket(&token, &ticket, Some(&key)).await;
+            outcome(opened, &ticket, |t| json!({"ticket_id": t.id, "reference": t.reference}))
         }
     }
 }
@@ -263,52 +278,28 @@ fn month_before(due: DateTime<Utc>) -> String {
     (first - TimeDelta::days(1)).format("%Y-%m").to_string()
 }
 
-/// Asks another service to do something as the scheduler (a billing run, dunning, the month's
-/// reports); `summary` turns its answer into the run's outcome. `None`: the service is not
-/// configured.
-async fn call(
-    state: &SchedulerState,
-    service: Option<&ServiceClient>,
-    path: &str,
-    body: Value,
-    summary: impl FnOnce(Value) -> Value,
-) -> Done {
-    let Some(service) = service else {
-        return Done::Finished(FAILED, json!({"error": "no billing service configured (upstreams.billing)"}));
-    };
-    let token = match state.service_token.get().await {
-        Ok(t) => t,
-        Err(e) => return Done::Retry(format!("{e:#}")),
-    };
-    let sent = service
-        .send(|base| service.http().post(format!("{base}{path}")).bearer_auth(&token).json(&body))
-        .await;
-    outcome(sent, service.name(), Some(&body), summary).await
+fn no_billing() -> Done {
+    Done::Finished(FAILED, json!({"error": "no billing service configured (upstreams.billing)"}))
 }
 
 /// A job's outcome from the answer of the service it asked: a success summarised; a refusal
-/// (4xx) final, with the problem (and the request, when given); anything else tried again.
-async fn outcome(
-    sent: anyhow::Result<reqwest::Response>,
-    service: &str,
-    request: Option<&Value>,
-    summary: impl FnOnce(Value) -> Value,
+/// (4xx) final, with the problem and the request; an answer that cannot be read final too (the
+/// work may be done; the log and the outcome say what could not be read); anything else tried
+/// again.
+fn outcome<T, R: Serialize>(
+    answer: Result<T, CallError>,
+    request: &R,
+    summary: impl FnOnce(T) -> Value,
 ) -> Done {
-    match sent {
-        Ok(res) if res.status().is_success() => {
-            let answer: Value = res.json().await.unwrap_or(Value::Null);
-            Done::Finished(SUCCEEDED, summary(answer))
+    match answer {
+        Ok(answer) => Done::Finished(SUCCEEDED, summary(answer)),
+        Err(e) if e.is_refusal() => {
+            Done::Finished(FAILED, json!({"status": e.status(), "problem": e.problem(), "request": request}))
         }
-        Ok(res) if res.status().is_client_error() => {
-            let status = res.status().as_u16();
-            let problem: Value = res.json().await.unwrap_or(Value::Null);
-            let mut failed = json!({"status": status, "problem": problem});
-            if let Some(request) = request {
-                failed["request"] = request.clone();
-            }
-            Done::Finished(FAILED, failed)
+        Err(e) if matches!(e.failure, Failure::Unreadable(_)) => {
+            tracing::error!(error = %e, "a job's answer cannot be read");
+            Done::Finished(FAILED, json!({"error": e.to_string()}))
         }
-        Ok(res) => Done::Retry(format!("{service} answered {}", res.status())),
-        Err(e) => Done::Retry(format!("{e:#}")),
+        Err(e) => Done::Retry(e.to_string()),
     }
 }

@@ -80,14 +80,14 @@ impl Application {
             rounds: crate::store::rounds::Rounds::new(db.clone()),
             db,
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
-            tenants,
-            ticketing,
+            tenants: canopy_api::tenants::TenantsClient::new(tenants),
+            ticketing: canopy_api::ticketing::TicketingClient::new(ticketing),
             billing: (!settings.upstreams.billing.0.is_empty()).then(|| {
-                ServiceClient::new(
+                canopy_api::billing::BillingClient::new(ServiceClient::new(
                     "billing",
                     settings.upstreams.billing.0.clone(),
                     http_client(Duration::from_secs(600)),
-                )
+                ))
             }),
             replica: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
             settings: settings.clone(),

@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
-use canopy_sla::{BusinessCalendar, CalendarSpec};
+use canopy_api::tenants::TenantConfig;
+use canopy_api::ticketing::{TicketQuery, TicketView};
+use canopy_kernel::{ApiError, ApiResult};
+use canopy_sla::{BusinessCalendar, Metric};
 
 use crate::domain::rounds::{
     Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Score, Travel, Visit, solve,
@@ -88,35 +89,11 @@ struct Candidate {
     visit: Visit,
 }
 
-fn upstream() -> ApiError {
-    ApiError::new(ErrorCode::UpstreamUnavailable, "The ticketing or tenants service cannot be reached")
-}
-
-async fn get_json(
-    client: &canopy_kernel::client::ServiceClient,
-    token: &str,
-    path: &str,
-) -> ApiResult<Value> {
-    let res = client.get_ok(Some(token), path).await.map_err(|_| upstream())?;
-    res.json().await.map_err(ApiError::internal)
-}
-
 /// Open on-site tickets across tenants (at most 2 000: a day's on-site work is far less).
-async fn onsite_tickets(state: &SchedulerState, token: &str) -> ApiResult<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = "/api/v1/tickets?onsite=true&limit=200".to_owned();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = get_json(&state.ticketing, token, &path).await?;
-        out.extend(page["items"].as_array().cloned().unwrap_or_default());
-        cursor = page["next_cursor"].as_str().map(str::to_owned);
-        if cursor.is_none() || out.len() >= 2_000 {
-            return Ok(out);
-        }
-    }
+async fn onsite_tickets(state: &SchedulerState, token: &str) -> ApiResult<Vec<TicketView>> {
+    let query = TicketQuery { onsite: Some(true), ..TicketQuery::default() };
+    let fetch = |cursor| state.ticketing.tickets_page(token, &query, cursor);
+    Ok(canopy_api::client::pages_until(fetch, 2_000).await?)
 }
 
 /// Midnight to midnight of `day` in `timezone`, as UTC instants.
@@ -162,13 +139,13 @@ pub async fn optimize(
 
     // The tickets and their tenants' sites and calendars.
     let tickets = onsite_tickets(state, token).await?;
-    let mut configs: HashMap<Uuid, Value> = HashMap::new();
-    for tenant in tickets.iter().filter_map(|t| t["tenant_id"].as_str()?.parse::<Uuid>().ok()) {
-        if let std::collections::hash_map::Entry::Vacant(e) = configs.entry(tenant) {
-            e.insert(get_json(&state.tenants, token, &format!("/api/v1/tenants/{tenant}/config")).await?);
+    let mut configs: HashMap<Uuid, TenantConfig> = HashMap::new();
+    for t in &tickets {
+        if let std::collections::hash_map::Entry::Vacant(e) = configs.entry(t.tenant_id) {
+            e.insert(state.tenants.config(token, t.tenant_id).await?.config);
         }
     }
-    let ids: Vec<Uuid> = tickets.iter().filter_map(|t| t["id"].as_str()?.parse().ok()).collect();
+    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
     let held: HashMap<Uuid, visit::Model> =
         state.rounds.held(&ids).await?.into_iter().map(|v| (v.ticket_id, v)).collect();
 
@@ -202,19 +179,13 @@ pub async fn optimize(
     // Reference and site name of visits kept in place, for the plan's view.
     let mut labels: HashMap<Uuid, (String, String)> = HashMap::new();
     for t in &tickets {
-        let (Some(ticket_id), Some(tenant_id)) = (
-            t["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()),
-            t["tenant_id"].as_str().and_then(|s| s.parse::<Uuid>().ok()),
-        ) else {
-            continue;
-        };
-        let config = &configs[&tenant_id];
-        let Some(site) = config["sites"].as_array().into_iter().flatten().find(|s| s["id"] == t["site_id"])
-        else {
+        let (ticket_id, tenant_id) = (t.id, t.tenant_id);
+        let Some(config) = configs.get(&tenant_id) else { continue };
+        let Some(site) = t.site_id.and_then(|id| config.site(id)) else {
             unplanned.push(UnplannedView { ticket_id, reason: "the ticket has no site".into() });
             continue;
         };
-        let site_region = site["region"].as_str().unwrap_or_default().to_lowercase();
+        let site_region = site.region.to_lowercase();
         if region.as_ref().is_some_and(|r| *r != site_region) {
             continue;
         }
@@ -228,31 +199,23 @@ pub async fn optimize(
             if h.state == "started" {
                 // The engineer is there: their day goes on from this site once the visit ends.
                 if let (Some(i), Some(lat), Some(lon)) =
-                    (crew_of(h.engineer_id), site["latitude"].as_f64(), site["longitude"].as_f64())
+                    (crew_of(h.engineer_id), site.latitude, site.longitude)
                 {
                     let free = secs(h.started_at.unwrap_or(h.arrive_at), origin) + visit_secs;
                     crews[i].from = Some((Point { x: lon, y: lat }, free.max(secs(now, origin))));
                 }
                 kept.push((ticket_id, h.clone()));
-                labels.insert(
-                    ticket_id,
-                    (
-                        t["reference"].as_str().unwrap_or_default().to_owned(),
-                        site["name"].as_str().unwrap_or_default().to_owned(),
-                    ),
-                );
+                labels.insert(ticket_id, (t.reference.clone(), site.name.clone()));
                 continue;
             }
         }
-        let (Some(lat), Some(lon)) = (site["latitude"].as_f64(), site["longitude"].as_f64()) else {
+        let (Some(lat), Some(lon)) = (site.latitude, site.longitude) else {
             unplanned.push(UnplannedView { ticket_id, reason: "the site has no coordinates".into() });
             continue;
         };
         // The site is open when the tenant's business calendar says so.
-        let timezone = config["timezone"].as_str().unwrap_or("UTC");
-        let calendar = serde_json::from_value::<CalendarSpec>(config["business_calendar"].clone())
-            .ok()
-            .and_then(|spec| BusinessCalendar::new(timezone, &spec).ok());
+        let timezone = config.timezone.as_str();
+        let calendar = BusinessCalendar::new(timezone, &config.business_calendar).ok();
         let open = match (calendar, local_day(day, timezone)) {
             (Some(c), Some((from, to))) => {
                 c.open_intervals(from.max(now).timestamp(), to.timestamp()).unwrap_or_default()
@@ -279,25 +242,19 @@ pub async fn optimize(
             kept.push((ticket_id, h.clone()));
         }
         window.1 = window.1.max(window.0);
-        let clocks = t["sla"]["clocks"].as_array().cloned().unwrap_or_default();
-        let running = |metric: &str| {
-            clocks
-                .iter()
-                .filter(|c| c["stopped_at"].is_null() && c["metric"] == metric)
-                .filter_map(|c| c["due_at"].as_str()?.parse::<DateTime<Utc>>().ok())
-                .min()
-        };
-        let due_at = running("onsite").or_else(|| running("resolution"));
-        let level = t["support_level"].as_u64().unwrap_or(1).clamp(1, 3);
+        let running =
+            |metric: Metric| t.running_clocks().filter(|c| c.metric == metric).filter_map(|c| c.due_at).min();
+        let due_at = running(Metric::Onsite).or_else(|| running(Metric::Resolution));
+        let level = t.support_level.clamp(1, 3);
         let mut skills = vec![format!("region:{site_region}"), format!("level:{level}")];
-        if let Some(category) = t["category"].as_str().filter(|c| !c.is_empty()) {
-            skills.push(category.to_owned());
+        if !t.category.is_empty() {
+            skills.push(t.category.clone());
         }
         candidates.push(Candidate {
             ticket_id,
             tenant_id,
-            reference: t["reference"].as_str().unwrap_or_default().to_owned(),
-            site: site["name"].as_str().unwrap_or_default().to_owned(),
+            reference: t.reference.clone(),
+            site: site.name.clone(),
             region: site_region,
             due_at,
             visit: Visit {

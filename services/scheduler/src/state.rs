@@ -3,8 +3,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use canopy_api::billing::BillingClient;
+use canopy_api::tenants::TenantsClient;
+use canopy_api::ticketing::TicketingClient;
 use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, ServiceToken};
+use canopy_kernel::client::ServiceToken;
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
@@ -22,10 +25,10 @@ pub struct SchedulerState {
     pub jobs: Jobs,
     pub dispatch: Dispatch,
     pub rounds: Rounds,
-    pub tenants: ServiceClient,
-    pub ticketing: ServiceClient,
+    pub tenants: TenantsClient,
+    pub ticketing: TicketingClient,
     /// The billing service, when deployed: the monthly billing run.
-    pub billing: Option<ServiceClient>,
+    pub billing: Option<BillingClient>,
     /// The scheduler's own credential, for jobs that open tickets.
     pub service_token: ServiceToken,
     /// This replica's name on the runs it owns.

@@ -8,9 +8,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use canopy_api::ticketing::{Status, TicketQuery, TicketView};
 use canopy_kernel::auth::Role;
 use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
+use canopy_sla::{Metric, Priority};
 
 use super::parse;
 use crate::dispatcher::assign as dispatch;
@@ -146,45 +148,36 @@ pub struct QueueItem {
     pub tenant_id: Uuid,
     pub reference: String,
     pub title: String,
-    pub priority: String,
+    pub priority: Priority,
     pub category: String,
-    pub status: String,
-    pub support_level: i64,
+    pub status: Status,
+    pub support_level: i16,
     pub onsite_required: bool,
     pub assignee_id: Option<Uuid>,
     /// The earliest due time of a running SLA clock, and its metric.
     pub next_due_at: Option<DateTime<Utc>>,
-    pub metric: Option<String>,
+    pub metric: Option<Metric>,
     /// Seconds until that due time; negative when already overdue.
     pub time_to_breach_secs: Option<i64>,
 }
 
-fn queue_item(t: &Value, now: DateTime<Utc>) -> Option<QueueItem> {
-    let next = t["sla"]["clocks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["stopped_at"].is_null())
-        .filter_map(|c| {
-            let due: DateTime<Utc> = c["due_at"].as_str()?.parse().ok()?;
-            Some((due, c["metric"].as_str().unwrap_or_default().to_owned()))
-        })
-        .min_by_key(|(due, _)| *due);
-    Some(QueueItem {
-        ticket_id: t["id"].as_str()?.parse().ok()?,
-        tenant_id: t["tenant_id"].as_str()?.parse().ok()?,
-        reference: t["reference"].as_str()?.to_owned(),
-        title: t["title"].as_str().unwrap_or_default().to_owned(),
-        priority: t["priority"].as_str().unwrap_or_default().to_owned(),
-        category: t["category"].as_str().unwrap_or_default().to_owned(),
-        status: t["status"].as_str().unwrap_or_default().to_owned(),
-        support_level: t["support_level"].as_i64().unwrap_or(1),
-        onsite_required: t["onsite_required"] == true,
-        assignee_id: t["assignee_id"].as_str().and_then(|s| s.parse().ok()),
-        time_to_breach_secs: next.as_ref().map(|(due, _)| (*due - now).num_seconds()),
-        next_due_at: next.as_ref().map(|(due, _)| *due),
+fn queue_item(t: TicketView, now: DateTime<Utc>) -> QueueItem {
+    let next = t.next_due();
+    QueueItem {
+        ticket_id: t.id,
+        tenant_id: t.tenant_id,
+        reference: t.reference,
+        title: t.title,
+        priority: t.priority,
+        category: t.category,
+        status: t.status,
+        support_level: t.support_level,
+        onsite_required: t.onsite_required,
+        assignee_id: t.assignee_id,
+        time_to_breach_secs: next.map(|(due, _)| (due - now).num_seconds()),
+        next_due_at: next.map(|(due, _)| due),
         metric: next.map(|(_, m)| m),
-    })
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/dispatch/queue", tag = "dispatch", security(("bearer" = [])), params(QueueQuery),
@@ -204,30 +197,13 @@ pub async fn queue(
     let token = bearer_token(&req).unwrap_or_default().to_owned();
     let mut items: Vec<QueueItem> = Vec::new();
     let now = state.now();
-    for filter in ["unassigned=true".to_owned(), format!("at_risk_within_mins={within}")] {
-        let path = format!("/api/v1/tickets?{filter}&limit=200");
-        let res = state
-            .ticketing
-            .send(|base| state.ticketing.http().get(format!("{base}{path}")).bearer_auth(&token))
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    canopy_kernel::ErrorCode::UpstreamUnavailable,
-                    "The ticketing service cannot be reached",
-                )
-            })?;
-        if !res.status().is_success() {
-            return Err(ApiError::new(
-                canopy_kernel::ErrorCode::UpstreamUnavailable,
-                "The ticket list is unavailable",
-            ));
-        }
-        let page: Value = res.json().await.map_err(ApiError::internal)?;
-        for t in page["items"].as_array().into_iter().flatten() {
-            if let Some(item) = queue_item(t, now)
-                && !items.iter().any(|i| i.ticket_id == item.ticket_id)
-            {
-                items.push(item);
+    let unassigned = TicketQuery { unassigned: true, ..TicketQuery::default() };
+    let at_risk = TicketQuery { at_risk_within_mins: Some(within), ..TicketQuery::default() };
+    for query in [unassigned, at_risk] {
+        let page = state.ticketing.tickets_page(&token, &query, None).await?;
+        for t in page.items {
+            if !items.iter().any(|i| i.ticket_id == t.id) {
+                items.push(queue_item(t, now));
             }
         }
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::tenancy::bearer_token;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, Violations};
+use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem, Violations};
 
 use super::{parse, stored};
 use crate::domain::action::Action;
@@ -115,16 +115,14 @@ pub async fn create(
     }
     // The tenant must exist and be visible to the caller.
     if let Some(tenant) = new.tenant_id {
-        let token = bearer_token(&req).unwrap_or_default().to_owned();
-        let path = format!("/api/v1/tenants/{tenant}");
-        let found = state
-            .tenants
-            .send(|base| state.tenants.http().get(format!("{base}{path}")).bearer_auth(&token))
-            .await
-            .map_err(|_| {
-                ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
-            })?;
-        v.check(found.status().is_success(), "tenant_id", "no such tenant");
+        let token = bearer_token(&req).unwrap_or_default();
+        let found = match state.tenants.tenant(token, tenant).await {
+            Ok(_) => true,
+            // Not there, or not one the caller may see.
+            Err(e) if e.is_refusal() => false,
+            Err(e) => return Err(e.into()),
+        };
+        v.check(found, "tenant_id", "no such tenant");
     }
     v.into_result()?;
     let row = state
