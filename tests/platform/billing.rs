@@ -463,3 +463,69 @@ async fn measured_availability_earns_its_band_and_is_fixed_once_invoiced() {
         owned.stop().await;
     }
 }
+
+/// A tenant whose data billing cannot read is not skipped: the run invoices the others and
+/// names it, with the reason, among its problems; once its data reads again, a second run of
+/// the period invoices it (and only it).
+#[tokio::test]
+async fn a_tenant_whose_data_cannot_be_read_is_reported_not_skipped() {
+    use canopy_tenants::store::entities::tenant_config;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-12-01T03:00:00Z")).await;
+        let root = app.admin_token().await;
+        let (good, _) = customer(&app, &root, "GOOD", 5, 0).await;
+        let (broken, _) = customer(&app, &root, "BROKEN", 5, 0).await;
+        // The broken tenant's configuration, as stored, no longer reads as a configuration:
+        // the tenants service answers 500 for it.
+        let db = canopy_kernel::db::connect(&app.settings, "tenants").await.unwrap();
+        let stored = tenant_config::Entity::find()
+            .filter(tenant_config::Column::TenantId.eq(broken))
+            .all(&db)
+            .await
+            .unwrap();
+        tenant_config::Entity::update_many()
+            .col_expr(tenant_config::Column::Document, Expr::value(json!({"timezone": 7})))
+            .filter(tenant_config::Column::TenantId.eq(broken))
+            .exec(&db)
+            .await
+            .unwrap();
+
+        let run =
+            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        assert_eq!(run["status"], "succeeded", "{run}");
+        assert_eq!((&run["invoices"], &run["skipped"]), (&json!(1), &json!(0)), "{run}");
+        let problems = run["outcome"]["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{run}");
+        assert_eq!(problems[0]["tenant_id"], json!(broken));
+        let why = problems[0]["problem"].as_str().unwrap();
+        assert!(why.contains("configuration cannot be read") && why.contains("500"), "{why}");
+        invoice_of(&app, &root, good, "2026-11").await;
+        let none = json_ok(
+            app.get(&format!("/api/v1/billing/invoices?tenant_id={broken}&period=2026-11"), &root).await,
+            200,
+        )
+        .await;
+        assert_eq!(none, json!([]), "no invoice for a tenant billing could not read");
+
+        // Put right, the tenant is invoiced by the next run of the period; the other stays as it was.
+        for row in &stored {
+            tenant_config::Entity::update_many()
+                .col_expr(tenant_config::Column::Document, Expr::value(row.document.clone()))
+                .filter(tenant_config::Column::TenantId.eq(broken))
+                .filter(tenant_config::Column::Version.eq(row.version))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+        let again =
+            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        assert_eq!((&again["invoices"], &again["skipped"]), (&json!(1), &json!(1)), "{again}");
+        assert_eq!(again["outcome"]["problems"], json!([]));
+        assert_eq!(invoice_of(&app, &root, broken, "2026-11").await["total_minor"], 60_000);
+        app.stop().await;
+    }
+}

@@ -6,13 +6,20 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::TimeDelta;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
+use canopy_api::Failure;
+use canopy_api::billing::{DunningOutcome, Reinstatement, Suspension};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::state::BillingState;
 use crate::store::entities::dunning;
+
+#[derive(Clone, Copy)]
+enum Action {
+    Suspend,
+    Activate,
+}
 
 /// Calls the tenants service's lifecycle action; `Ok(false)` when the tenant is already there
 /// (409: nothing to change).
@@ -20,37 +27,26 @@ async fn lifecycle(
     state: &BillingState,
     token: &str,
     tenant: Uuid,
-    action: &str,
+    action: Action,
     reason: &str,
 ) -> ApiResult<bool> {
-    let path = format!("/api/v1/tenants/{tenant}/{action}");
-    let res = state
-        .tenants
-        .send(|base| {
-            state
-                .tenants
-                .http()
-                .post(format!("{base}{path}"))
-                .bearer_auth(token)
-                .json(&json!({"reason": reason}))
-        })
-        .await
-        .map_err(|_| {
-            ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached")
-        })?;
-    match res.status().as_u16() {
-        200 => Ok(true),
-        409 => Ok(false),
-        status => Err(ApiError::internal(anyhow::anyhow!(
-            "tenants refused to {action} {tenant} ({status}): {}",
-            res.text().await.unwrap_or_default()
-        ))),
+    let done = match action {
+        Action::Suspend => state.tenants.suspend(token, tenant, reason).await,
+        Action::Activate => state.tenants.activate(token, tenant, reason).await,
+    };
+    match done {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(409) => Ok(false),
+        Err(e) if matches!(e.failure, Failure::Unreachable(_)) => {
+            Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service cannot be reached"))
+        }
+        Err(e) => Err(ApiError::internal(e)),
     }
 }
 
 /// Suspends tenants with overdue invoices and reinstates those billing suspended that owe
 /// nothing overdue any more. Answers what it did.
-pub async fn run(state: &BillingState) -> ApiResult<Value> {
+pub async fn run(state: &BillingState) -> ApiResult<DunningOutcome> {
     let token = state.service_token.get().await.map_err(ApiError::internal)?;
     let now = state.now();
     let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
@@ -66,27 +62,25 @@ pub async fn run(state: &BillingState) -> ApiResult<Value> {
             continue;
         }
         let reason = format!("invoice {} unpaid since {}", inv.number, inv.due_on);
-        let changed = lifecycle(state, &token, *tenant, "suspend", &reason).await?;
+        let changed = lifecycle(state, &token, *tenant, Action::Suspend, &reason).await?;
         // Suspended by someone else already: not ours to reinstate later.
         if changed {
             state
                 .invoices
                 .mark_dunned(dunning::Model { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
                 .await?;
-            suspended.push(json!({"tenant_id": tenant, "invoice": inv.number}));
+            suspended.push(Suspension { tenant_id: *tenant, invoice: inv.number.clone() });
         }
     }
     for tenant in dunned.iter().filter(|t| !first_overdue.contains_key(t)) {
         reinstate(state, &token, *tenant).await?;
-        reinstated.push(json!({"tenant_id": tenant}));
+        reinstated.push(Reinstatement { tenant_id: *tenant });
     }
-    Ok(
-        json!({"suspended": suspended, "reinstated": reinstated, "grace_days": state.settings.billing.grace_days}),
-    )
+    Ok(DunningOutcome { suspended, reinstated, grace_days: state.settings.billing.grace_days })
 }
 
 async fn reinstate(state: &BillingState, token: &str, tenant: Uuid) -> ApiResult<()> {
-    lifecycle(state, token, tenant, "activate", "overdue invoices paid").await?;
+    lifecycle(state, token, tenant, Action::Activate, "overdue invoices paid").await?;
     state.invoices.clear_dunned(tenant).await
 }
 

@@ -77,9 +77,15 @@ impl Application {
             payments: crate::store::payments::Payments::new(db.clone()),
             db,
             service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
-            catalog: client("catalog", &settings.upstreams.catalog.0),
-            ticketing: client("ticketing", &settings.upstreams.ticketing.0),
-            tenants,
+            catalog: canopy_api::catalog::CatalogClient::new(client(
+                "catalog",
+                &settings.upstreams.catalog.0,
+            )),
+            ticketing: canopy_api::ticketing::TicketingClient::new(client(
+                "ticketing",
+                &settings.upstreams.ticketing.0,
+            )),
+            tenants: canopy_api::tenants::TenantsClient::new(tenants),
             settings: settings.clone(),
             clock,
             backends,

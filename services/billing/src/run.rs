@@ -8,14 +8,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use serde::de::DeserializeOwned;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use canopy_kernel::client::ServiceClient;
+use canopy_api::catalog::{ContractView, PlanView};
+use canopy_api::{CallError, Failure, TenantProblem};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope};
-use canopy_sla::{CreditPolicy, Metric, Priority};
+use canopy_sla::{CreditPolicy, Metric};
 
 use crate::domain::credits::{Breach, CreditInput, CreditOutcome, credits};
 use crate::domain::invoice::{
@@ -29,85 +29,50 @@ use crate::store::invoices::{Issued, NewInvoice};
 /// How far back breaches are looked for when they were never credited.
 const LOOKBACK_DAYS: i64 = 366;
 
-fn upstream(what: &str) -> ApiError {
-    ApiError::new(ErrorCode::UpstreamUnavailable, format!("{what} cannot be read now; the run stopped"))
+/// A read the whole run depends on failed: the run stops, saying which and why.
+fn stopped(err: CallError) -> ApiError {
+    tracing::warn!(error = %err, "billing read failed; the run stopped");
+    ApiError::new(ErrorCode::UpstreamUnavailable, format!("The run stopped: {err}"))
 }
 
-async fn get<T: DeserializeOwned>(client: &ServiceClient, token: &str, path: &str) -> ApiResult<T> {
-    let res = client.get_ok(Some(token), path).await.map_err(|e| {
-        tracing::warn!(error = %format!("{e:#}"), "billing read failed");
-        upstream(client.name())
-    })?;
-    res.json().await.map_err(ApiError::internal)
-}
-
-/// Every page of a `Page<T>` list.
-async fn all_pages(client: &ServiceClient, token: &str, path: &str) -> ApiResult<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let mut url = format!("{path}{sep}limit=200");
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = get(client, token, &url).await?;
-        out.extend(page["items"].as_array().cloned().unwrap_or_default());
-        cursor = page["next_cursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            return Ok(out);
-        }
+fn plan_price(p: PlanView) -> PlanPrice {
+    PlanPrice {
+        plan_id: p.id,
+        tier_id: p.tier_id,
+        name: p.name,
+        unit: p.unit.as_str().to_owned(),
+        unit_price_minor: p.unit_price_minor,
+        currency: p.currency,
+        included_onsite_mins: i64::from(p.included_onsite_mins),
+        extra_hour_minor: p.extra_hour_minor,
     }
 }
 
-fn uuid_of(v: &Value) -> Option<Uuid> {
-    v.as_str()?.parse().ok()
-}
-
-fn plan_of(p: &Value) -> Option<PlanPrice> {
-    Some(PlanPrice {
-        plan_id: uuid_of(&p["id"])?,
-        tier_id: uuid_of(&p["tier_id"])?,
-        name: p["name"].as_str()?.to_owned(),
-        unit: p["unit"].as_str().unwrap_or("unit").to_owned(),
-        unit_price_minor: p["unit_price_minor"].as_i64()?,
-        currency: p["currency"].as_str()?.to_owned(),
-        included_onsite_mins: p["included_onsite_mins"].as_i64().unwrap_or(0),
-        extra_hour_minor: p["extra_hour_minor"].as_i64().unwrap_or(0),
-    })
-}
-
-fn contract_of(c: &Value, plans: &HashMap<Uuid, PlanPrice>) -> Option<(Uuid, Contract)> {
-    let date = |v: &Value| v.as_str().and_then(|s| s.parse::<NaiveDate>().ok());
-    let mut terms: Vec<Terms> = c["terms"]
-        .as_array()?
+/// A contract in billing's terms, or what of it cannot be read (a plan, or its tier's credit
+/// policy, that the catalogue does not list).
+fn contract_of(
+    c: &ContractView,
+    plans: &HashMap<Uuid, PlanPrice>,
+    policies: &HashMap<Uuid, CreditPolicy>,
+) -> Result<Contract, String> {
+    let mut terms = c
+        .terms
         .iter()
-        .filter_map(|t| {
-            Some(Terms {
-                from: date(&t["effective_on"])?,
-                plan: plans.get(&uuid_of(&t["plan_id"])?)?.clone(),
-                quantity: t["quantity"].as_i64()?,
-            })
+        .map(|t| {
+            let plan = plans
+                .get(&t.plan_id)
+                .ok_or_else(|| format!("contract {}: plan {} is not in the catalogue", c.id, t.plan_id))?;
+            if !policies.contains_key(&plan.tier_id) {
+                return Err(format!(
+                    "contract {}: the tier of plan {} is not in the catalogue",
+                    c.id, plan.plan_id
+                ));
+            }
+            Ok(Terms { from: t.effective_on, plan: plan.clone(), quantity: i64::from(t.quantity) })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     terms.sort_by_key(|t| t.from);
-    Some((
-        uuid_of(&c["tenant_id"])?,
-        Contract {
-            contract_id: uuid_of(&c["id"])?,
-            starts_on: date(&c["starts_on"])?,
-            ends_on: date(&c["ends_on"]),
-            terms,
-        },
-    ))
-}
-
-fn parse_metric(s: &str) -> Option<Metric> {
-    serde_json::from_value(json!(s)).ok()
-}
-
-fn parse_priority(s: &str) -> Option<Priority> {
-    serde_json::from_value(json!(s)).ok()
+    Ok(Contract { contract_id: c.id, starts_on: c.starts_on, ends_on: c.ends_on, terms })
 }
 
 /// What a run did.
@@ -121,7 +86,8 @@ pub struct RunOutcome {
     pub credits_minor: i64,
     /// Credit notes on earlier invoices (Stripe) for breaches recorded after they were issued.
     pub credit_notes: usize,
-    pub problems: Vec<Value>,
+    /// Tenants not invoiced because something of theirs could not be read or written, and why.
+    pub problems: Vec<TenantProblem>,
 }
 
 /// Runs `period`; `by` is who asked (none for the scheduled run).
@@ -159,7 +125,13 @@ pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiR
 }
 
 async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<RunOutcome> {
-    let token = state.service_token.get().await.map_err(|_| upstream("the tenants service"))?;
+    let token = state.service_token.get().await.map_err(|e| {
+        tracing::warn!(error = %format!("{e:#}"), "billing has no service token");
+        ApiError::new(
+            ErrorCode::UpstreamUnavailable,
+            "The run stopped: no service token from the tenants service",
+        )
+    })?;
     let now = state.now();
     let key = period.to_string();
     let start: DateTime<Utc> = period.first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
@@ -169,86 +141,60 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     }
 
     // Everything read up front, in bulk.
-    let tenants = all_pages(&state.tenants, &token, "/api/v1/tenants").await?;
-    let plans: HashMap<Uuid, PlanPrice> = all_pages(&state.catalog, &token, "/api/v1/catalog/plans")
-        .await?
-        .iter()
-        .filter_map(plan_of)
-        .map(|p| (p.plan_id, p))
+    let tenants = state.tenants.all_tenants(&token).await.map_err(stopped)?;
+    let policies: HashMap<Uuid, CreditPolicy> = state
+        .catalog
+        .all_tiers(&token)
+        .await
+        .map_err(stopped)?
+        .into_iter()
+        .map(|t| (t.id, t.credit_policy))
         .collect();
-    let policies: HashMap<Uuid, CreditPolicy> = all_pages(&state.catalog, &token, "/api/v1/catalog/tiers")
-        .await?
-        .iter()
-        .filter_map(|t| Some((uuid_of(&t["id"])?, serde_json::from_value(t["credit_policy"].clone()).ok()?)))
+    let plans: HashMap<Uuid, PlanPrice> = state
+        .catalog
+        .all_plans(&token)
+        .await
+        .map_err(stopped)?
+        .into_iter()
+        .map(|p| (p.id, plan_price(p)))
         .collect();
     let mut contracts: HashMap<Uuid, Vec<Contract>> = HashMap::new();
-    for c in all_pages(&state.catalog, &token, "/api/v1/catalog/contracts").await? {
-        if let Some((tenant, contract)) = contract_of(&c, &plans) {
-            contracts.entry(tenant).or_default().push(contract);
+    // Tenants with a contract that cannot be read are not invoiced: the run says why.
+    let mut unreadable: HashMap<Uuid, String> = HashMap::new();
+    for c in state.catalog.all_contracts(&token).await.map_err(stopped)? {
+        match contract_of(&c, &plans, &policies) {
+            Ok(contract) => contracts.entry(c.tenant_id).or_default().push(contract),
+            Err(why) => {
+                unreadable.insert(c.tenant_id, why);
+            }
         }
     }
-    let from = (start - TimeDelta::days(LOOKBACK_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let to = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let from = start - TimeDelta::days(LOOKBACK_DAYS);
     let mut breaches: HashMap<Uuid, Vec<(Option<Uuid>, Breach)>> = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut path = format!("/api/v1/sla/breaches?from={from}&to={to}&limit=10000");
-        if let Some(a) = &after {
-            path.push_str(&format!("&after={a}"));
-        }
-        let page: Value = get(&state.ticketing, &token, &path).await?;
-        for b in page["items"].as_array().into_iter().flatten() {
-            let (Some(tenant), Some(ticket), Some(metric), Some(priority)) = (
-                uuid_of(&b["tenant_id"]),
-                uuid_of(&b["ticket_id"]),
-                b["metric"].as_str().and_then(parse_metric),
-                b["priority"].as_str().and_then(parse_priority),
-            ) else {
-                continue;
-            };
-            let time = |v: &Value| v.as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok());
-            let (Some(due_at), Some(detected_at)) = (time(&b["due_at"]), time(&b["detected_at"])) else {
-                continue;
-            };
-            let met_at = time(&b["met_at"]);
-            breaches.entry(tenant).or_default().push((
-                uuid_of(&b["contract_id"]),
-                Breach {
-                    ticket_id: ticket,
-                    reference: b["reference"].as_str().unwrap_or_default().to_owned(),
-                    metric,
-                    priority,
-                    due_at,
-                    met_at,
-                    late_by_secs: (met_at.unwrap_or(detected_at) - due_at).num_seconds().max(0),
-                },
-            ));
-        }
-        after = page["next"].as_str().map(str::to_owned);
-        if after.is_none() {
-            break;
-        }
+    for b in state.ticketing.all_breaches(&token, from, end).await.map_err(stopped)? {
+        breaches.entry(b.tenant_id).or_default().push((
+            b.contract_id,
+            Breach {
+                ticket_id: b.ticket_id,
+                reference: b.reference,
+                metric: b.metric,
+                priority: b.priority,
+                due_at: b.due_at,
+                met_at: b.met_at,
+                late_by_secs: (b.met_at.unwrap_or(b.detected_at) - b.due_at).num_seconds().max(0),
+            },
+        ));
     }
-    let work: Vec<Value> = get(
-        &state.ticketing,
-        &token,
-        &format!(
-            "/api/v1/billable-work?from={}&to={to}",
-            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ),
-    )
-    .await?;
-    let mut minutes: HashMap<(Uuid, String), i64> = HashMap::new();
-    for w in &work {
-        if let Some(t) = uuid_of(&w["tenant_id"]) {
-            minutes.insert(
-                (t, w["kind"].as_str().unwrap_or_default().to_owned()),
-                w["minutes"].as_i64().unwrap_or(0),
-            );
-        }
-    }
+    let minutes: HashMap<(Uuid, String), i64> = state
+        .ticketing
+        .billable_work(&token, start, end)
+        .await
+        .map_err(stopped)?
+        .into_iter()
+        .map(|w| ((w.tenant_id, w.kind.as_str().to_owned()), w.minutes))
+        .collect();
 
-    let tenant_ids: Vec<Uuid> = tenants.iter().filter_map(|t| uuid_of(&t["id"])).collect();
+    let tenant_ids: Vec<Uuid> = tenants.iter().map(|t| t.id).collect();
     let invoiced = state.invoices.invoiced(&key).await?;
     let done = state.invoices.credited(&tenant_ids).await?;
     let given = state.invoices.credited_amounts(&tenant_ids).await?;
@@ -262,9 +208,14 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     let stripe = state.settings.billing.provider == "stripe";
     let mut outcome = RunOutcome::default();
     for t in &tenants {
-        let Some(tenant) = uuid_of(&t["id"]) else { continue };
+        let tenant = t.id;
         if invoiced.contains(&tenant) {
             outcome.already_invoiced += 1;
+            continue;
+        }
+        if let Some(why) = unreadable.get(&tenant) {
+            tracing::warn!(%tenant, problem = %why, "tenant not billed");
+            outcome.problems.push(TenantProblem::new(tenant, why));
             continue;
         }
         let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
@@ -279,7 +230,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             let noted = credit_notes(state, tenant, period, own, &tenant_breaches, &policies, &given, now)
                 .await
                 .unwrap_or_else(|e| {
-                    outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()}));
+                    outcome.problems.push(TenantProblem::new(tenant, e));
                     Noted::default()
                 });
             outcome.credit_notes += noted.notes;
@@ -290,11 +241,22 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             outcome.without_contract += 1;
             continue;
         }
-        let config: Value = get(&state.tenants, &token, &format!("/api/v1/tenants/{tenant}/config")).await?;
-        let tax_rate = config["tax_rate_bp"].as_i64().unwrap_or(0);
+        let tax_rate = match state.tenants.config(&token, tenant).await {
+            Ok(view) => i64::from(view.config.tax_rate_bp),
+            // The tenants service is away: the run stops, to be run again.
+            Err(e) if matches!(e.failure, Failure::Unreachable(_)) => return Err(stopped(e)),
+            // This tenant's configuration cannot be had: it is not invoiced, and the run says why.
+            Err(e) => {
+                tracing::warn!(%tenant, error = %e, "tenant not billed");
+                outcome
+                    .problems
+                    .push(TenantProblem::new(tenant, format!("its configuration cannot be read: {e}")));
+                continue;
+            }
+        };
         match invoice_for(
             tenant,
-            t["key"].as_str().unwrap_or("TENANT"),
+            &t.key,
             period,
             own,
             &tenant_breaches,
@@ -327,10 +289,10 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
                         outcome.credits_minor += credited_now;
                     }
                     Ok(Issued::AlreadyThere) => outcome.already_invoiced += 1,
-                    Err(e) => outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()})),
+                    Err(e) => outcome.problems.push(TenantProblem::new(tenant, e)),
                 }
             }
-            Err(problem) => outcome.problems.push(json!({"tenant_id": tenant, "problem": problem})),
+            Err(problem) => outcome.problems.push(TenantProblem::new(tenant, problem)),
         }
     }
     Ok(outcome)

@@ -3,8 +3,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use canopy_api::catalog::CatalogClient;
+use canopy_api::tenants::TenantsClient;
+use canopy_api::ticketing::TicketingClient;
 use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, ServiceToken};
+use canopy_kernel::client::ServiceToken;
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
@@ -18,9 +21,9 @@ pub struct BillingState {
     pub db: DatabaseConnection,
     pub invoices: Invoices,
     pub payments: Payments,
-    pub tenants: ServiceClient,
-    pub catalog: ServiceClient,
-    pub ticketing: ServiceClient,
+    pub tenants: TenantsClient,
+    pub catalog: CatalogClient,
+    pub ticketing: TicketingClient,
     /// Billing's own credential: a run reads every tenant's contracts, breaches and work.
     pub service_token: ServiceToken,
 }

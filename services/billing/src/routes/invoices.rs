@@ -5,7 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -50,30 +50,7 @@ fn limit(l: Option<u64>) -> ApiResult<u64> {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct InvoiceView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub period: String,
-    pub number: String,
-    pub currency: String,
-    pub subtotal_minor: i64,
-    /// SLA credits taken off (positive).
-    pub credits_minor: i64,
-    pub tax_rate_bp: i32,
-    pub tax_minor: i64,
-    pub total_minor: i64,
-    /// `issued`, `paid`, `payment_failed`, `void`.
-    pub status: String,
-    pub issued_at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    pub due_on: NaiveDate,
-    pub paid_at: Option<DateTime<Utc>>,
-    /// `ledger` (the embedded default) or `stripe`.
-    pub provider: String,
-    pub provider_ref: Option<String>,
-    pub version: i64,
-}
+pub use canopy_api::billing::{CreditView, InvoiceView};
 
 impl From<invoice::Model> for InvoiceView {
     fn from(i: invoice::Model) -> Self {
@@ -360,24 +337,6 @@ pub async fn pay(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", paid.version)))
         .json(InvoiceView::from(paid)))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreditView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub invoice_id: Uuid,
-    pub contract_id: Uuid,
-    /// The period the credit is for.
-    pub period: String,
-    pub amount_minor: i64,
-    /// For breaches recorded after the period was invoiced: given on a later invoice (the
-    /// ledger) or by a credit note on the period's own invoice (Stripe; `invoice_id` is it).
-    pub late: bool,
-    pub created_at: DateTime<Utc>,
-    /// The credit lines with the breaches behind each.
-    #[schema(value_type = Vec<Object>)]
-    pub lines: Value,
 }
 
 impl From<credit::Model> for CreditView {

@@ -1,11 +1,7 @@
 //! `/billing/runs`: a period billed on demand (finance), and the run history.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
@@ -22,30 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/api/v1/billing/dunning").route(web::post().to(dunning)));
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RunRequest {
-    /// The month to bill, `YYYY-MM`; it must have ended.
-    #[schema(example = "2026-10")]
-    pub period: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RunView {
-    pub id: Uuid,
-    pub period: String,
-    pub started_at: DateTime<Utc>,
-    pub started_by: Option<Uuid>,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// `running`, `succeeded` or `failed`.
-    pub status: String,
-    /// Invoices this run wrote.
-    pub invoices: i32,
-    /// Tenants left as they were: invoiced already, or without a contract in the period.
-    pub skipped: i32,
-    #[schema(value_type = Object)]
-    pub outcome: Option<Value>,
-}
+pub use canopy_api::billing::{DunningOutcome, RunRequest, RunView};
 
 impl From<run::Model> for RunView {
     fn from(r: run::Model) -> Self {
@@ -100,7 +73,7 @@ pub async fn list(state: web::Data<BillingState>, principal: Principal) -> ApiRe
     description = "Suspends tenants with an invoice unpaid `billing.grace_days` past its due date, and reinstates \
         those billing suspended once nothing is overdue (also done at once when a payment arrives). The scheduler \
         runs it daily.",
-    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 200, body = DunningOutcome), (status = 403, body = Problem), (status = 503, body = Problem)))]
 pub async fn dunning(state: web::Data<BillingState>, principal: Principal) -> ApiResult<HttpResponse> {
     if !principal.is_service() {
         principal.require_any(&[Role::ProviderAdmin])?;
