@@ -8,6 +8,7 @@ use actix_web::http::header;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use canopy_api::{CallError, Failure};
 use canopy_kernel::auth::cache_keys;
 use canopy_kernel::backends::CacheExt;
 use canopy_kernel::tenancy::bearer_token;
@@ -27,12 +28,6 @@ struct CachedKey {
     key_hash: String,
     access_token: String,
     expires_at: i64,
-}
-
-#[derive(Deserialize)]
-struct Exchanged {
-    access_token: String,
-    expires_in: u64,
 }
 
 fn api_key(req: &HttpRequest) -> Option<&str> {
@@ -94,36 +89,31 @@ async fn exchange(state: &GatewayState, key: &str) -> ApiResult<String> {
         return Ok(cached.access_token);
     }
     let tenants = state.tenants().map_err(ApiError::internal)?;
-    let response = tenants
-        .send(|base| {
-            tenants
-                .http()
-                .post(format!("{base}/internal/v1/api-keys/exchange"))
-                .json(&serde_json::json!({ "key": key }))
-        })
-        .await
-        .map_err(|err| {
-            tracing::warn!(error = %format!("{err:#}"), "API key exchange failed");
-            ApiError::new(ErrorCode::UpstreamUnavailable, "API keys cannot be checked right now")
-        })?;
-    let status = response.status();
-    if status.is_success() {
-        let exchanged: Exchanged = response.json().await.map_err(ApiError::internal)?;
-        let entry = CachedKey {
-            key_hash,
-            access_token: exchanged.access_token.clone(),
-            expires_at: now + exchanged.expires_in as i64,
-        };
-        let ttl = Duration::from_secs(exchanged.expires_in.saturating_sub(30).max(1));
-        if let Err(err) = state.backends.cache.set_json(&cache_key, &entry, ttl).await {
-            tracing::warn!(error = %format!("{err:#}"), "exchanged API key not cached");
-        }
-        return Ok(exchanged.access_token);
+    let exchanged = tenants.exchange_api_key(key).await.map_err(not_exchanged)?;
+    let entry = CachedKey {
+        key_hash,
+        access_token: exchanged.access_token.clone(),
+        expires_at: now + exchanged.expires_in as i64,
+    };
+    let ttl = Duration::from_secs(exchanged.expires_in.saturating_sub(30).max(1));
+    if let Err(err) = state.backends.cache.set_json(&cache_key, &entry, ttl).await {
+        tracing::warn!(error = %format!("{err:#}"), "exchanged API key not cached");
     }
-    // The tenants service explains refusals (unknown key, cancelled tenant); pass them on.
-    match response.json::<Problem>().await {
-        Ok(problem) if status.is_client_error() => Err(relay(problem)),
-        _ => Err(ApiError::new(ErrorCode::UpstreamUnavailable, format!("API key check failed ({status})"))),
+    Ok(exchanged.access_token)
+}
+
+fn not_exchanged(e: CallError) -> ApiError {
+    match (&e.failure, e.problem()) {
+        // The tenants service explains refusals (unknown key, cancelled tenant); pass them on.
+        (Failure::Refused { status: 400..=499, .. }, Some(problem)) => relay(problem.clone()),
+        (Failure::Refused { status, .. }, _) => {
+            ApiError::new(ErrorCode::UpstreamUnavailable, format!("API key check failed ({status})"))
+        }
+        (Failure::Unreachable(_), _) => {
+            tracing::warn!(error = %e, "API key exchange failed");
+            ApiError::new(ErrorCode::UpstreamUnavailable, "API keys cannot be checked right now")
+        }
+        (Failure::Unreadable(_), _) => ApiError::internal(e),
     }
 }
 

@@ -6,38 +6,28 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use uuid::Uuid;
 
+use canopy_api::Failure;
+use canopy_api::catalog::CatalogClient;
+use canopy_api::events::BusEvent;
+use canopy_api::tenants::{TenantStatus, TenantsClient};
 use canopy_kernel::backends::{EventBus, StartFrom, topics};
-use canopy_kernel::client::ServiceClient;
 use canopy_kernel::config::QuotaSettings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantInfo {
-    pub status: String,
+    pub status: TenantStatus,
     /// The tier of the contract in force (from the catalogue), else the tenant's own setting.
     pub tier: String,
     /// The tier's own rate limit, when the catalogue sets one.
-    #[serde(default)]
     pub rate_limit: Option<QuotaSettings>,
-}
-
-#[derive(Deserialize)]
-struct ContractTier {
-    tier: Option<String>,
-    rate_limit: Option<QuotaSettings>,
 }
 
 pub struct TenantDirectory {
     entries: Mutex<HashMap<Uuid, (TenantInfo, Instant)>>,
     ttl: Duration,
-}
-
-#[derive(Deserialize)]
-struct TenantEvent {
-    tenant_id: Uuid,
 }
 
 impl TenantDirectory {
@@ -61,26 +51,20 @@ impl TenantDirectory {
     /// runs), asked with the caller's own token.
     pub async fn get(
         &self,
-        tenants: &ServiceClient,
-        catalog: Option<&ServiceClient>,
+        tenants: &TenantsClient,
+        catalog: Option<&CatalogClient>,
         tenant: Uuid,
         token: &str,
     ) -> ApiResult<TenantInfo> {
         if let Some(info) = self.cached(tenant, true) {
             return Ok(info);
         }
-        let path = format!("/internal/v1/tenants/{tenant}/status");
-        let fetched =
-            tenants.send(|base| tenants.http().get(format!("{base}{path}")).bearer_auth(token)).await;
-        let mut info = match fetched {
-            Ok(response) if response.status().is_success() => {
-                response.json::<TenantInfo>().await.map_err(ApiError::internal)?
-            }
-            Ok(response) if response.status() == 404 => return Err(ApiError::not_found("tenant")),
-            other => {
-                if let Err(err) = &other {
-                    tracing::warn!(error = %format!("{err:#}"), "tenant status unavailable");
-                }
+        let mut info = match tenants.status(token, tenant).await {
+            Ok(entry) => TenantInfo { status: entry.status, tier: entry.tier, rate_limit: None },
+            Err(e) if e.is_not_found() => return Err(ApiError::not_found("tenant")),
+            Err(e) if matches!(e.failure, Failure::Unreadable(_)) => return Err(ApiError::internal(e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "tenant status unavailable");
                 // Better a slightly stale answer than none while the tenants service is away.
                 return self.cached(tenant, false).ok_or_else(|| {
                     ApiError::new(ErrorCode::UpstreamUnavailable, "The tenants service is unavailable")
@@ -88,20 +72,17 @@ impl TenantDirectory {
             }
         };
         if let Some(catalog) = catalog {
-            let path = format!("/internal/v1/tenants/{tenant}/rate-limit");
-            match catalog.send(|base| catalog.http().get(format!("{base}{path}")).bearer_auth(token)).await {
-                Ok(r) if r.status().is_success() => {
-                    if let Ok(contract) = r.json::<ContractTier>().await {
-                        if let Some(tier) = contract.tier {
-                            info.tier = tier;
-                        }
-                        info.rate_limit = contract.rate_limit;
+            match catalog.rate_limit(token, tenant).await {
+                Ok(contract) => {
+                    if let Some(tier) = contract.tier {
+                        info.tier = tier;
                     }
+                    info.rate_limit = contract
+                        .rate_limit
+                        .map(|rl| QuotaSettings { requests: rl.requests, period_secs: rl.period_secs });
                 }
                 // Without the catalogue the tenant keeps its own tier's limit for now.
-                other => {
-                    tracing::warn!(status = ?other.map(|r| r.status()).ok(), "contract tier unavailable")
-                }
+                Err(e) => tracing::warn!(error = %e, "contract tier unavailable"),
             }
         }
         if let Ok(mut entries) = self.entries.lock() {
@@ -137,8 +118,9 @@ impl TenantDirectory {
                 loop {
                     match subscription.next(Duration::from_secs(5)).await {
                         Ok(Some(delivery)) => {
-                            if let Ok(event) = serde_json::from_slice::<TenantEvent>(&delivery.payload) {
-                                self.forget(event.tenant_id);
+                            match BusEvent::parse(topic, &delivery.payload) {
+                                Ok(event) => event.tenant_id().into_iter().for_each(|t| self.forget(t)),
+                                Err(err) => tracing::error!(error = %err, "tenant event skipped"),
                             }
                             let _ = subscription.ack(&delivery.id).await;
                         }

@@ -7,6 +7,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 
+use canopy_api::tenants::TenantStatus;
 use canopy_kernel::tenancy::TENANT_HEADER;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
@@ -81,15 +82,15 @@ pub async fn forward(
         && let Some(tenant) = p.tenant_id
     {
         let tenants = state.tenants().map_err(ApiError::internal)?;
-        let info = state.directory.get(tenants, state.upstream("catalog"), tenant.0, token).await?;
-        match info.status.as_str() {
-            "cancelled" => {
+        let info = state.directory.get(&tenants, state.catalog().as_ref(), tenant.0, token).await?;
+        match info.status {
+            TenantStatus::Cancelled => {
                 return Err(ApiError::new(
                     ErrorCode::TenantCancelled,
                     "This company's service has been cancelled",
                 ));
             }
-            "suspended" if !is_read(req.method()) => {
+            TenantStatus::Suspended if !is_read(req.method()) => {
                 return Err(ApiError::new(
                     ErrorCode::TenantSuspended,
                     "The tenant is suspended: its data can be read but not changed",

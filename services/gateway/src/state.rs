@@ -1,6 +1,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use canopy_api::catalog::CatalogClient;
+use canopy_api::tenants::TenantsClient;
 use canopy_kernel::auth::TokenVerifier;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::ServiceClient;
@@ -24,7 +26,14 @@ impl GatewayState {
         self.upstreams.get(service).filter(|c| !c.urls().is_empty())
     }
 
-    pub fn tenants(&self) -> anyhow::Result<&ServiceClient> {
-        self.upstream("tenants").ok_or_else(|| anyhow::anyhow!("no tenants service is configured"))
+    pub fn tenants(&self) -> anyhow::Result<TenantsClient> {
+        let client =
+            self.upstream("tenants").ok_or_else(|| anyhow::anyhow!("no tenants service is configured"))?;
+        Ok(TenantsClient::new(client.clone()))
+    }
+
+    /// The catalogue, when it runs behind this gateway.
+    pub fn catalog(&self) -> Option<CatalogClient> {
+        self.upstream("catalog").cloned().map(CatalogClient::new)
     }
 }
