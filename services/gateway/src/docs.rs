@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
@@ -66,6 +67,24 @@ async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
     HttpResponse::Ok().json(doc)
 }
 
+/// What the gateway takes from a service's OpenAPI document. Path items, schemas and tags
+/// pass through as they are: the gateway folds documents together, it does not read them.
+#[derive(Deserialize)]
+struct ServiceDoc {
+    #[serde(default)]
+    paths: Map<String, Value>,
+    #[serde(default)]
+    components: Components,
+    #[serde(default)]
+    tags: Vec<Value>,
+}
+
+#[derive(Default, Deserialize)]
+struct Components {
+    #[serde(default)]
+    schemas: Map<String, Value>,
+}
+
 /// The gateway's own document, with every service's routed paths and schemas folded in.
 /// Paths a service does not expose through the gateway are left out.
 async fn merge(state: &GatewayState) -> (Value, bool) {
@@ -76,7 +95,7 @@ async fn merge(state: &GatewayState) -> (Value, bool) {
     let mut services: Vec<_> = state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).collect();
     services.sort_by_key(|(name, _)| **name);
     for (name, client) in services {
-        let doc: Value = match client.get_json("/api-docs/openapi.json").await {
+        let doc: ServiceDoc = match client.get_json("/api-docs/openapi.json").await {
             Ok(doc) => doc,
             Err(err) => {
                 tracing::warn!(service = name, error = %format!("{err:#}"), "OpenAPI document unavailable");
@@ -84,19 +103,9 @@ async fn merge(state: &GatewayState) -> (Value, bool) {
                 continue;
             }
         };
-        if let Some(Value::Object(p)) = doc.get("paths") {
-            for (path, item) in p {
-                if service_for(path) == Some(name) {
-                    paths.insert(path.clone(), item.clone());
-                }
-            }
-        }
-        if let Some(Value::Object(s)) = doc.pointer("/components/schemas") {
-            schemas.extend(s.clone());
-        }
-        if let Some(Value::Array(t)) = doc.get("tags") {
-            tags.extend(t.iter().cloned());
-        }
+        paths.extend(doc.paths.into_iter().filter(|(path, _)| service_for(path) == Some(name)));
+        schemas.extend(doc.components.schemas);
+        tags.extend(doc.tags);
     }
     paths.extend(own_paths());
     let doc = json!({
