@@ -260,6 +260,7 @@ async fn without_its_services_the_gateway_is_not_ready_and_says_so() {
     let app = canopy_gateway::Application::build(
         std::sync::Arc::new(settings),
         canopy_kernel::backends::Backends::in_process(),
+        std::sync::Arc::new(canopy_kernel::clock::SystemClock),
         listener,
     )
     .await

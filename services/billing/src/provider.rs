@@ -5,9 +5,11 @@
 //! idempotency keys).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use canopy_kernel::service::Workers;
 use chrono::TimeDelta;
 use stripe::StripeError;
 
@@ -149,16 +151,12 @@ async fn note_once<P: PaymentProvider>(state: &BillingState, provider: &P) -> ca
     Ok(true)
 }
 
-pub fn spawn_worker<P: PaymentProvider>(state: web::Data<BillingState>, provider: P) {
+/// Hands issued invoices and credit notes to `provider`, as a worker of the service.
+pub fn start<P: PaymentProvider>(state: &web::Data<BillingState>, provider: P, workers: &mut Workers) {
     let every = Duration::from_millis(state.settings.billing.outbox_interval_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            match work_once(&state, &provider).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = ?e, "payment outbox not looked at"),
-            }
-            tokio::time::sleep(every).await;
-        }
+    let (state, provider) = (state.clone(), Arc::new(provider));
+    workers.every("payments", every, move || {
+        let (state, provider) = (state.clone(), provider.clone());
+        async move { work_once(&state, provider.as_ref()).await }
     });
 }

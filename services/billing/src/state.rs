@@ -23,6 +23,7 @@ pub struct BillingState {
     pub ticketing: ServiceClient,
     /// Billing's own credential: a run reads every tenant's contracts, breaches and work.
     pub service_token: ServiceToken,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 impl BillingState {

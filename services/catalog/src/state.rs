@@ -22,6 +22,7 @@ pub struct CatalogState {
     pub contracts: Contracts,
     /// The tenants service: tenants' existence and calendars, asked with the caller's token.
     pub tenants: ServiceClient,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 #[derive(Serialize)]

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use canopy_kernel::backends::{EventBus, StartFrom, topics};
 use canopy_kernel::client::ServiceClient;
 use canopy_kernel::config::QuotaSettings;
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -37,7 +38,8 @@ pub struct TenantDirectory {
 
 #[derive(Deserialize)]
 struct TenantEvent {
-    tenant_id: Uuid,
+    /// Absent on events about no tenant in particular (a tier created).
+    tenant_id: Option<Uuid>,
 }
 
 impl TenantDirectory {
@@ -115,42 +117,22 @@ impl TenantDirectory {
 
     /// Follows the tenants' and the catalogue's events and forgets every tenant that changes. Each
     /// gateway replica is its own consumer group: every replica must hear every event.
-    pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>) {
+    pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>, workers: &mut Workers) {
         for topic in [topics::TENANTS, topics::CATALOG] {
-            self.clone().follow_topic(bus.clone(), topic);
+            let directory = self.clone();
+            let group = format!("gateway-{}", Uuid::new_v4().simple());
+            workers.follow(
+                bus.clone(),
+                topic,
+                group,
+                StartFrom::Latest,
+                move |received: Received<TenantEvent>| {
+                    if let Some(tenant) = received.event.tenant_id {
+                        directory.forget(tenant);
+                    }
+                    async { Ok(()) }
+                },
+            );
         }
-    }
-
-    fn follow_topic(self: Arc<Self>, bus: Arc<dyn EventBus>, topic: &'static str) {
-        let group = format!("gateway-{}", Uuid::new_v4().simple());
-        tokio::spawn(async move {
-            loop {
-                let mut subscription = match bus.subscribe(topic, &group, "gateway", StartFrom::Latest).await
-                {
-                    Ok(s) => s,
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "cannot follow tenant events; retrying");
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        continue;
-                    }
-                };
-                loop {
-                    match subscription.next(Duration::from_secs(5)).await {
-                        Ok(Some(delivery)) => {
-                            if let Ok(event) = serde_json::from_slice::<TenantEvent>(&delivery.payload) {
-                                self.forget(event.tenant_id);
-                            }
-                            let _ = subscription.ack(&delivery.id).await;
-                        }
-                        Ok(None) => {}
-                        Err(err) => {
-                            tracing::warn!(error = %format!("{err:#}"), "tenant event stream interrupted");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            break;
-                        }
-                    }
-                }
-            }
-        });
     }
 }

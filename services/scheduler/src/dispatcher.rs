@@ -4,13 +4,12 @@
 //! replicas race on the same ticket, one assignment wins and the other is refused (412) and
 //! dropped. Every decision is stored with its candidates and reasons.
 
-use std::time::Duration;
-
 use actix_web::web;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
@@ -21,40 +20,24 @@ use crate::store::entities::decision;
 
 const GROUP: &str = "scheduler-dispatch";
 
-pub fn spawn(state: web::Data<SchedulerState>) {
-    tokio::spawn(async move {
-        let consumer = format!("{}-dispatch", state.replica);
-        loop {
-            let bus = state.backends.bus.clone();
-            let mut events = match bus.subscribe(topics::TICKETING, GROUP, &consumer, StartFrom::Latest).await
-            {
-                Ok(s) => s,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "cannot follow ticket events; retrying");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
+/// Follows ticketing's events. Each is handled once: a failure is logged, not retried.
+pub fn follow(state: &web::Data<SchedulerState>, workers: &mut Workers) {
+    let state = state.clone();
+    workers.follow(
+        state.backends.bus.clone(),
+        topics::TICKETING,
+        GROUP,
+        StartFrom::Latest,
+        move |received: Received<Value>| {
+            let state = state.clone();
+            async move {
+                if let Err(e) = on_event(&state, &received.event).await {
+                    tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
                 }
-            };
-            loop {
-                match events.next(Duration::from_secs(5)).await {
-                    Ok(Some(delivery)) => {
-                        if let Ok(event) = serde_json::from_slice::<Value>(&delivery.payload)
-                            && let Err(e) = on_event(&state, &event).await
-                        {
-                            tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
-                        }
-                        let _ = events.ack(&delivery.id).await;
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "ticket event stream interrupted");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        break;
-                    }
-                }
+                Ok(())
             }
-        }
-    });
+        },
+    );
 }
 
 async fn on_event(state: &SchedulerState, event: &Value) -> ApiResult<()> {

@@ -84,18 +84,6 @@ pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn spawn(state: web::Data<SchedulerState>) {
-    let every = Duration::from_millis(state.settings.scheduler.tick_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = tick(&state).await {
-                tracing::warn!(error = ?e, "recurring jobs not looked at; retrying");
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
-}
-
 fn lease(state: &SchedulerState) -> TimeDelta {
     TimeDelta::seconds(state.settings.scheduler.lease_secs.max(1) as i64)
 }

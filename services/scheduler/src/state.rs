@@ -30,6 +30,7 @@ pub struct SchedulerState {
     pub service_token: ServiceToken,
     /// This replica's name on the runs it owns.
     pub replica: String,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 impl SchedulerState {

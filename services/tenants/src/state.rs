@@ -31,6 +31,7 @@ pub struct TenantsState {
     pub deliveries: Deliveries,
     pub keys: Keys,
     pub signer: TokenSigner,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
     pub passwords: PasswordHasherConfig,
 }
 

@@ -5,8 +5,6 @@
 //! replicas, so each change is applied once; the version check makes a concurrent edit of a
 //! ticket win and the recalculation try again.
 
-use std::time::Duration;
-
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -14,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
 use canopy_sla::Priority;
 
@@ -37,57 +36,26 @@ struct CatalogEvent {
     policy: Option<PolicySnapshot>,
 }
 
-pub fn spawn(state: web::Data<TicketingState>) {
-    tokio::spawn(async move {
-        let consumer = format!("ticketing-{}", Uuid::new_v4().simple());
-        loop {
-            let bus = state.backends.bus.clone();
-            let mut subscription = match bus
-                .subscribe(topics::CATALOG, GROUP, &consumer, StartFrom::Latest)
-                .await
-            {
-                Ok(s) => s,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "cannot follow contract changes; retrying");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
-                }
-            };
-            loop {
-                match subscription.next(Duration::from_secs(5)).await {
-                    Ok(Some(delivery)) => {
-                        let event = serde_json::from_slice::<CatalogEvent>(&delivery.payload);
-                        let done = match event {
-                            Ok(CatalogEvent { kind, tenant_id, at, policy: Some(mut policy) })
-                                if kind == "contract.changed" =>
-                            {
-                                policy.as_of = Some(at);
-                                apply(&state, tenant_id, &policy).await.map(|n| {
-                                    tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
-                                })
-                            }
-                            _ => Ok(()),
-                        };
-                        match done {
-                            Ok(()) => {
-                                let _ = subscription.ack(&delivery.id).await;
-                            }
-                            // Left unacknowledged: offered again later.
-                            Err(err) => {
-                                tracing::warn!(error = ?err, "contract change not applied to open tickets yet")
-                            }
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "contract event stream interrupted");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        break;
-                    }
-                }
+/// Follows the catalogue's events; a contract change recalculates the tenant's open tickets.
+pub fn follow(state: &web::Data<TicketingState>, workers: &mut Workers) {
+    let state = state.clone();
+    workers.follow(
+        state.backends.bus.clone(),
+        topics::CATALOG,
+        GROUP,
+        StartFrom::Latest,
+        move |received: Received<CatalogEvent>| {
+            let state = state.clone();
+            async move {
+                let CatalogEvent { kind, tenant_id, at, policy } = received.event;
+                let Some(mut policy) = policy.filter(|_| kind == "contract.changed") else { return Ok(()) };
+                policy.as_of = Some(at);
+                let n = apply(&state, tenant_id, &policy).await?;
+                tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
+                Ok(())
             }
-        }
-    });
+        },
+    );
 }
 
 /// Recalculates every open ticket of `tenant` that was judged by other terms; returns how

@@ -35,6 +35,7 @@ pub struct TicketingState {
     pub billing: Option<ServiceClient>,
     /// Turns for monitoring agents' batches (back-pressure).
     pub ingest: tokio::sync::Semaphore,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 /// What a ticket needs to know of its tenant when it is raised or changed.

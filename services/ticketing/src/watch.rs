@@ -2,9 +2,6 @@
 //! rescanning open tickets. It sends warnings at the configured fractions and, at the due
 //! time, records the breach once, escalates the ticket and announces `sla.breached`.
 
-use std::time::Duration;
-
-use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -72,17 +69,4 @@ async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateT
     t.next_deadline = next.and_then(|s| DateTime::from_timestamp(s, 0));
     state.tickets.save(&scope, t, version, &clocks, &change).await?;
     Ok(!findings.is_empty())
-}
-
-/// Runs the watch until the process ends.
-pub fn spawn(state: web::Data<TicketingState>) {
-    let every = Duration::from_millis(state.settings.sla.watch_interval_ms);
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = tick(&state).await {
-                tracing::warn!(error = ?e, "breach watch failed; retrying");
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
 }

@@ -138,6 +138,20 @@ pub struct Upstreams {
     pub billing: UrlList,
 }
 
+impl Upstreams {
+    /// The replicas of the service named `name` (none for a name that is not a service).
+    pub fn of(&self, name: &str) -> &[String] {
+        match name {
+            "tenants" => &self.tenants.0,
+            "catalog" => &self.catalog.0,
+            "ticketing" => &self.ticketing.0,
+            "scheduler" => &self.scheduler.0,
+            "billing" => &self.billing.0,
+            _ => &[],
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthSettings {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod service;
 pub mod telemetry;
 pub mod tenancy;
 pub mod validate;

@@ -1,9 +1,6 @@
 //! The outbox worker: events written with their change are published to the bus, at least
 //! once, by whichever replica gets to them (rows are claimed with SKIP LOCKED on PostgreSQL).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
@@ -60,18 +57,4 @@ pub async fn publish_pending(
     }
     txn.commit().await?;
     Ok(rows.len())
-}
-
-/// Runs the worker until the process ends: drains the outbox, then looks again shortly.
-pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>, interval: Duration) {
-    tokio::spawn(async move {
-        loop {
-            match publish_pending(&db, bus.as_ref(), 100).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %format!("{err:#}"), "outbox not drained; retrying"),
-            }
-            tokio::time::sleep(interval).await;
-        }
-    });
 }
