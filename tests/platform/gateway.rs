@@ -258,7 +258,7 @@ async fn without_its_services_the_gateway_is_not_ready_and_says_so() {
     settings.upstreams.tenants = canopy_kernel::config::UrlList(vec![format!("http://{dead}")]);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let app = canopy_gateway::Application::build(
-        std::sync::Arc::new(settings),
+        std::sync::Arc::new(settings.common),
         canopy_kernel::backends::Backends::in_process(),
         std::sync::Arc::new(canopy_kernel::clock::SystemClock),
         listener,

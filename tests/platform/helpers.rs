@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use canopy::Platform;
+use canopy::{Platform, PlatformConfig};
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::ManualClock;
 use canopy_kernel::config::{LogFormat, QuotaSettings, Secret, Settings};
@@ -73,7 +73,7 @@ impl Scratch {
         Self { backend, data_dir, database, redis_prefix: format!("t{id}") }
     }
 
-    pub fn apply(&self, settings: &mut Settings) {
+    pub fn apply(&self, settings: &mut PlatformConfig) {
         settings.data_dir = self.data_dir.clone();
         settings.redis_prefix = self.redis_prefix.clone();
         if let Some(db) = &self.database {
@@ -117,13 +117,14 @@ impl Drop for Scratch {
     }
 }
 
-pub fn test_settings() -> Settings {
-    let mut s = Settings {
+pub fn test_settings() -> PlatformConfig {
+    let common = Settings {
         listen: "127.0.0.1:0".into(),
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD.into())),
         ..Settings::default()
     };
+    let mut s = PlatformConfig { common, ..PlatformConfig::default() };
     s.telemetry.log_format = LogFormat::Pretty;
     s.auth.jwks_min_refresh_secs = 0;
     // Generous limits, so that only the rate-limit tests meet them.
@@ -148,7 +149,7 @@ pub struct TestApp {
     pub backends: Backends,
     pub tenants_base: String,
     pub http: reqwest::Client,
-    pub settings: Settings,
+    pub settings: PlatformConfig,
     platform: Option<Platform>,
     _scratch: Scratch,
 }
@@ -169,14 +170,14 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut PlatformConfig)) -> Self {
         Self::spawn_at(backend, tweak, chrono::Utc::now()).await
     }
 
     /// A platform whose business clock starts at `at` and moves only when told.
     pub async fn spawn_at(
         backend: Backend,
-        tweak: impl FnOnce(&mut Settings),
+        tweak: impl FnOnce(&mut PlatformConfig),
         at: chrono::DateTime<chrono::Utc>,
     ) -> Self {
         init_logs();
@@ -222,7 +223,7 @@ impl TestApp {
             canopy_kernel::config::UrlList(vec![format!("http://{}", platform.ticketing)]);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = canopy_scheduler::Application::build(
-            Arc::new(settings),
+            Arc::new(settings.scheduler()),
             self.backends.clone(),
             Arc::new(self.clock.clone()),
             listener,

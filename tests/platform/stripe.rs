@@ -206,7 +206,7 @@ async fn invoices_reach_stripe_once_with_keys_of_their_own_and_webhooks_settle_t
         let app = TestApp::spawn_at(
             backend,
             |s| {
-                s.billing.provider = "stripe".into();
+                s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
                 s.billing.stripe_secret_key =
                     Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
                 s.billing.stripe_webhook_secret =
@@ -333,7 +333,7 @@ async fn a_payment_failure_is_recorded_on_the_invoice() {
         let app = TestApp::spawn_at(
             backend,
             |s| {
-                s.billing.provider = "stripe".into();
+                s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
                 s.billing.stripe_secret_key =
                     Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
                 s.billing.stripe_webhook_secret =
@@ -392,7 +392,7 @@ async fn a_breach_recorded_after_its_invoice_went_to_stripe_is_a_credit_note_on_
         let app = TestApp::spawn_at(
             backend,
             |s| {
-                s.billing.provider = "stripe".into();
+                s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
                 s.billing.stripe_secret_key =
                     Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
                 s.billing.stripe_webhook_secret =

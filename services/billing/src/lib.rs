@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod provider;
 pub mod routes;
 pub mod run;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod stripe;
@@ -26,6 +27,7 @@ use canopy_kernel::client::ServiceToken;
 use canopy_kernel::service::{Context, Service, Workers};
 use canopy_migrations::MigratorTrait;
 
+use crate::settings::ProviderKind;
 use crate::state::BillingState;
 use crate::store::invoices::Invoices;
 
@@ -39,13 +41,14 @@ impl Service for Billing {
     const NAME: &'static str = "billing";
     const UPSTREAMS: &'static [&'static str] = &["tenants", "catalog", "ticketing"];
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::BillingConfig;
     type State = BillingState;
 
     async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         canopy_migrations::billing::Migrator::up(db, None).await
     }
 
-    async fn state(ctx: &Context) -> anyhow::Result<BillingState> {
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<BillingState> {
         let db = ctx.db()?;
         // A run reads whole months of breaches and work.
         let upstream = |name| ctx.upstream_with_timeout(name, Duration::from_secs(60));
@@ -79,9 +82,11 @@ impl Service for Billing {
 
     /// The payment worker, handing invoices and credit notes to the configured provider.
     fn workers(state: &web::Data<BillingState>, workers: &mut Workers) -> anyhow::Result<()> {
-        match state.settings.billing.provider.as_str() {
-            "stripe" => provider::start(state, stripe::Stripe::new(&state.settings)?, workers),
-            _ => provider::start(state, provider::Ledger, workers),
+        match state.settings.billing.provider {
+            ProviderKind::Stripe => {
+                provider::start(state, stripe::Stripe::new(&state.settings.billing)?, workers)
+            }
+            ProviderKind::Ledger => provider::start(state, provider::Ledger, workers),
         }
         Ok(())
     }

@@ -22,6 +22,7 @@ use crate::domain::invoice::{
     Contract, Line, LineKind, PlanPrice, Terms, extra_work_lines, note_totals, subscription_lines, totals,
 };
 use crate::domain::money::Period;
+use crate::settings::ProviderKind;
 use crate::state::BillingState;
 use crate::store::entities::{credit, credit_note, credited, invoice, line, run};
 use crate::store::invoices::{Issued, NewInvoice};
@@ -259,7 +260,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
         .into_iter()
         .map(|a| (a.tenant_id, i64::from(a.availability_bp)))
         .collect();
-    let stripe = state.settings.billing.provider == "stripe";
+    let stripe = state.settings.billing.provider == ProviderKind::Stripe;
     let mut outcome = RunOutcome::default();
     for t in &tenants {
         let Some(tenant) = uuid_of(&t["id"]) else { continue };
@@ -308,7 +309,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
         ) {
             Ok(mut new) => {
                 // Handed to the payment provider by the outbox worker.
-                new.invoice.provider = state.settings.billing.provider.clone();
+                new.invoice.provider = state.settings.billing.provider.name().to_owned();
                 new.payment_op = Some(crate::store::entities::payment_op::Model {
                     invoice_id: new.invoice.id,
                     tenant_id: tenant,

@@ -6,13 +6,12 @@ use sea_orm::DatabaseConnection;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::{ServiceClient, ServiceToken};
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 
 use crate::store::invoices::Invoices;
 use crate::store::payments::Payments;
 
 pub struct BillingState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::BillingConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,

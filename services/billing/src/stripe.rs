@@ -23,20 +23,19 @@ use stripe_core::customer::CreateCustomer;
 use stripe_shared::InvoiceCollectionMethod;
 use uuid::Uuid;
 
-use canopy_kernel::config::Settings;
+use crate::settings::BillingSettings;
 
 use crate::provider::{PaymentProvider, PushError};
 use crate::state::BillingState;
 use crate::store::entities::{credit_note, invoice, line};
 
-pub fn client(settings: &Settings) -> anyhow::Result<Client> {
+pub fn client(settings: &BillingSettings) -> anyhow::Result<Client> {
     let key = settings
-        .billing
         .stripe_secret_key
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("billing.stripe_secret_key is not set"))?;
     ClientBuilder::new(key.expose().clone())
-        .url(settings.billing.stripe_api_base.clone())
+        .url(settings.stripe_api_base.clone())
         .build()
         .map_err(|e| anyhow::anyhow!("stripe client: {e}"))
 }
@@ -228,7 +227,7 @@ pub struct Stripe {
 }
 
 impl Stripe {
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn new(settings: &BillingSettings) -> anyhow::Result<Self> {
         Ok(Self { client: client(settings)? })
     }
 }

@@ -2,6 +2,7 @@
 //! loopback port, the gateway in front on the public address. The services talk to each
 //! other over HTTP exactly as they do when they run as separate processes.
 
+pub mod config;
 pub mod demo;
 mod demo_catalog;
 pub mod demo_tickets;
@@ -15,7 +16,9 @@ use tokio::task::JoinHandle;
 
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::{Settings, UrlList};
+use canopy_kernel::config::UrlList;
+
+pub use crate::config::PlatformConfig;
 use canopy_kernel::service::{Application, Service};
 
 /// One service of the platform, running.
@@ -46,7 +49,7 @@ impl Platform {
     /// contracts in force); sign-in and tokens always run on the real clock, which is what
     /// token verification checks against.
     pub async fn start(
-        mut settings: Settings,
+        mut settings: PlatformConfig,
         backends: Backends,
         clock: SharedClock,
         listener: TcpListener,
@@ -68,22 +71,26 @@ impl Platform {
             let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             settings.auth.service_secret = Some(canopy_kernel::config::Secret::new(secret));
         }
-        let settings = Arc::new(settings);
+        let common = Arc::new(settings.common.clone());
         let [l_tenants, l_catalog, l_ticketing, l_scheduler, l_billing] = listeners;
         let real_clock: SharedClock = Arc::new(canopy_kernel::clock::SystemClock);
 
-        let tenants_app =
-            canopy_tenants::Application::build(settings.clone(), backends.clone(), real_clock, l_tenants)
-                .await?;
+        let tenants_app = canopy_tenants::Application::build(
+            Arc::new(settings.tenants()),
+            backends.clone(),
+            real_clock,
+            l_tenants,
+        )
+        .await?;
         let tenants_state = tenants_app.state();
         let mut services = vec![launch(tenants_app)];
         services.push(launch(
-            canopy_catalog::Application::build(settings.clone(), backends.clone(), clock.clone(), l_catalog)
+            canopy_catalog::Application::build(common.clone(), backends.clone(), clock.clone(), l_catalog)
                 .await?,
         ));
         services.push(launch(
             canopy_ticketing::Application::build(
-                settings.clone(),
+                Arc::new(settings.ticketing()),
                 backends.clone(),
                 clock.clone(),
                 l_ticketing,
@@ -92,7 +99,7 @@ impl Platform {
         ));
         services.push(launch(
             canopy_scheduler::Application::build(
-                settings.clone(),
+                Arc::new(settings.scheduler()),
                 backends.clone(),
                 clock.clone(),
                 l_scheduler,
@@ -100,10 +107,15 @@ impl Platform {
             .await?,
         ));
         services.push(launch(
-            canopy_billing::Application::build(settings.clone(), backends.clone(), clock.clone(), l_billing)
-                .await?,
+            canopy_billing::Application::build(
+                Arc::new(settings.billing()),
+                backends.clone(),
+                clock.clone(),
+                l_billing,
+            )
+            .await?,
         ));
-        let gateway_app = canopy_gateway::Application::build(settings, backends, clock, listener).await?;
+        let gateway_app = canopy_gateway::Application::build(common, backends, clock, listener).await?;
         let gateway = gateway_app.addr();
         services.push(launch(gateway_app));
         Ok(Self { gateway, tenants, catalog, ticketing, scheduler, billing, tenants_state, services })

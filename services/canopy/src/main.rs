@@ -8,10 +8,11 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use canopy::Platform;
+use canopy::PlatformConfig;
 use canopy_kernel::auth::Role;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::SystemClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::config::{Configuration, Settings};
 use canopy_kernel::service::{Service, run_alone};
 use canopy_tenants::admin::{Shell, TenantSpec};
 use canopy_tenants::domain::config::Locale;
@@ -93,23 +94,23 @@ enum Admin {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let settings = PlatformConfig::load(cli.config.as_deref())?;
     actix_web::rt::System::new().block_on(run(cli.command, settings))
 }
 
-async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+async fn run(command: Command, settings: PlatformConfig) -> anyhow::Result<()> {
     match command {
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&settings)?);
             Ok(())
         }
         Command::Serve { demo } => serve(settings, demo).await,
-        Command::Gateway => run_alone::<canopy_gateway::Gateway>(settings).await,
-        Command::Tenants => run_alone::<canopy_tenants::TenantsService>(settings).await,
-        Command::Catalog => run_alone::<canopy_catalog::Catalog>(settings).await,
-        Command::Ticketing => run_alone::<canopy_ticketing::Ticketing>(settings).await,
-        Command::Scheduler => run_alone::<canopy_scheduler::Scheduler>(settings).await,
-        Command::Billing => run_alone::<canopy_billing::Billing>(settings).await,
+        Command::Gateway => run_alone::<canopy_gateway::Gateway>(settings.common).await,
+        Command::Tenants => run_alone::<canopy_tenants::TenantsService>(settings.tenants()).await,
+        Command::Catalog => run_alone::<canopy_catalog::Catalog>(settings.common).await,
+        Command::Ticketing => run_alone::<canopy_ticketing::Ticketing>(settings.ticketing()).await,
+        Command::Scheduler => run_alone::<canopy_scheduler::Scheduler>(settings.scheduler()).await,
+        Command::Billing => run_alone::<canopy_billing::Billing>(settings.billing()).await,
         Command::Migrate => {
             migrate::<canopy_tenants::TenantsService>(&settings).await?;
             migrate::<canopy_catalog::Catalog>(&settings).await?;
@@ -152,7 +153,7 @@ async fn migrate<S: Service>(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+async fn serve(settings: PlatformConfig, demo: bool) -> anyhow::Result<()> {
     let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy")?;
     let demo_summary = if demo { Some(canopy::demo::load(&settings).await?) } else { None };
     let backends = Backends::from_settings(&settings).await?;
@@ -228,7 +229,7 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
     }
 }
 
-async fn run_admin(admin: Admin, settings: Settings) -> anyhow::Result<()> {
+async fn run_admin(admin: Admin, settings: PlatformConfig) -> anyhow::Result<()> {
     let db = canopy_kernel::service::migrate::<canopy_tenants::TenantsService>(&settings).await?;
     let (memory, iterations) = (settings.auth.argon2_memory_kib, settings.auth.argon2_iterations);
     let passwords =

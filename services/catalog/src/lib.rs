@@ -32,13 +32,14 @@ impl Service for Catalog {
     const NAME: &'static str = "catalog";
     const UPSTREAMS: &'static [&'static str] = &["tenants"];
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = canopy_kernel::config::Settings;
     type State = CatalogState;
 
     async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         canopy_migrations::catalog::Migrator::up(db, None).await
     }
 
-    async fn state(ctx: &Context) -> anyhow::Result<CatalogState> {
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<CatalogState> {
         let db = ctx.db()?;
         Ok(CatalogState {
             offerings: Offerings::new(db.clone()),

@@ -2,6 +2,5 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = canopy_kernel::config::Settings::load(None)?;
-    canopy_kernel::service::run_alone::<canopy_catalog::Catalog>(settings).await
+    canopy_kernel::service::main::<canopy_catalog::Catalog>().await
 }

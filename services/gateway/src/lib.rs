@@ -36,13 +36,14 @@ impl Service for Gateway {
     const NAME: &'static str = "gateway";
     const UPSTREAMS: &'static [&'static str] = &["tenants"];
     const DATABASE: bool = false;
+    type Settings = Settings;
     type State = GatewayState;
 
     async fn migrate(_db: &DatabaseConnection) -> Result<(), DbErr> {
         Ok(())
     }
 
-    async fn state(ctx: &Context) -> anyhow::Result<GatewayState> {
+    async fn state(ctx: &Context<Settings>) -> anyhow::Result<GatewayState> {
         let settings = ctx.settings.clone();
         let upstreams = HashMap::from(
             ["tenants", "catalog", "ticketing", "scheduler", "billing"]

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod rounds;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod store;
 
@@ -37,6 +38,7 @@ impl Service for Scheduler {
     const NAME: &'static str = "scheduler";
     const UPSTREAMS: &'static [&'static str] = &["tenants"];
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::SchedulerConfig;
     type State = SchedulerState;
 
     async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
@@ -44,7 +46,7 @@ impl Service for Scheduler {
     }
 
     /// Also installs the system jobs (shift handover, rounds, billing, reports) when enabled.
-    async fn state(ctx: &Context) -> anyhow::Result<SchedulerState> {
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<SchedulerState> {
         let (settings, db) = (ctx.settings.clone(), ctx.db()?);
         let tenants = ctx.upstream("tenants");
         let state = SchedulerState {

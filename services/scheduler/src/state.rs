@@ -6,7 +6,6 @@ use sea_orm::DatabaseConnection;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::{ServiceClient, ServiceToken};
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 
 use crate::store::dispatch::Dispatch;
 use crate::store::engineers::Engineers;
@@ -14,7 +13,7 @@ use crate::store::jobs::Jobs;
 use crate::store::rounds::Rounds;
 
 pub struct SchedulerState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::SchedulerConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,

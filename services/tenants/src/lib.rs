@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod domain;
 pub mod openapi;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod webhooks;
@@ -37,6 +38,7 @@ pub type Application = canopy_kernel::service::Application<TenantsService>;
 impl Service for TenantsService {
     const NAME: &'static str = "tenants";
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::TenantsConfig;
     type State = TenantsState;
 
     async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
@@ -45,7 +47,7 @@ impl Service for TenantsService {
 
     /// Loads (or makes) the signing key and, with CANOPY_ADMIN_EMAIL/PASSWORD, the first
     /// provider admin.
-    async fn state(ctx: &Context) -> anyhow::Result<TenantsState> {
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<TenantsState> {
         let (settings, db) = (&ctx.settings, ctx.db()?);
         let keys = Keys::new(db.clone());
         let key = bootstrap::signing_key(settings, &keys, ctx.clock.now()).await?;

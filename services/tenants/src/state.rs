@@ -8,7 +8,6 @@ use uuid::Uuid;
 use canopy_kernel::auth::{Claims, PrincipalKind, Role, TokenKind, TokenSigner};
 use canopy_kernel::backends::{Backends, topics};
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
 
 use crate::domain::secrets::PasswordHasherConfig;
@@ -19,7 +18,7 @@ use crate::store::{
 };
 
 pub struct TenantsState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::TenantsConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod openapi;
 pub mod reports;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod watch;
@@ -36,13 +37,14 @@ impl Service for Ticketing {
     const NAME: &'static str = "ticketing";
     const UPSTREAMS: &'static [&'static str] = &["tenants", "catalog"];
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::TicketingConfig;
     type State = TicketingState;
 
     async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         canopy_migrations::ticketing::Migrator::up(db, None).await
     }
 
-    async fn state(ctx: &Context) -> anyhow::Result<TicketingState> {
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<TicketingState> {
         let db = ctx.db()?;
         let settings = ctx.settings.clone();
         Ok(TicketingState {

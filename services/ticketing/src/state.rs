@@ -9,7 +9,6 @@ use uuid::Uuid;
 use canopy_kernel::backends::{Backends, CacheExt, generation};
 use canopy_kernel::client::ServiceClient;
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 use canopy_sla::{Coverage, TargetTable};
 
@@ -21,7 +20,7 @@ use crate::store::tickets::Tickets;
 const CONTEXT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct TicketingState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::TicketingConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use canopy_kernel::config::{QuotaSettings, Secret, Settings};
+use canopy::PlatformConfig;
+use canopy_kernel::config::{Configuration, QuotaSettings, Secret};
 use serde_json::{Value, json};
 
 pub fn env_num(name: &str, default: u64) -> u64 {
@@ -14,9 +15,9 @@ pub fn env_num(name: &str, default: u64) -> u64 {
 
 /// Settings from the CANOPY_* environment (default SQLite + in-process) with a bench admin,
 /// quiet logs and rate limits that never refuse.
-pub fn settings() -> (Settings, std::path::PathBuf) {
+pub fn settings() -> (PlatformConfig, std::path::PathBuf) {
     let data = std::env::temp_dir().join(format!("canopy-bench-{}", uuid::Uuid::new_v4().simple()));
-    let mut settings = Settings::load(None).expect("configuration");
+    let mut settings = PlatformConfig::load(None).expect("configuration");
     settings.data_dir = data.clone();
     settings.admin_email = Some("bench@canopy.test".into());
     settings.admin_password = Some(Secret::new("bench-password-1".into()));

@@ -20,7 +20,7 @@ use crate::auth::TokenVerifier;
 use crate::backends::Backends;
 use crate::client::{ServiceClient, http_client};
 use crate::clock::SharedClock;
-use crate::config::Settings;
+use crate::config::{Configuration, Settings};
 use crate::http::ServeOptions;
 
 pub use sea_orm::{DatabaseConnection, DbErr};
@@ -37,6 +37,8 @@ pub trait Service: Sized + 'static {
     /// Its own OpenAPI document, served at `/api-docs/openapi.json` beside the probes.
     const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = None;
 
+    /// Its configuration: the common settings and its own sections, if it has any.
+    type Settings: Configuration + Send + Sync + 'static;
     /// What its handlers and workers share.
     type State: Send + Sync + 'static;
 
@@ -44,7 +46,7 @@ pub trait Service: Sized + 'static {
     fn migrate(db: &DatabaseConnection) -> impl Future<Output = Result<(), DbErr>> + Send;
 
     /// Builds its state, and does what must be done before the first request (bootstrap).
-    fn state(ctx: &Context) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
+    fn state(ctx: &Context<Self::Settings>) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
 
     /// The verifier its requests' bearer tokens are checked with, when it checks them itself.
     fn verifier(state: &Self::State) -> Option<Arc<TokenVerifier>>;
@@ -64,15 +66,19 @@ pub trait Service: Sized + 'static {
 }
 
 /// What a service's state is built from.
-pub struct Context {
-    pub settings: Arc<Settings>,
+pub struct Context<C> {
+    pub settings: Arc<C>,
     pub backends: Backends,
     pub clock: SharedClock,
     db: Option<DatabaseConnection>,
     http: reqwest::Client,
 }
 
-impl Context {
+impl<C: Configuration> Context<C> {
+    fn common(&self) -> &Settings {
+        (*self.settings).as_ref()
+    }
+
     /// The service's own database (a service with `DATABASE = false` has none).
     pub fn db(&self) -> anyhow::Result<DatabaseConnection> {
         self.db.clone().context("this service keeps no database")
@@ -91,21 +97,22 @@ impl Context {
     }
 
     fn upstream_with(&self, name: &'static str, http: reqwest::Client) -> ServiceClient {
-        ServiceClient::new(name, self.settings.upstreams.of(name).to_vec(), http)
+        ServiceClient::new(name, self.common().upstreams.of(name).to_vec(), http)
     }
 
     /// A client for another service when one is configured.
     pub fn optional_upstream(&self, name: &'static str) -> Option<ServiceClient> {
-        (!self.settings.upstreams.of(name).is_empty()).then(|| self.upstream(name))
+        (!self.common().upstreams.of(name).is_empty()).then(|| self.upstream(name))
     }
 
     /// Verifies tokens with the keys the tenants service publishes (its JWKS).
     pub fn jwks_verifier(&self) -> Arc<TokenVerifier> {
+        let auth = &self.common().auth;
         Arc::new(TokenVerifier::from_source(
-            &self.settings.auth.issuer,
-            &self.settings.auth.audience,
+            &auth.issuer,
+            &auth.audience,
             self.upstream("tenants"),
-            Duration::from_secs(self.settings.auth.jwks_min_refresh_secs),
+            Duration::from_secs(auth.jwks_min_refresh_secs),
         ))
     }
 }
@@ -129,11 +136,13 @@ impl<S: Service> Application<S> {
     /// Connects, migrates, builds the state, starts the workers and binds `listener`; requests
     /// are served once [`run`](Self::run) is awaited.
     pub async fn build(
-        settings: Arc<Settings>,
+        settings: Arc<S::Settings>,
         backends: Backends,
         clock: SharedClock,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        let config = settings;
+        let settings: &Settings = (*config).as_ref();
         let missing: Vec<_> =
             S::UPSTREAMS.iter().filter(|name| settings.upstreams.of(name).is_empty()).collect();
         anyhow::ensure!(
@@ -146,10 +155,10 @@ impl<S: Service> Application<S> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let db = if S::DATABASE { Some(migrate::<S>(&settings).await?) } else { None };
+        let db = if S::DATABASE { Some(migrate::<S>(settings).await?) } else { None };
         let ctx = Context {
             http: http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs)),
-            settings: settings.clone(),
+            settings: config.clone(),
             backends: backends.clone(),
             clock,
             db: db.clone(),
@@ -162,7 +171,7 @@ impl<S: Service> Application<S> {
         let verifier = S::verifier(&state).map(web::Data::new);
         let dependencies = db.clone().map(|db| web::Data::new(crate::http::Dependencies { db, backends }));
         let app_state = state.clone();
-        let server = crate::http::serve(S::NAME, listener, &S::serve_options(&settings), move |cfg| {
+        let server = crate::http::serve(S::NAME, listener, &S::serve_options(settings), move |cfg| {
             cfg.app_data(app_state.clone());
             if let Some(verifier) = &verifier {
                 cfg.app_data(verifier.clone());
@@ -177,7 +186,7 @@ impl<S: Service> Application<S> {
         })?;
         match &db {
             Some(_) => {
-                tracing::info!(service = S::NAME, %addr, database = %crate::db::describe(&settings, S::NAME), "listening")
+                tracing::info!(service = S::NAME, %addr, database = %crate::db::describe(settings, S::NAME), "listening")
             }
             None => tracing::info!(service = S::NAME, %addr, "listening"),
         }
@@ -218,11 +227,18 @@ impl<S: Service> Application<S> {
 
 /// Runs `S` alone in this process, as its own binary or `canopy <service>` does: telemetry,
 /// backends from the settings, the listen address, the real clock.
-pub async fn run_alone<S: Service>(settings: Settings) -> anyhow::Result<()> {
+pub async fn run_alone<S: Service>(config: S::Settings) -> anyhow::Result<()> {
+    let settings: &Settings = config.as_ref();
     let _telemetry = crate::telemetry::init(&settings.telemetry, &format!("canopy-{}", S::NAME))?;
-    let backends = Backends::from_settings(&settings).await?;
+    let backends = Backends::from_settings(settings).await?;
     let listener = TcpListener::bind(&settings.listen)
         .with_context(|| format!("cannot listen on {} (CANOPY_LISTEN)", settings.listen))?;
     let clock: SharedClock = Arc::new(crate::clock::SystemClock);
-    Application::<S>::build(Arc::new(settings), backends, clock, listener).await?.run().await
+    Application::<S>::build(Arc::new(config), backends, clock, listener).await?.run().await
+}
+
+/// A service's own binary: its configuration from the file and environment, then
+/// [`run_alone`].
+pub async fn main<S: Service>() -> anyhow::Result<()> {
+    run_alone::<S>(S::Settings::load(None)?).await
 }
