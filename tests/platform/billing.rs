@@ -335,8 +335,9 @@ async fn the_scheduler_bills_the_month_that_ended_once() {
             TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = true, at("2026-11-30T23:00:00Z")).await;
         let root = app.admin_token().await;
         let (tenant, _) = customer(&app, &root, "AUTO", 5, 0).await;
-        // 1 December, 02:00 UTC: the monthly billing run's tick.
-        app.clock.set(at("2026-12-01T02:00:30Z"));
+        // 1 December, 12:00 UTC: the monthly billing run's tick, once November has ended in
+        // every tenant's time zone.
+        app.clock.set(at("2026-12-01T12:00:30Z"));
         let job = "00000000-0000-7000-8000-5c4ed0000003";
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let run = loop {

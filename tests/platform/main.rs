@@ -24,6 +24,7 @@ mod processes;
 mod reports;
 mod rounds;
 mod stripe;
+mod tenant_days;
 mod tickets;
 mod tokens;
 mod validation;

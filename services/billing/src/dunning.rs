@@ -53,6 +53,7 @@ async fn lifecycle(
 pub async fn run(state: &BillingState) -> ApiResult<Value> {
     let token = state.service_token.get().await.map_err(ApiError::internal)?;
     let now = state.now();
+    // Invoices fall due on UTC days (the provider's payment terms, as Stripe counts them).
     let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
     let overdue = state.invoices.overdue(cutoff, None).await?;
     let mut first_overdue: BTreeMap<Uuid, &crate::store::entities::invoice::Model> = BTreeMap::new();
@@ -96,6 +97,7 @@ pub async fn after_payment(state: &BillingState, tenant: Uuid) -> ApiResult<()> 
     if !state.invoices.is_dunned(tenant).await? {
         return Ok(());
     }
+    // UTC days, as in `run`.
     let cutoff = state.now().date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
     if !state.invoices.overdue(cutoff, Some(tenant)).await?.is_empty() {
         return Ok(());

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy_kernel::client::ServiceClient;
+use canopy_kernel::days::{self, Zone};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope};
 use canopy_sla::{CreditPolicy, Metric, Priority};
 
@@ -29,6 +30,22 @@ use crate::store::invoices::{Issued, NewInvoice};
 
 /// How far back breaches are looked for when they were never credited.
 const LOOKBACK_DAYS: i64 = 366;
+
+/// A tenant's period runs from its local midnight of the 1st: the most a time zone is ahead
+/// of UTC (Pacific/Kiritimati) and behind it (Etc/GMT+12) bound when any tenant's can begin
+/// and end.
+const MOST_AHEAD: TimeDelta = TimeDelta::hours(14);
+const MOST_BEHIND: TimeDelta = TimeDelta::hours(12);
+
+fn utc_midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// Has `period` ended for some tenant, wherever it is? Tenants whose own period has not ended
+/// yet are left for a later run.
+pub fn ended_somewhere(period: Period, now: DateTime<Utc>) -> bool {
+    utc_midnight(period.end()) - MOST_AHEAD <= now
+}
 
 fn upstream(what: &str) -> ApiError {
     ApiError::new(ErrorCode::UpstreamUnavailable, format!("{what} cannot be read now; the run stopped"))
@@ -119,6 +136,8 @@ pub struct RunOutcome {
     pub already_invoiced: usize,
     /// Tenants without a contract running in the period.
     pub without_contract: usize,
+    /// Tenants whose period has not ended yet in their time zone (left for a later run).
+    pub not_ended: usize,
     pub credits_minor: i64,
     /// Credit notes on earlier invoices (Stripe) for breaches recorded after they were issued.
     pub credit_notes: usize,
@@ -148,7 +167,8 @@ pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiR
     match result {
         Ok(o) => {
             let outcome = serde_json::to_value(&o).map_err(ApiError::internal)?;
-            let (made, skipped) = (o.invoices as i32, (o.already_invoiced + o.without_contract) as i32);
+            let skipped = o.already_invoiced + o.without_contract + o.not_ended;
+            let (made, skipped) = (o.invoices as i32, skipped as i32);
             state.invoices.finish_run(run_id, "succeeded", made, skipped, outcome, now).await
         }
         Err(e) => {
@@ -163,9 +183,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     let token = state.service_token.get().await.map_err(|_| upstream("the tenants service"))?;
     let now = state.now();
     let key = period.to_string();
-    let start: DateTime<Utc> = period.first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let end: DateTime<Utc> = period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    if end > now {
+    if !ended_somewhere(period, now) {
         return Err(ApiError::invalid("period", "a period is billed once it has ended"));
     }
 
@@ -188,8 +206,11 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             contracts.entry(tenant).or_default().push(contract);
         }
     }
-    let from = (start - TimeDelta::days(LOOKBACK_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let to = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // Wide enough for every tenant's period, whatever its zone; each breach is then put in its
+    // tenant's period (`by_contract_and_period`).
+    let from = (utc_midnight(period.first_day()) - TimeDelta::days(LOOKBACK_DAYS) - MOST_AHEAD)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (utc_midnight(period.end()) + MOST_BEHIND).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut breaches: HashMap<Uuid, Vec<(Option<Uuid>, Breach)>> = HashMap::new();
     let mut after: Option<String> = None;
     loop {
@@ -230,24 +251,8 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             break;
         }
     }
-    let work: Vec<Value> = get(
-        &state.ticketing,
-        &token,
-        &format!(
-            "/api/v1/billable-work?from={}&to={to}",
-            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ),
-    )
-    .await?;
-    let mut minutes: HashMap<(Uuid, String), i64> = HashMap::new();
-    for w in &work {
-        if let Some(t) = uuid_of(&w["tenant_id"]) {
-            minutes.insert(
-                (t, w["kind"].as_str().unwrap_or_default().to_owned()),
-                w["minutes"].as_i64().unwrap_or(0),
-            );
-        }
-    }
+    // Billable work by the span of the period in each tenant's zone, read once per span.
+    let mut work: HashMap<Span, Minutes> = HashMap::new();
 
     let tenant_ids: Vec<Uuid> = tenants.iter().filter_map(|t| uuid_of(&t["id"])).collect();
     let invoiced = state.invoices.invoiced(&key).await?;
@@ -268,6 +273,12 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             outcome.already_invoiced += 1;
             continue;
         }
+        let zone = days::tenant_zone(&state.tenants, state.backends.cache.as_ref(), &token, tenant).await?;
+        let span = zone.span(period.first_day(), period.end());
+        if span.1 > now {
+            outcome.not_ended += 1;
+            continue;
+        }
         let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
         let mut tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
             .get(&tenant)
@@ -277,12 +288,13 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             .collect();
         // With Stripe, earlier periods' breaches credited on their own invoices, as notes.
         if stripe {
-            let noted = credit_notes(state, tenant, period, own, &tenant_breaches, &policies, &given, now)
-                .await
-                .unwrap_or_else(|e| {
-                    outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()}));
-                    Noted::default()
-                });
+            let noted =
+                credit_notes(state, tenant, period, &zone, own, &tenant_breaches, &policies, &given, now)
+                    .await
+                    .unwrap_or_else(|e| {
+                        outcome.problems.push(json!({"tenant_id": tenant, "problem": e.to_string()}));
+                        Noted::default()
+                    });
             outcome.credit_notes += noted.notes;
             outcome.credits_minor += noted.amount_minor;
             tenant_breaches.retain(|(_, b)| !noted.breaches.contains(&(b.ticket_id, b.metric)));
@@ -292,17 +304,24 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             continue;
         }
         let config: Value = get(&state.tenants, &token, &format!("/api/v1/tenants/{tenant}/config")).await?;
+        let minutes = match work.entry(span) {
+            std::collections::hash_map::Entry::Occupied(read) => read.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(billable_work(state, &token, span).await?)
+            }
+        };
         let tax_rate = config["tax_rate_bp"].as_i64().unwrap_or(0);
         match invoice_for(
             tenant,
             t["key"].as_str().unwrap_or("TENANT"),
             period,
+            &zone,
             own,
             &tenant_breaches,
             &policies,
             &given,
             measured.get(&tenant).copied(),
-            &minutes,
+            minutes,
             tax_rate,
             run_id,
             now,
@@ -337,6 +356,29 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     Ok(outcome)
 }
 
+/// A tenant's period as instants, `[from, to)`.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// Billable minutes per (tenant, kind).
+type Minutes = HashMap<(Uuid, String), i64>;
+
+/// Billable minutes logged in `span`.
+async fn billable_work(state: &BillingState, token: &str, span: Span) -> ApiResult<Minutes> {
+    let instant = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let path = format!("/api/v1/billable-work?from={}&to={}", instant(span.0), instant(span.1));
+    let work: Vec<Value> = get(&state.ticketing, token, &path).await?;
+    let mut minutes = HashMap::new();
+    for w in &work {
+        if let Some(t) = uuid_of(&w["tenant_id"]) {
+            minutes.insert(
+                (t, w["kind"].as_str().unwrap_or_default().to_owned()),
+                w["minutes"].as_i64().unwrap_or(0),
+            );
+        }
+    }
+    Ok(minutes)
+}
+
 fn metric_key(m: Metric) -> String {
     serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
@@ -360,6 +402,7 @@ async fn credit_notes(
     state: &BillingState,
     tenant: Uuid,
     period: Period,
+    zone: &Zone,
     contracts: &[Contract],
     breaches: &[&(Option<Uuid>, Breach)],
     policies: &HashMap<Uuid, CreditPolicy>,
@@ -367,7 +410,7 @@ async fn credit_notes(
     now: DateTime<Utc>,
 ) -> ApiResult<Noted> {
     let mut noted = Noted::default();
-    for ((contract_id, of), group) in by_contract_and_period(breaches, period) {
+    for ((contract_id, of), group) in by_contract_and_period(breaches, period, zone) {
         if of == period {
             continue;
         }
@@ -445,16 +488,17 @@ async fn credit_notes(
     Ok(noted)
 }
 
-/// Breaches by the contract they fall under and the period they belong to (their due time's
-/// month), up to `period`.
+/// Breaches by the contract they fall under and the period they belong to (the month of their
+/// due time's day in the tenant's zone), up to `period`.
 fn by_contract_and_period(
     breaches: &[&(Option<Uuid>, Breach)],
     period: Period,
+    zone: &Zone,
 ) -> BTreeMap<(Uuid, Period), Vec<Breach>> {
     let mut groups: BTreeMap<(Uuid, Period), Vec<Breach>> = BTreeMap::new();
     for (contract, b) in breaches {
         let Some(contract) = contract else { continue };
-        let of = Period::of(b.due_at.date_naive());
+        let of = Period::of(zone.day_of(b.due_at));
         if of <= period {
             groups.entry((*contract, of)).or_default().push(b.clone());
         }
@@ -509,12 +553,13 @@ fn invoice_for(
     tenant: Uuid,
     tenant_key: &str,
     period: Period,
+    zone: &Zone,
     contracts: &[Contract],
     breaches: &[&(Option<Uuid>, Breach)],
     policies: &HashMap<Uuid, CreditPolicy>,
     given: &HashMap<(Uuid, String), i64>,
     availability: Option<i64>,
-    minutes: &HashMap<(Uuid, String), i64>,
+    minutes: &Minutes,
     tax_rate_bp: i64,
     run_id: Uuid,
     now: DateTime<Utc>,
@@ -537,7 +582,7 @@ fn invoice_for(
     }
 
     // Credits: per contract and the period each breach belongs to.
-    let mut groups = by_contract_and_period(breaches, period);
+    let mut groups = by_contract_and_period(breaches, period, zone);
     // Measured availability earns its band on every contract running in the period.
     if availability.is_some() {
         for c in &running {
@@ -608,6 +653,8 @@ fn invoice_for(
         total_minor: t.total_minor,
         status: "issued".into(),
         issued_at: now,
+        // The provider's payment terms, counted in UTC days as Stripe counts them
+        // (`days_until_due`); dunning compares with the UTC date too.
         due_on: now.date_naive() + TimeDelta::days(30),
         paid_at: None,
         paid_by: None,
@@ -634,4 +681,46 @@ fn invoice_for(
         })
         .collect();
     Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows, payment_op: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_period_may_be_billed_once_it_has_ended_for_the_earliest_zone() {
+        let oct = Period::parse("2026-10").unwrap();
+        // Kiritimati (+14) leaves October at 10:00 UTC on 31 October.
+        assert!(!ended_somewhere(oct, at("2026-10-31T09:59:59Z")));
+        assert!(ended_somewhere(oct, at("2026-10-31T10:00:00Z")));
+    }
+
+    #[test]
+    fn breaches_belong_to_the_period_of_their_due_time_in_the_tenants_zone() {
+        let breach = |due: &str| {
+            (
+                Some(Uuid::nil()),
+                Breach {
+                    ticket_id: Uuid::now_v7(),
+                    reference: String::new(),
+                    metric: Metric::Resolution,
+                    priority: Priority::P1,
+                    due_at: at(due),
+                    met_at: None,
+                    late_by_secs: 0,
+                },
+            )
+        };
+        // 20:00 on 31 October in Los Angeles; 01:00 on 1 November in Shanghai.
+        let (west, east) = (breach("2026-11-01T03:00:00Z"), breach("2026-10-31T17:00:00Z"));
+        let oct = Period::parse("2026-10").unwrap();
+        let la = Zone::named("America/Los_Angeles").unwrap();
+        let sh = Zone::named("Asia/Shanghai").unwrap();
+        assert_eq!(by_contract_and_period(&[&west], oct, &la).len(), 1, "October's in Los Angeles");
+        assert!(by_contract_and_period(&[&east], oct, &sh).is_empty(), "November's in Shanghai");
+    }
 }

@@ -142,6 +142,8 @@ async fn create_invoice(
     currency: &stripe_types::Currency,
     meta: HashMap<String, String>,
 ) -> Result<String, PushError> {
+    // `due_on` is a UTC day (the provider's payment terms), and Stripe counts days from the
+    // moment it finalises the invoice: the UTC date of issue is meant.
     let days = (inv.due_on - inv.issued_at.date_naive()).num_days().clamp(0, 365) as u32;
     let draft = CreateInvoice::new()
         .customer(customer.to_owned())

@@ -379,7 +379,8 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
             summary.open += 1;
         }
     }
-    // Today's on-site rounds, planned across the team.
+    // Today's on-site rounds, planned across the team (a provider's day, in UTC: the team
+    // works in several zones, each engineer's round on its own local day).
     let res = http
         .post(format!("{base}/api/v1/dispatch/optimize"))
         .bearer_auth(token)

@@ -66,6 +66,26 @@ impl CatalogState {
         self.clock.now()
     }
 
+    /// The tenant's time zone (cached), asked with the caller's credential: contracts and
+    /// policies are in force on the tenant's days.
+    pub async fn tenant_zone(
+        &self,
+        req: &actix_web::HttpRequest,
+        tenant: Uuid,
+    ) -> canopy_kernel::ApiResult<canopy_kernel::days::Zone> {
+        let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default();
+        canopy_kernel::days::tenant_zone(&self.tenants, self.backends.cache.as_ref(), token, tenant).await
+    }
+
+    /// The tenant's day today.
+    pub async fn tenant_today(
+        &self,
+        req: &actix_web::HttpRequest,
+        tenant: Uuid,
+    ) -> canopy_kernel::ApiResult<chrono::NaiveDate> {
+        Ok(self.tenant_zone(req, tenant).await?.day_of(self.now()))
+    }
+
     /// Tells other services (the gateway resizes the tenant's rate limit); a failure to
     /// publish is logged, the gateway re-reads on its cache expiry anyway.
     pub async fn publish(&self, event: CatalogEvent) {

@@ -8,11 +8,12 @@
 use std::time::Duration;
 
 use actix_web::web;
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use canopy_kernel::ApiResult;
 use canopy_kernel::client::ServiceClient;
+use canopy_kernel::days::Zone;
 
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
@@ -36,9 +37,11 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
             Action::PlanRounds { region: None, days_ahead: 0 },
         ),
         (
+            // 12:00 UTC on the 1st: the month has ended in every tenant's time zone (UTC−12
+            // is the last), and a tenant's period runs from its own midnight.
             uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0003),
             "Monthly billing run",
-            "0 2 1 * *",
+            "0 12 1 * *",
             Action::BillingRun,
         ),
         (
@@ -58,7 +61,7 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
     ]
 }
 
-/// Installs the system jobs that are not there yet.
+/// Installs the system jobs that are not there yet, and moves those whose time changed.
 pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
     let now = state.now();
     for (id, name, cron, action) in system_jobs() {
@@ -80,6 +83,9 @@ pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
                 created_at: sea_orm::Set(now),
             })
             .await?;
+        // An installation from before a system job's time changed (the billing run moved to
+        // when the month has ended in every tenant's zone) follows the new time.
+        state.jobs.reschedule_system(id, cron, next).await?;
     }
     Ok(())
 }
@@ -167,13 +173,19 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
         Ok(a) => a,
         Err(e) => return Done::Finished(FAILED, json!({"error": format!("unreadable action: {e}")})),
     };
+    // A tick's day is the day on the schedule's own clock (a tenant's schedule: the tenant's).
+    let zone = match Zone::named(&s.timezone) {
+        Ok(z) => z,
+        Err(e) => return Done::Finished(FAILED, json!({"error": format!("{e:#}")})),
+    };
+    let today = zone.day_of(due);
     match action {
         Action::ShiftHandover => match crate::dispatcher::handover(state).await {
             Ok(outcome) => Done::Finished(SUCCEEDED, outcome),
             Err(e) => Done::Retry(e.to_string()),
         },
         Action::BillingRun => {
-            let period = month_before(due);
+            let period = month_before(today);
             let body = json!({"period": period});
             call(state, state.billing.as_ref(), "/api/v1/billing/runs", body, |run| {
                 json!({"period": period, "run_id": run["id"], "invoices": run["invoices"], "skipped": run["skipped"]})
@@ -184,7 +196,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
             call(state, state.billing.as_ref(), "/api/v1/billing/dunning", json!({}), |done| done).await
         }
         Action::MonthlyReports => {
-            let body = json!({"period": month_before(due)});
+            let body = json!({"period": month_before(today)});
             call(
                 state,
                 Some(&state.ticketing),
@@ -199,7 +211,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Ok(t) => t,
                 Err(e) => return Done::Retry(format!("{e:#}")),
             };
-            let day = due.date_naive() + TimeDelta::days(i64::from(days_ahead));
+            let day = today + TimeDelta::days(i64::from(days_ahead));
             let settings = &state.settings.scheduler;
             let (budget, threshold) =
                 (settings.optimize_budget_secs.max(1), settings.replan_threshold_percent);
@@ -245,9 +257,9 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
     }
 }
 
-/// `YYYY-MM` of the month that ended before `due`.
-fn month_before(due: DateTime<Utc>) -> String {
-    let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+/// `YYYY-MM` of the month that ended before `day`.
+fn month_before(day: NaiveDate) -> String {
+    let first = day.with_day(1).unwrap_or(day);
     (first - TimeDelta::days(1)).format("%Y-%m").to_string()
 }
 

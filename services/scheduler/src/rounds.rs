@@ -121,16 +121,8 @@ async fn onsite_tickets(state: &SchedulerState, token: &str) -> ApiResult<Vec<Va
 
 /// Midnight to midnight of `day` in `timezone`, as UTC instants.
 fn local_day(day: NaiveDate, timezone: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let tz = jiff::tz::TimeZone::get(timezone).ok()?;
-    let date = jiff::civil::Date::new(
-        i16::try_from(chrono::Datelike::year(&day)).ok()?,
-        i8::try_from(chrono::Datelike::month(&day)).ok()?,
-        i8::try_from(chrono::Datelike::day(&day)).ok()?,
-    )
-    .ok()?;
-    let start = date.to_zoned(tz.clone()).ok()?.timestamp().as_second();
-    let end = date.tomorrow().ok()?.to_zoned(tz).ok()?.timestamp().as_second();
-    Some((DateTime::from_timestamp(start, 0)?, DateTime::from_timestamp(end, 0)?))
+    let zone = canopy_kernel::days::Zone::named(timezone).ok()?;
+    Some(zone.span(day, day.succ_opt()?))
 }
 
 fn secs(t: DateTime<Utc>, origin: DateTime<Utc>) -> f64 {

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use uuid::Uuid;
 use canopy_kernel::backends::{Backends, CacheExt, generation};
 use canopy_kernel::client::ServiceClient;
 use canopy_kernel::clock::SharedClock;
+use canopy_kernel::days::{self, Zone};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 use canopy_sla::{Coverage, TargetTable};
 
@@ -97,16 +98,32 @@ impl TicketingState {
         }
     }
 
-    /// The tenant's key, status, configuration and SLA policy in force at `at`.
+    /// The tenant's time zone (cached), asked with the caller's credential.
+    pub async fn tenant_zone(&self, token: &str, tenant: Uuid) -> ApiResult<Zone> {
+        days::tenant_zone(&self.tenants, self.backends.cache.as_ref(), token, tenant).await
+    }
+
+    /// The tenant's key, status, configuration and SLA policy in force at `at` (on the
+    /// tenant's day at `at`).
     pub async fn tenant_context(
         &self,
         token: &str,
         tenant: Uuid,
         at: DateTime<Utc>,
     ) -> ApiResult<TenantContext> {
+        let zone = self.tenant_zone(token, tenant).await?;
+        self.tenant_context_on(token, tenant, zone.day_of(at)).await
+    }
+
+    /// The tenant's key, status, configuration and the SLA policy in force on its day `on`.
+    pub async fn tenant_context_on(
+        &self,
+        token: &str,
+        tenant: Uuid,
+        on: NaiveDate,
+    ) -> ApiResult<TenantContext> {
         // Cached under the tenant's generation, which the tenants and catalog services change
         // before acknowledging any change to what is cached here.
-        let on = at.date_naive();
         let cache = self.backends.cache.as_ref();
         let key =
             generation::current(cache, tenant).await.map(|g| format!("ticketing:context:{tenant}:{g}:{on}"));
@@ -115,7 +132,7 @@ impl TicketingState {
         {
             return Ok(hit);
         }
-        let context = self.fetch_context(token, tenant, at).await?;
+        let context = self.fetch_context(token, tenant, on).await?;
         if let Some(key) = &key
             && let Err(err) = cache.set_json(key, &context, CONTEXT_TTL).await
         {
@@ -124,7 +141,7 @@ impl TicketingState {
         Ok(context)
     }
 
-    async fn fetch_context(&self, token: &str, tenant: Uuid, at: DateTime<Utc>) -> ApiResult<TenantContext> {
+    async fn fetch_context(&self, token: &str, tenant: Uuid, on: NaiveDate) -> ApiResult<TenantContext> {
         let status: TenantStatus = self
             .ask(&self.tenants, token, &format!("/internal/v1/tenants/{tenant}/status"))
             .await?
@@ -133,7 +150,6 @@ impl TicketingState {
             .ask(&self.tenants, token, &format!("/api/v1/tenants/{tenant}/config"))
             .await?
             .ok_or_else(|| ApiError::not_found("tenant"))?;
-        let on = at.date_naive();
         let policy: Option<Policy> = self
             .ask(&self.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={on}"))
             .await?;

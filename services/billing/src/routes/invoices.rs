@@ -475,6 +475,7 @@ impl From<crate::store::entities::availability::Model> for AvailabilityView {
 pub async fn record_availability(
     state: web::Data<BillingState>,
     principal: Principal,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     if !principal.is_service() {
@@ -488,7 +489,11 @@ pub async fn record_availability(
     v.check(note.chars().count() <= 500, "note", "at most 500 characters");
     v.into_result()?;
     let period = period.ok_or_else(|| ApiError::invalid("period", "not a month"))?;
-    if period.first_day() > state.now().date_naive() {
+    let token = canopy_kernel::tenancy::bearer_token(&req).unwrap_or_default();
+    let zone =
+        canopy_kernel::days::tenant_zone(&state.tenants, state.backends.cache.as_ref(), token, ask.tenant_id)
+            .await?;
+    if zone.midnight(period.first_day()) > state.now() {
         return Err(ApiError::invalid("period", "a period is measured once it has begun"));
     }
     let row = state

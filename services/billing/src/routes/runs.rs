@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
-    /// The month to bill, `YYYY-MM`; it must have ended.
+    /// The month to bill, `YYYY-MM`; it must have ended (each tenant's in its time zone; a
+    /// tenant's not ended yet is left for a later run).
     #[schema(example = "2026-10")]
     pub period: String,
 }
@@ -41,7 +42,8 @@ pub struct RunView {
     pub status: String,
     /// Invoices this run wrote.
     pub invoices: i32,
-    /// Tenants left as they were: invoiced already, or without a contract in the period.
+    /// Tenants left as they were: invoiced already, without a contract in the period, or
+    /// whose period has not ended yet in their time zone.
     pub skipped: i32,
     #[schema(value_type = Object)]
     pub outcome: Option<Value>,
@@ -80,7 +82,7 @@ pub async fn start(
     }
     let ask: RunRequest = parse(body.into_inner())?;
     let period = Period::parse(&ask.period).map_err(|m| ApiError::invalid("period", m))?;
-    if period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() > state.now() {
+    if !crate::run::ended_somewhere(period, state.now()) {
         return Err(ApiError::invalid("period", "a period is billed once it has ended"));
     }
     let by = (!principal.is_service()).then_some(principal.subject);

@@ -66,9 +66,14 @@ fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
     })
 }
 
-async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> ApiResult<ContractView> {
+/// The contract as shown on `today`, the tenant's day.
+async fn view(
+    state: &CatalogState,
+    scope: &TenantScope,
+    c: contract::Model,
+    today: NaiveDate,
+) -> ApiResult<ContractView> {
     let rows = state.contracts.terms(scope, c.id).await?;
-    let today = state.now().date_naive();
     let current = rows
         .iter()
         .rev()
@@ -92,15 +97,15 @@ async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> 
     })
 }
 
-/// Does the tenant exist? Asked of the tenants service with the caller's own credential.
-/// The SLA in force today, in the shape tickets copy, for the `contract.changed` event: open
-/// tickets are recalculated from it. `None` (logged) when it cannot be worked out.
+/// The SLA in force on the tenant's `today`, in the shape tickets copy, for the
+/// `contract.changed` event: open tickets are recalculated from it. `None` (logged) when it
+/// cannot be worked out.
 async fn policy_notice(
     state: &CatalogState,
     req: &HttpRequest,
     scope: &TenantScope,
+    today: NaiveDate,
 ) -> Option<serde_json::Value> {
-    let today = state.now().date_naive();
     let policy = match super::policy::effective(state, scope, today).await {
         Ok(Some(p)) => p,
         Ok(None) => return None,
@@ -127,6 +132,7 @@ async fn policy_notice(
     }))
 }
 
+/// Does the tenant exist? Asked of the tenants service with the caller's own credential.
 async fn tenant_exists(state: &CatalogState, req: &HttpRequest, tenant: Uuid) -> ApiResult<bool> {
     let res = state.ask_tenants(req, &format!("/api/v1/tenants/{tenant}")).await?;
     match res.status().as_u16() {
@@ -188,8 +194,9 @@ pub async fn create(
         overrides: new.overrides,
     };
     let now = state.now();
+    let today = state.tenant_today(&req, new.tenant_id).await?;
     let row = state.contracts.create(&scope, new.ends_on, terms, principal.subject, now).await?;
-    let policy = policy_notice(&state, &req, &scope).await;
+    let policy = policy_notice(&state, &req, &scope, today).await;
     state
         .publish(CatalogEvent::ContractChanged {
             tenant_id: row.tenant_id,
@@ -200,7 +207,7 @@ pub async fn create(
         })
         .await;
     let location = format!("/api/v1/catalog/contracts/{}", row.id);
-    let body = view(&state, &scope, row).await?;
+    let body = view(&state, &scope, row, today).await?;
     Ok(HttpResponse::Created().insert_header(("location", location)).json(body))
 }
 
@@ -222,6 +229,7 @@ const READERS: [Role; 5] =
 pub async fn list(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&READERS)?;
@@ -234,9 +242,18 @@ pub async fn list(
     let (rows, limit) = state.contracts.list(&scope, &page).await?;
     let page = Page::from_rows(rows, limit, |c| c.id);
     let mut items = Vec::with_capacity(page.items.len());
+    let mut today: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
     for c in page.items {
         let scope = TenantScope::trusted(canopy_kernel::TenantId(c.tenant_id));
-        items.push(view(&state, &scope, c).await?);
+        let day = match today.get(&c.tenant_id) {
+            Some(day) => *day,
+            None => {
+                let day = state.tenant_today(&req, c.tenant_id).await?;
+                today.insert(c.tenant_id, day);
+                day
+            }
+        };
+        items.push(view(&state, &scope, c, day).await?);
     }
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
@@ -252,12 +269,14 @@ async fn contract_scope(state: &CatalogState, principal: &Principal, id: Uuid) -
 pub async fn get(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let scope = contract_scope(&state, &principal, *id).await?;
     principal.require_any(&READERS)?;
     let row = state.contracts.get(&scope, *id).await?;
-    Ok(HttpResponse::Ok().json(view(&state, &scope, row).await?))
+    let today = state.tenant_today(&req, row.tenant_id).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &scope, row, today).await?))
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
@@ -273,7 +292,8 @@ pub struct ContractChange {
     /// Replaces the agreed overrides.
     #[schema(value_type = Option<std::collections::BTreeMap<String, Targets>>)]
     pub overrides: Option<TargetTable>,
-    /// When the new quantity, plan or overrides take effect; default today.
+    /// The tenant's day from which the new quantity, plan or overrides take effect (from its
+    /// local midnight); default the tenant's today.
     #[schema(value_type = Option<String>)]
     pub effective_on: Option<NaiveDate>,
     /// A new last day; `null` makes the contract open-ended.
@@ -297,8 +317,9 @@ pub async fn update(
     principal.require_any(&[Role::ProviderAdmin])?;
     let change: ContractChange = parse(body.into_inner())?;
     let now = state.now();
+    let today = state.tenant_today(&req, scope.tenant_id().0).await?;
     let terms = if change.quantity.is_some() || change.plan_id.is_some() || change.overrides.is_some() {
-        let effective_on = change.effective_on.unwrap_or(now.date_naive());
+        let effective_on = change.effective_on.unwrap_or(today);
         let existing = state.contracts.terms(&scope, *id).await?;
         let base = existing.iter().rev().find(|t| t.effective_on <= effective_on).or(existing.first());
         let base = base.ok_or_else(|| ApiError::internal(anyhow::anyhow!("contract {id} has no terms")))?;
@@ -327,15 +348,15 @@ pub async fn update(
         ));
     }
     let row = state.contracts.change(&scope, *id, terms, change.ends_on, principal.subject, now).await?;
-    let policy = policy_notice(&state, &req, &scope).await;
+    let policy = policy_notice(&state, &req, &scope, today).await;
     state
         .publish(CatalogEvent::ContractChanged {
             tenant_id: row.tenant_id,
             contract_id: row.id,
             at: now,
-            effective_on: change.effective_on.unwrap_or(now.date_naive()),
+            effective_on: change.effective_on.unwrap_or(today),
             policy,
         })
         .await;
-    Ok(HttpResponse::Ok().json(view(&state, &scope, row).await?))
+    Ok(HttpResponse::Ok().json(view(&state, &scope, row, today).await?))
 }

@@ -72,6 +72,8 @@ pub async fn optimize(
     principal.require_any(&[Role::Dispatcher, Role::ProviderAdmin])?;
     let ask: OptimizeRequest = parse(body.into_inner())?;
     let date = day(&ask.date, "date")?;
+    // A provider's planning day spans its engineers' zones (each planned on its own local
+    // day); the UTC date with a day either side is only a bound on which days may be asked.
     let today = state.now().date_naive();
     if date < today - chrono::TimeDelta::days(1) || date > today + chrono::TimeDelta::days(31) {
         return Err(ApiError::invalid("date", "plans are made from yesterday up to 31 days ahead"));

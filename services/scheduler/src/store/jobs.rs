@@ -45,6 +45,25 @@ impl Jobs {
         Ok(())
     }
 
+    /// Moves a system job installed with another cron expression to `cron` (its next tick with
+    /// it); a schedule already on `cron` is left as it is, so replicas starting change nothing.
+    pub async fn reschedule_system(
+        &self,
+        id: Uuid,
+        cron: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        schedule::Entity::update_many()
+            .col_expr(schedule::Column::Cron, Expr::value(cron))
+            .col_expr(schedule::Column::NextRunAt, Expr::value(next))
+            .filter(schedule::Column::Id.eq(id))
+            .filter(schedule::Column::TenantId.is_null())
+            .filter(schedule::Column::Cron.ne(cron))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     pub async fn schedule(&self, id: Uuid) -> ApiResult<schedule::Model> {
         schedule::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("schedule"))
     }

@@ -292,17 +292,19 @@ pub async fn import(
     v.into_result()?;
 
     let token = bearer_token(&req).unwrap_or_default().to_owned();
-    // The SLA in force on each day tickets were reported.
+    // The SLA in force on each of the tenant's days tickets were reported.
+    let zone = state.tenant_zone(&token, request.tenant_id).await?;
+    let day_of = |t: &ImportedTicket| zone.day_of(t.reported_at);
     let mut contexts: BTreeMap<chrono::NaiveDate, crate::state::TenantContext> = BTreeMap::new();
     for t in &request.tickets {
-        let day = t.reported_at.date_naive();
-        if let std::collections::btree_map::Entry::Vacant(slot) = contexts.entry(day) {
-            slot.insert(state.tenant_context(&token, request.tenant_id, t.reported_at).await?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = contexts.entry(day_of(t)) {
+            let day = *slot.key();
+            slot.insert(state.tenant_context_on(&token, request.tenant_id, day).await?);
         }
     }
     let mut v = Violations::new();
     for (i, t) in request.tickets.iter().enumerate() {
-        if let Some(ctx) = contexts.get(&t.reported_at.date_naive()) {
+        if let Some(ctx) = contexts.get(&day_of(t)) {
             let mut own = Violations::new();
             ctx.settings.check_category(&t.category, &mut own);
             if let Err(e) = own.into_result() {
@@ -321,7 +323,7 @@ pub async fn import(
             results.push(existing_result(&state, &scope, existing, ext).await?);
             continue;
         }
-        let Some(ctx) = contexts.get(&t.reported_at.date_naive()) else { continue };
+        let Some(ctx) = contexts.get(&day_of(t)) else { continue };
         let calendar = ctx.policy.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
         let mut r = replay(t, ctx.policy.as_ref(), &calendar)?;
         let breaches = judge(&mut r, now.timestamp());

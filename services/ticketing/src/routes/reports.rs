@@ -96,11 +96,14 @@ pub(crate) async fn tenant_report(
     let (from, to) = begun(month, &tz, now)?;
     let categories: Vec<String> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.clone()).collect();
-    let last_day = (to - TimeDelta::seconds(1)).date_naive();
-    let policy: Option<Value> = state
-        .ask(&state.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={last_day}"))
-        .await
-        .unwrap_or(None);
+    // The seats under contract on the month's last day (a day of the tenant's).
+    let policy: Option<Value> = match month.last_day() {
+        Some(last_day) => state
+            .ask(&state.catalog, token, &format!("/api/v1/catalog/policy?tenant_id={tenant}&on={last_day}"))
+            .await
+            .unwrap_or(None),
+        None => None,
+    };
     let seats = policy.as_ref().and_then(|p| p["quantity"].as_u64()).map(|q| q as u32);
     let list = ListScope::Tenant(scope);
     let mut trend = earlier_months(state, &list, month, &tz, &categories, seats).await?;
