@@ -215,8 +215,8 @@ impl<S: Service> Application<S> {
         let outcome = tokio::select! {
             served = &mut server => served.with_context(|| format!("the {} server failed", S::NAME)),
             died = workers.first_ended() => {
-                handle.stop(true).await;
-                let _ = server.await;
+                // The server future carries out the stop: drive both at once.
+                let _ = tokio::join!(handle.stop(true), server);
                 Err(died)
             }
         };
@@ -241,4 +241,87 @@ pub async fn run_alone<S: Service>(config: S::Settings) -> anyhow::Result<()> {
 /// [`run_alone`].
 pub async fn main<S: Service>() -> anyhow::Result<()> {
     run_alone::<S>(S::Settings::load(None)?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// A service with no database whose one worker does what the test says.
+    struct Probe;
+
+    static FAIL_AFTER_MS: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
+    static DRAINED: AtomicBool = AtomicBool::new(false);
+
+    impl Service for Probe {
+        const NAME: &'static str = "probe";
+        const DATABASE: bool = false;
+        type Settings = Settings;
+        type State = ();
+
+        async fn migrate(_db: &DatabaseConnection) -> Result<(), DbErr> {
+            Ok(())
+        }
+
+        async fn state(_ctx: &Context<Settings>) -> anyhow::Result<()> {
+            Ok(())
+        }
+
+        fn verifier(_state: &()) -> Option<Arc<TokenVerifier>> {
+            None
+        }
+
+        fn routes(_cfg: &mut web::ServiceConfig) {}
+
+        fn workers(_state: &web::Data<()>, workers: &mut Workers) -> anyhow::Result<()> {
+            let fail_after = FAIL_AFTER_MS.lock().ok().and_then(|g| *g);
+            workers.spawn("probe_worker", move |cancel| async move {
+                match fail_after {
+                    Some(ms) => {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        anyhow::bail!("the probe gave up")
+                    }
+                    None => {
+                        cancel.cancelled().await;
+                        DRAINED.store(true, Ordering::SeqCst);
+                        Ok(())
+                    }
+                }
+            });
+            Ok(())
+        }
+    }
+
+    async fn build() -> Application<Probe> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+        Application::<Probe>::build(Arc::new(Settings::default()), Backends::in_process(), clock, listener)
+            .await
+            .unwrap()
+    }
+
+    // One test, so the two cases do not race on the probe's statics.
+    #[tokio::test]
+    async fn a_dead_worker_stops_its_service_and_a_stopped_service_drains_its_workers() {
+        *FAIL_AFTER_MS.lock().unwrap() = Some(50);
+        let app = build().await;
+        let err = tokio::time::timeout(Duration::from_secs(10), app.run())
+            .await
+            .expect("the service stops by itself")
+            .expect_err("a worker that died is an error");
+        let message = format!("{err:#}");
+        assert!(message.contains("probe_worker") && message.contains("the probe gave up"), "{message}");
+
+        *FAIL_AFTER_MS.lock().unwrap() = None;
+        let app = build().await;
+        let handle = app.handle();
+        let running = tokio::spawn(app.run());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!DRAINED.load(Ordering::SeqCst));
+        handle.stop(true).await;
+        tokio::time::timeout(Duration::from_secs(10), running).await.unwrap().unwrap().unwrap();
+        assert!(DRAINED.load(Ordering::SeqCst), "the worker saw the cancellation before run() returned");
+    }
 }
