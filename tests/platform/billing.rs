@@ -328,6 +328,37 @@ async fn a_month_is_invoiced_with_its_credits_once_and_a_late_breach_lands_on_th
 }
 
 #[tokio::test]
+async fn a_formula_in_a_plan_s_name_reaches_the_invoice_csv_as_text() {
+    for backend in backends() {
+        eprintln!("-- backend: {backend:?}");
+        let app = TestApp::spawn_at(backend, |_| {}, at("2026-12-02T00:00:00Z")).await;
+        let root = app.admin_token().await;
+        let (tenant, admin) = app.tenant("HOST").await;
+        // The contract's plan is named "<tier> plan", and the invoice line after the plan.
+        let tier = json!({"name": r#"=HYPERLINK("https://evil.test","pay")"#, "coverage": "24x7",
+            "targets": {"P1": {"first_response_mins": 60, "resolution_mins": 480},
+                        "P2": {"first_response_mins": 120, "resolution_mins": 960},
+                        "P3": {"first_response_mins": 240, "resolution_mins": 1440},
+                        "P4": {"first_response_mins": 480, "resolution_mins": 4800}},
+            "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}});
+        app.contract(&root, tenant, tier).await;
+        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+        let inv = invoice_of(&app, &admin, tenant, "2026-11").await;
+        let id = inv["id"].as_str().unwrap();
+        let text = app.get(&format!("/api/v1/billing/invoices/{id}/csv"), &admin).await.text().await.unwrap();
+        // A spreadsheet shows it as text: a leading `'`, quoted for its quotes and comma.
+        assert!(
+            text.contains(
+                r#",subscription,"'=HYPERLINK(""https://evil.test"",""pay"") plan × 10 seat",2026-11,"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"), "{text}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn the_scheduler_bills_the_month_that_ended_once() {
     for backend in backends() {
         eprintln!("-- backend: {backend:?}");
