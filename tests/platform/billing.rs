@@ -369,15 +369,11 @@ async fn the_scheduler_bills_the_month_that_ended_once() {
         // 1 December, 02:00 UTC: the monthly billing run's tick.
         app.clock.set(at("2026-12-01T02:00:30Z"));
         let job = "00000000-0000-7000-8000-5c4ed0000003";
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let run = loop {
+        let run = eventually("a finished billing run", std::time::Duration::from_secs(30), async || {
             let runs = json_ok(app.get(&format!("/api/v1/jobs?schedule_id={job}"), &root).await, 200).await;
-            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] != "running") {
-                break r.clone();
-            }
-            assert!(std::time::Instant::now() < deadline, "no billing run: {runs}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+            runs.as_array().unwrap().iter().find(|r| r["status"] != "running").cloned().ok_or(runs)
+        })
+        .await;
         assert_eq!(run["status"], "succeeded", "{run}");
         assert_eq!(run["outcome"]["period"], "2026-11");
         assert_eq!(run["outcome"]["invoices"], 1);

@@ -1,7 +1,7 @@
 //! Instant assignment: the right engineer by skill, shift, region and capacity, decisions with
 //! their reasons, overrides, and one assignment however many replicas try.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -76,16 +76,11 @@ async fn raise(app: &TestApp, token: &str, category: &str, onsite_site: Option<&
 
 /// Waits for the ticket's dispatch decisions to reach `count`.
 async fn decided(app: &TestApp, token: &str, ticket: &str, count: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(&format!("{count} decisions for {ticket}"), Duration::from_secs(20), async || {
         let d = json_ok(app.get(&format!("/api/v1/dispatch/decisions/{ticket}"), token).await, 200).await;
-        let d = d.as_array().unwrap().clone();
-        if d.len() >= count {
-            return d;
-        }
-        assert!(Instant::now() < deadline, "no decision for {ticket}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if d.as_array().unwrap().len() >= count { Ok(d.as_array().unwrap().clone()) } else { Err(d) }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -395,17 +390,13 @@ async fn tickets_of_an_engineer_gone_off_shift_are_handed_over_when_they_cannot_
 
         // The run history says what happened; the P4 waits for its engineer.
         let handover = "00000000-0000-7000-8000-5c4ed0000001";
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let run = loop {
+        let run = eventually("a handover run", Duration::from_secs(20), async || {
             let runs =
                 json_ok(app.get(&format!("/api/v1/jobs?schedule_id={handover}"), &dispatcher).await, 200)
                     .await;
-            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded") {
-                break r.clone();
-            }
-            assert!(Instant::now() < deadline, "no handover run: {runs}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+            runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded").cloned().ok_or(runs)
+        })
+        .await;
         assert_eq!(run["tenant_id"], Value::Null);
         assert_eq!(run["outcome"]["handed_over"].as_array().unwrap().len(), 1, "{run}");
         assert_eq!(run["outcome"]["stayed"], 1);
@@ -416,17 +407,13 @@ async fn tickets_of_an_engineer_gone_off_shift_are_handed_over_when_they_cannot_
 
         // The hourly re-planning of the day's rounds ran too, as a system job.
         let plan = "00000000-0000-7000-8000-5c4ed0000002";
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let run = eventually("a planning run", Duration::from_secs(20), async || {
             let runs =
                 json_ok(app.get(&format!("/api/v1/jobs?schedule_id={plan}"), &dispatcher).await, 200).await;
-            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded") {
-                assert_eq!(r["outcome"]["date"], "2026-11-23", "{r}");
-                break;
-            }
-            assert!(Instant::now() < deadline, "no planning run: {runs}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            runs.as_array().unwrap().iter().find(|r| r["status"] == "succeeded").cloned().ok_or(runs)
+        })
+        .await;
+        assert_eq!(run["outcome"]["date"], "2026-11-23", "{run}");
         // System schedules are the provider's: listed for staff, not for a tenant.
         let all = json_ok(app.get("/api/v1/schedules", &dispatcher).await, 200).await;
         assert!(all.as_array().unwrap().iter().any(|s| s["id"] == handover && s["tenant_id"].is_null()));

@@ -395,6 +395,25 @@ pub async fn each_backend(test: impl AsyncFn(&TestApp)) {
     }
 }
 
+/// Asks `probe` every 50 ms until it answers `Ok`, and gives that; after `timeout`, fails the
+/// test with `what` and the probe's last `Err`: what it saw instead.
+pub async fn eventually<T, E: std::fmt::Display>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, E>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) if std::time::Instant::now() >= deadline => {
+                panic!("{what}: not within {timeout:?}; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 /// The body of a problem answer, checked for its status, content type and code.
 pub async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "status for expected `{code}`");

@@ -1,7 +1,7 @@
 //! Recurring maintenance jobs: each tick opens one service request, exactly once across
 //! scheduler replicas, and a run abandoned by a dead replica is finished by another.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use canopy_scheduler::store::entities::{job_run, schedule};
 use chrono::{DateTime, Utc};
@@ -55,16 +55,15 @@ async fn runs_until(
     schedule: &str,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(&format!("the runs of {schedule} as expected"), Duration::from_secs(20), async || {
         let runs = json_ok(app.get(&format!("/api/v1/jobs?schedule_id={schedule}"), token).await, 200).await;
-        let runs = runs.as_array().unwrap().clone();
-        if done(&runs) {
-            return runs;
+        if done(runs.as_array().unwrap()) {
+            Ok(runs.as_array().unwrap().clone())
+        } else {
+            Err(format!("{runs:#}"))
         }
-        assert!(Instant::now() < deadline, "{runs:#?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 async fn inspections(app: &TestApp, token: &str, tenant: uuid::Uuid) -> Vec<Value> {

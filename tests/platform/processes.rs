@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -53,14 +53,14 @@ fn spawn_with(role: &str, port: u16, scratch: &Scratch, tenants: &str, extra: &[
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
-            return;
+    eventually(&format!("{base} ready"), Duration::from_secs(60), async || {
+        match http.get(format!("{base}/readyz")).send().await {
+            Ok(r) if r.status() == 200 => Ok(()),
+            Ok(r) => Err(r.status().to_string()),
+            Err(e) => Err(e.to_string()),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become ready");
+    })
+    .await
 }
 
 /// Signs the provider admin in at `base`; the whole token answer.
@@ -242,8 +242,8 @@ async fn a_callers_trace_continues_through_the_gateway_into_the_service_and_reac
             .unwrap();
         assert_eq!(res.status(), 200);
 
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let services = loop {
+        let what = "gateway and tenants spans in the caller's trace";
+        let spans = eventually(what, Duration::from_secs(20), async || {
             let spans: Vec<_> = received
                 .lock()
                 .unwrap()
@@ -252,21 +252,19 @@ async fn a_callers_trace_continues_through_the_gateway_into_the_service_and_reac
                 .filter(|s| s.trace_id.iter().map(|b| format!("{b:02x}")).collect::<String>() == trace)
                 .collect();
             let services: Vec<String> = spans.iter().filter_map(|s| attribute(s, "service")).collect();
-            if (services.contains(&"gateway".to_owned()) && services.contains(&"tenants".to_owned()))
-                || Instant::now() > deadline
-            {
-                // Every span of the trace carries the request id given by the caller.
-                for s in &spans {
-                    if attribute(s, "service").is_some() {
-                        assert_eq!(attribute(s, "request_id").as_deref(), Some("trace-test-1"));
-                    }
-                }
-                break services;
+            if services.contains(&"gateway".to_owned()) && services.contains(&"tenants".to_owned()) {
+                Ok(spans)
+            } else {
+                Err(format!("{services:?}"))
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        assert!(services.contains(&"gateway".to_owned()), "gateway span in the caller's trace: {services:?}");
-        assert!(services.contains(&"tenants".to_owned()), "tenants span in the caller's trace: {services:?}");
+        })
+        .await;
+        // Every span of the trace carries the request id given by the caller.
+        for s in &spans {
+            if attribute(s, "service").is_some() {
+                assert_eq!(attribute(s, "request_id").as_deref(), Some("trace-test-1"));
+            }
+        }
     }
 }
 
@@ -477,8 +475,7 @@ async fn a_killed_platform_loses_neither_an_acknowledged_change_nor_its_event() 
         assert_eq!(s, 200);
         assert_eq!(after["status"], "in_progress", "the change survived");
         assert_eq!(after["version"], changed["version"]);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let events = loop {
+        let events = eventually("both events delivered", Duration::from_secs(20), async || {
             let events: Vec<(String, serde_json::Value)> = hooks
                 .seen
                 .lock()
@@ -486,11 +483,9 @@ async fn a_killed_platform_loses_neither_an_acknowledged_change_nor_its_event() 
                 .iter()
                 .map(|r| (r.event.clone(), serde_json::from_slice(&r.body).unwrap()))
                 .collect();
-            if events.len() >= 2 || Instant::now() > deadline {
-                break events;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+            if events.len() >= 2 { Ok(events) } else { Err(format!("{events:?}")) }
+        })
+        .await;
         let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(kinds, ["ticket.created", "ticket.updated"], "both events arrive, once each, in order");
         assert!(events.iter().all(|(_, e)| e["data"]["ticket_id"] == json!(id)));

@@ -469,15 +469,11 @@ async fn the_scheduler_makes_the_reports_of_the_month_that_ended() {
         // 1 December, 14:00 UTC: the monthly reports' tick (November: R-7 is November's).
         app.clock.set("2026-12-01T14:00:30Z".parse().unwrap());
         let job = "00000000-0000-7000-8000-5c4ed0000005";
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let run = loop {
+        let run = eventually("a finished report run", std::time::Duration::from_secs(30), async || {
             let runs = json_ok(app.get(&format!("/api/v1/jobs?schedule_id={job}"), &root).await, 200).await;
-            if let Some(r) = runs.as_array().unwrap().iter().find(|r| r["status"] != "running") {
-                break r.clone();
-            }
-            assert!(std::time::Instant::now() < deadline, "no report run: {runs}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+            runs.as_array().unwrap().iter().find(|r| r["status"] != "running").cloned().ok_or(runs)
+        })
+        .await;
         assert_eq!(run["status"], "succeeded", "{run}");
         assert_eq!((&run["outcome"]["period"], &run["outcome"]["reports"]), (&json!("2026-11"), &json!(1)));
         app.stop().await;

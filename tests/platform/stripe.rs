@@ -8,7 +8,7 @@
 //! Stripe becomes a credit note on that invoice, with the tax that falls with it.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::{DateTime, Utc};
@@ -235,17 +235,16 @@ async fn invoices_reach_stripe_once_with_keys_of_their_own_and_webhooks_settle_t
         assert_eq!(inv["provider"], "stripe");
 
         // The worker hands it over; the 500 on the second item costs a retry (2 s of backoff).
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        eventually("the invoice handed over to Stripe", Duration::from_secs(30), async || {
             let i = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
             if i["provider_ref"] == "in_Canopy1" {
-                break;
+                return Ok(());
             }
-            assert!(Instant::now() < deadline, "never handed over: {:?}", calls.lock().unwrap());
-            // Business time moves on, so the retry's backoff (2 s) comes round.
-            app.clock.advance(chrono::TimeDelta::seconds(1));
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            // Business time moves on (a second each 100 ms), so the retry's backoff (2 s) comes round.
+            app.clock.advance(chrono::TimeDelta::milliseconds(500));
+            Err(format!("{:?}", calls.lock().unwrap()))
+        })
+        .await;
         app.clock.set(now);
         let calls: Vec<Call> = calls.lock().unwrap().clone();
         assert!(calls.iter().all(|c| c.version == "2026-09-30.endive"), "the pinned API version: {calls:?}");
@@ -371,17 +370,18 @@ async fn a_payment_failure_is_recorded_on_the_invoice() {
 /// `path` answers; the clock is put back afterwards.
 async fn settled(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let start = app.clock.now();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let v = eventually(&format!("{path} settled"), Duration::from_secs(30), async || {
         let v = json_ok(app.get(path, token).await, 200).await;
         if done(&v) {
-            app.clock.set(start);
-            return v;
+            return Ok(v);
         }
-        assert!(Instant::now() < deadline, "never settled: {v}");
-        app.clock.advance(chrono::TimeDelta::seconds(1));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        // A second of business time each 100 ms.
+        app.clock.advance(chrono::TimeDelta::milliseconds(500));
+        Err(v)
+    })
+    .await;
+    app.clock.set(start);
+    v
 }
 
 #[tokio::test]

@@ -571,15 +571,12 @@ async fn a_contract_change_recalculates_open_tickets_keeping_the_time_used() {
             200,
         )
         .await;
-        let mut moved = Value::Null;
-        for _ in 0..100 {
-            moved = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &d.admin).await, 200).await;
-            if moved["sla"]["tier_name"] == "MOVE office" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert_eq!(moved["sla"]["tier_name"], "MOVE office", "{moved:#}");
+        let moved =
+            eventually("the ticket on the new tier", std::time::Duration::from_secs(10), async || {
+                let moved = json_ok(app.get(&format!("/api/v1/tickets/{id}"), &d.admin).await, 200).await;
+                if moved["sla"]["tier_name"] == "MOVE office" { Ok(moved) } else { Err(format!("{moved:#}")) }
+            })
+            .await;
         assert_eq!(moved["sla"]["coverage"], "business_hours");
         // Ten hours left from 09:00: nine on Wednesday, one on Thursday from 09:00 Berlin.
         assert_eq!(clock(&moved, "resolution")["due_at"], "2026-11-19T09:00:00Z");
@@ -607,14 +604,15 @@ async fn audit_kinds(app: &TestApp, token: &str, id: &str) -> Vec<String> {
 
 /// Waits (a few seconds at most) for the breach watch to log `kind` on the ticket.
 async fn wait_for(app: &TestApp, token: &str, id: &str, kind: &str, count: usize) -> Vec<String> {
-    for _ in 0..100 {
+    eventually(&format!("{count} {kind} on ticket {id}"), std::time::Duration::from_secs(10), async || {
         let kinds = audit_kinds(app, token, id).await;
         if kinds.iter().filter(|k| *k == kind).count() >= count {
-            return kinds;
+            Ok(kinds)
+        } else {
+            Err(format!("{kinds:?}"))
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no {kind} on ticket {id}: {:?}", audit_kinds(app, token, id).await);
+    })
+    .await
 }
 
 #[tokio::test]

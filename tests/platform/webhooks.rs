@@ -2,7 +2,7 @@
 //! over timestamp and body, failures are retried with backoff, and every attempt is logged.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -95,15 +95,11 @@ pub async fn until(
     what: &str,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(what, Duration::from_secs(20), async || {
         let rows = deliveries(app, tenant, token, "").await;
-        if done(&rows) {
-            return rows;
-        }
-        assert!(Instant::now() < deadline, "{what}: {rows:#?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if done(&rows) { Ok(rows) } else { Err(format!("{rows:#?}")) }
+    })
+    .await
 }
 
 fn at(s: &str) -> DateTime<Utc> {
