@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 
 use canopy_kernel::config::QuotaSettings;
@@ -203,14 +204,14 @@ async fn rate_limits_answer_429_past_their_size_and_reset_after_their_period() {
         // Another tenant has its own bucket.
         json_ok(app.get("/api/v1/tenants", &other_admin).await, 200).await;
 
-        // After the period the whole burst is back.
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        // After the period (on the platform's clock) the whole burst is back.
+        app.clock.advance(TimeDelta::milliseconds(2100));
         for _ in 0..5 {
             assert_eq!(app.get(&path, &standard_admin).await.status(), 200);
         }
 
         // Anonymous endpoints are limited per client address.
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        app.clock.advance(TimeDelta::milliseconds(2100));
         let mut statuses = Vec::new();
         for _ in 0..20 {
             statuses.push(app.login_raw("nobody@x.test", "wrong-password-1").await.status().as_u16());
@@ -258,6 +259,7 @@ async fn without_its_services_the_gateway_is_not_ready_and_says_so() {
     let app = canopy_gateway::Application::build(
         std::sync::Arc::new(settings),
         canopy_kernel::backends::Backends::in_process(),
+        std::sync::Arc::new(canopy_kernel::clock::SystemClock),
         listener,
     )
     .await

@@ -31,8 +31,8 @@ pub struct Platform {
 impl Platform {
     /// Starts every built service and the gateway on `listener`. Backends (cache, limiter,
     /// bus) are shared by the services, as Redis would be. `clock` is business time (SLA
-    /// clocks, contracts in force); sign-in and tokens always run on the real clock, which is
-    /// what token verification checks against.
+    /// clocks, contracts in force, the gateway's rate limits); sign-in and tokens always run on
+    /// the real clock, which is what token verification checks against.
     pub async fn start(
         mut settings: Settings,
         backends: Backends,
@@ -89,10 +89,11 @@ impl Platform {
             scheduler_listener,
         )
         .await?;
+        let gateway_clock = clock.clone();
         let billing =
             canopy_billing::Application::build(settings.clone(), backends.clone(), clock, billing_listener)
                 .await?;
-        let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
+        let gateway = canopy_gateway::Application::build(settings, backends, gateway_clock, listener).await?;
         let gateway_addr = gateway.addr();
         let handles = vec![
             gateway.handle(),

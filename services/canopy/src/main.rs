@@ -107,7 +107,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-gateway")?;
             let backends = Backends::from_settings(&settings).await?;
             let listener = TcpListener::bind(&settings.listen)?;
-            canopy_gateway::Application::build(Arc::new(settings), backends, listener).await?.run().await?;
+            canopy_gateway::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
+                .await?
+                .run()
+                .await?;
             Ok(())
         }
         Command::Tenants => {

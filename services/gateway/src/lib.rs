@@ -21,6 +21,7 @@ use actix_web::{HttpResponse, web};
 use canopy_kernel::auth::TokenVerifier;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::{ServiceClient, http_client};
+use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 use canopy_kernel::http::ServeOptions;
 
@@ -39,6 +40,7 @@ impl Application {
     pub async fn build(
         settings: Arc<Settings>,
         backends: Backends,
+        clock: SharedClock,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         anyhow::ensure!(
@@ -75,6 +77,7 @@ impl Application {
             upstreams,
             directory,
             docs: DocsCache::default(),
+            clock,
         });
         let addr = listener.local_addr()?;
         let options = ServeOptions {
