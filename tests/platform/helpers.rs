@@ -24,6 +24,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// Its name in CANOPY_TEST_BACKENDS.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
 /// The backends this run covers, from CANOPY_TEST_BACKENDS (default: the embedded one).
 pub fn backends() -> Vec<Backend> {
     let names = std::env::var("CANOPY_TEST_BACKENDS").unwrap_or_else(|_| "sqlite".into());
@@ -386,13 +396,78 @@ impl TestApp {
     }
 }
 
-/// Runs `test` once per configured backend, each on a fresh platform.
-pub async fn each_backend(test: impl AsyncFn(&TestApp)) {
-    for backend in backends() {
-        eprintln!("-- backend: {backend:?}");
+/// Whether this run covers `backend` (CANOPY_TEST_BACKENDS); says so when it does not.
+pub fn selected(backend: Backend) -> bool {
+    let selected = backends().contains(&backend);
+    if !selected {
+        eprintln!("{} is not selected in CANOPY_TEST_BACKENDS: nothing to run", backend.name());
+    }
+    selected
+}
+
+/// Runs `test` on a fresh platform of `backend`, if the run covers it.
+pub async fn on_platform(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
+    if selected(backend) {
         let app = TestApp::spawn(backend).await;
         test(&app).await;
         app.stop().await;
+    }
+}
+
+/// Runs `test`, which starts its own platform, on `backend`, if the run covers it.
+pub async fn on_backend(backend: Backend, test: impl AsyncFnOnce(Backend)) {
+    if selected(backend) {
+        test(backend).await;
+    }
+}
+
+/// One test case per backend, so that each passes or fails on its own:
+///
+/// - `backend_test!(name);` above `async fn name(app: &TestApp)` makes `name::sqlite` and
+///   `name::postgres`, each running `name` on a fresh platform of its backend;
+/// - `backend_test!(name: Backend);` above `async fn name(backend: Backend)` is for a test that
+///   starts its own platform (at another instant, with other settings, or as processes).
+///
+/// A backend CANOPY_TEST_BACKENDS does not name passes after saying it was not selected.
+macro_rules! backend_test {
+    ($name:ident) => {
+        $crate::helpers::backend_test!(@cases $name, on_platform);
+    };
+    ($name:ident: Backend) => {
+        $crate::helpers::backend_test!(@cases $name, on_backend);
+    };
+    (@cases $name:ident, $run:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::$run($crate::helpers::Backend::Sqlite, super::$name).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::$run($crate::helpers::Backend::Postgres, super::$name).await;
+            }
+        }
+    };
+}
+pub(crate) use backend_test;
+
+/// Asks `probe` every 50 ms until it answers `Ok`, and gives that; after `timeout`, fails the
+/// test with `what` and the probe's last `Err`: what it saw instead.
+pub async fn eventually<T, E: std::fmt::Display>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, E>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) if std::time::Instant::now() >= deadline => {
+                panic!("{what}: not within {timeout:?}; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
     }
 }
 

@@ -46,7 +46,7 @@ pub struct Platform {
 impl Platform {
     /// Starts every service and the gateway on `listener`. Backends (cache, limiter, bus) are
     /// shared by the services, as Redis would be. `clock` is business time (SLA clocks,
-    /// contracts in force); sign-in and tokens always run on the real clock, which is what
+    /// contracts in force, the gateway's rate limits); sign-in and tokens always run on the real clock, which is what
     /// token verification checks against.
     pub async fn start(
         mut settings: PlatformConfig,

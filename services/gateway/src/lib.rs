@@ -64,6 +64,7 @@ impl Service for Gateway {
             upstreams,
             directory,
             docs: DocsCache::default(),
+            clock: ctx.clock.clone(),
         })
     }
 

@@ -5,6 +5,7 @@ pub mod backends;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod days;
 pub mod db;
 pub mod error;

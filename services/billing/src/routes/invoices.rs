@@ -256,10 +256,6 @@ pub async fn get(
     }))
 }
 
-fn cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
 /// Minor units as a decimal amount (two decimals: the currencies Canopy bills in).
 fn decimal(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
@@ -276,22 +272,31 @@ pub async fn csv(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (inv, lines, notes) = read(&state, &principal, *id).await?;
-    let mut out =
-        String::from("invoice,period,line,kind,description,service_period,quantity,unit,amount,currency\r\n");
+    let mut out = canopy_kernel::csv::Writer::new(&[
+        "invoice",
+        "period",
+        "line",
+        "kind",
+        "description",
+        "service_period",
+        "quantity",
+        "unit",
+        "amount",
+        "currency",
+    ]);
     for l in &lines {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\r\n",
-            cell(&inv.number),
-            inv.period,
-            l.line_no,
-            l.kind,
-            cell(&l.description),
-            l.period,
-            l.quantity,
+        out.row([
+            inv.number.clone(),
+            inv.period.clone(),
+            l.line_no.to_string(),
+            l.kind.clone(),
+            l.description.clone(),
+            l.period.clone(),
+            l.quantity.to_string(),
             decimal(l.unit_minor),
             decimal(l.amount_minor),
-            inv.currency
-        ));
+            inv.currency.clone(),
+        ]);
     }
     for (what, amount) in [
         ("subtotal", inv.subtotal_minor),
@@ -299,29 +304,29 @@ pub async fn csv(
         ("tax", inv.tax_minor),
         ("total", inv.total_minor),
     ] {
-        out.push_str(&format!(
-            "{},{},,{what},,,,,{},{}\r\n",
-            cell(&inv.number),
-            inv.period,
-            decimal(amount),
-            inv.currency
-        ));
+        let amount = decimal(amount);
+        out.row([&inv.number, &inv.period, "", what, "", "", "", "", &amount, &inv.currency]);
     }
     // Credit notes issued on it since, each as the amount it took off (tax included).
     for n in &notes {
-        out.push_str(&format!(
-            "{},{},,credit_note,{},,1,,{},{}\r\n",
-            cell(&n.number),
-            inv.period,
-            cell(&n.description),
-            decimal(-n.total_minor),
-            inv.currency
-        ));
+        let amount = decimal(-n.total_minor);
+        out.row([
+            &n.number,
+            &inv.period,
+            "",
+            "credit_note",
+            &n.description,
+            "",
+            "1",
+            "",
+            &amount,
+            &inv.currency,
+        ]);
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.csv\"", inv.number)))
-        .body(out))
+        .body(out.finish()))
 }
 
 #[derive(Deserialize, ToSchema)]
