@@ -51,11 +51,7 @@ pub mod ticket {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod counter {
@@ -97,11 +93,7 @@ pub mod event {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod clock {
@@ -130,11 +122,7 @@ pub mod clock {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod outbox {
@@ -202,11 +190,7 @@ pub mod breach {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod comment {
@@ -232,11 +216,7 @@ pub mod comment {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod worklog {
@@ -265,11 +245,7 @@ pub mod worklog {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod feedback {
@@ -292,11 +268,7 @@ pub mod feedback {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod link {
@@ -319,11 +291,7 @@ pub mod link {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod approval {
@@ -348,11 +316,7 @@ pub mod approval {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod alert {
@@ -390,11 +354,7 @@ pub mod alert {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod agent_event {
@@ -423,11 +383,7 @@ pub mod agent_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod kb_article {
