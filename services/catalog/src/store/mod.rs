@@ -1,5 +1,5 @@
 //! Storage, one repository per aggregate. Contracts are reached only through a `TenantScope`.
 
 pub mod contracts;
-pub mod entities;
+mod entities;
 pub mod offerings;
