@@ -75,6 +75,8 @@ pub mod refresh_token {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod api_key {

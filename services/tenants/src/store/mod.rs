@@ -3,7 +3,7 @@
 
 pub mod api_keys;
 pub mod configs;
-pub mod entities;
+mod entities;
 pub mod keys;
 pub mod sessions;
 pub mod tenants;
