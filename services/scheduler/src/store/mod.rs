@@ -2,6 +2,6 @@
 
 pub mod dispatch;
 pub mod engineers;
-pub mod entities;
+mod entities;
 pub mod jobs;
 pub mod rounds;
