@@ -1,3 +1,5 @@
+//! Table definitions, kept apart from the logic that uses them.
+
 pub mod run {
     use sea_orm::entity::prelude::*;
 
@@ -141,6 +143,8 @@ pub mod dunning {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod payment_op {
@@ -163,6 +167,8 @@ pub mod payment_op {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod stripe_customer {
@@ -178,6 +184,8 @@ pub mod stripe_customer {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod stripe_event {

@@ -1,5 +1,5 @@
 //! Storage of billing.
 
-pub mod entities;
+mod entities;
 pub mod invoices;
 pub mod payments;
