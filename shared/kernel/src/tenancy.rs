@@ -166,8 +166,9 @@ pub enum CrossTenant {
     /// Provider staff's work over every tenant (dispatch, rounds, finance), behind provider
     /// roles the route checks.
     ProviderStaff,
-    /// A background worker that serves every tenant: event outboxes, the breach watch,
-    /// billing and dunning runs, payment and webhook delivery queues, scheduled jobs.
+    /// Platform work that serves every tenant rather than one caller: event outboxes, the
+    /// breach watch, billing and dunning runs, payment and webhook delivery queues, scheduled
+    /// jobs, the payment provider's callbacks.
     Worker,
 }
 
