@@ -1,4 +1,6 @@
-//! Table definitions, kept apart from the logic that uses them.
+//! Table definitions, kept apart from the logic that uses them. The knowledge base's tables
+//! are the provider's, each article with its own audience (`store::knowledge` decides who
+//! reads what); every other table belongs to the tenant of its row.
 
 pub mod ticket {
     use sea_orm::entity::prelude::*;
@@ -67,6 +69,8 @@ pub mod counter {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod event {
@@ -144,6 +148,8 @@ pub mod outbox {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod idempotency {
@@ -163,6 +169,8 @@ pub mod idempotency {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod breach {

@@ -2,7 +2,7 @@
 //! transaction, so what was acknowledged is whole and none of its events can be lost.
 
 pub mod alerts;
-pub mod entities;
+mod entities;
 pub mod knowledge;
 pub mod outbox;
 pub mod reports;
