@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use canopy_scheduler::store::entities::{job_run, schedule};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -121,27 +120,42 @@ async fn a_run_abandoned_by_a_dead_replica_is_finished_by_another_once(backend: 
     // before recording it: its run is still `running`, its lease ends at 07:00:30.
     let db = canopy_kernel::db::connect(&app.settings, "scheduler").await.unwrap();
     let schedule_id: uuid::Uuid = id.parse().unwrap();
-    job_run::ActiveModel {
-        schedule_id: Set(schedule_id),
-        due_at: Set(at("2026-11-24T07:00:00Z")),
-        tenant_id: Set(Some(tenant)),
-        status: Set("running".into()),
-        owner: Set("scheduler-ghost".into()),
-        lease_until: Set(at("2026-11-24T07:00:30Z")),
-        attempts: Set(1),
-        started_at: Set(at("2026-11-24T07:00:00Z")),
-        finished_at: Set(None),
-        outcome: Set(None),
-    }
-    .insert(&db)
-    .await
-    .unwrap();
-    schedule::Entity::update_many()
-        .col_expr(schedule::Column::NextRunAt, Expr::value(at("2026-11-25T07:00:00Z")))
-        .filter(schedule::Column::Id.eq(schedule_id))
-        .exec(&db)
-        .await
-        .unwrap();
+    // Written straight into the scheduler's tables, as that replica would have.
+    let columns = [
+        "schedule_id",
+        "due_at",
+        "tenant_id",
+        "status",
+        "owner",
+        "lease_until",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "outcome",
+    ];
+    let run = Query::insert()
+        .into_table(Alias::new("job_runs"))
+        .columns(columns.map(Alias::new))
+        .values_panic([
+            schedule_id.into(),
+            at("2026-11-24T07:00:00Z").into(),
+            Some(tenant).into(),
+            "running".into(),
+            "scheduler-ghost".into(),
+            at("2026-11-24T07:00:30Z").into(),
+            1i32.into(),
+            at("2026-11-24T07:00:00Z").into(),
+            None::<DateTime<Utc>>.into(),
+            None::<Value>.into(),
+        ])
+        .to_owned();
+    db.execute(&run).await.unwrap();
+    let moved = Query::update()
+        .table(Alias::new("schedules"))
+        .value(Alias::new("next_run_at"), at("2026-11-25T07:00:00Z"))
+        .and_where(Expr::col(Alias::new("id")).eq(schedule_id))
+        .to_owned();
+    db.execute(&moved).await.unwrap();
     let ghost_ticket = json!({"tenant_id": tenant, "type": "service_request", "title": INSPECTION,
         "description": "", "category": "hardware", "impact": "low", "urgency": "low", "channel": "api"});
     let key = format!("schedule-{id}-{}", at("2026-11-24T07:00:00Z").timestamp());

@@ -28,7 +28,7 @@ fn claims(app: &TestApp, exp_in: i64) -> Claims {
 
 /// The real signing key of the running platform (as an insider with the database would have it).
 async fn platform_key(app: &TestApp) -> SigningKey {
-    use sea_orm::{Database, EntityTrait};
+    use sea_orm::Database;
     let db = match &app.settings.database_url {
         Some(url) => {
             let mut o = sea_orm::ConnectOptions::new(url.expose().clone());
@@ -42,9 +42,8 @@ async fn platform_key(app: &TestApp) -> SigningKey {
         .await
         .unwrap(),
     };
-    let row = canopy_tenants::store::entities::signing_key::Entity::find().one(&db).await.unwrap().unwrap();
-    SigningKey::from_pkcs8_der(&base64::engine::general_purpose::STANDARD.decode(row.private_key).unwrap())
-        .unwrap()
+    let keys = canopy_tenants::store::keys::Keys::new(db).live().await.unwrap();
+    keys.into_iter().next().unwrap()
 }
 
 async fn refused(app: &TestApp, token: &str, code: &str) {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::state::BillingState;
-use crate::store::entities::dunning;
+use crate::store::invoices::{DunningRow, InvoiceRow};
 
 /// Calls the tenants service's lifecycle action; `Ok(false)` when the tenant is already there
 /// (409: nothing to change).
@@ -56,7 +56,7 @@ pub async fn run(state: &BillingState) -> ApiResult<Value> {
     // Invoices fall due on UTC days (the provider's payment terms, as Stripe counts them).
     let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
     let overdue = state.invoices.overdue(cutoff, None).await?;
-    let mut first_overdue: BTreeMap<Uuid, &crate::store::entities::invoice::Model> = BTreeMap::new();
+    let mut first_overdue: BTreeMap<Uuid, &InvoiceRow> = BTreeMap::new();
     for inv in &overdue {
         first_overdue.entry(inv.tenant_id).or_insert(inv);
     }
@@ -72,7 +72,7 @@ pub async fn run(state: &BillingState) -> ApiResult<Value> {
         if changed {
             state
                 .invoices
-                .mark_dunned(dunning::Model { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
+                .mark_dunned(DunningRow { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
                 .await?;
             suspended.push(json!({"tenant_id": tenant, "invoice": inv.number}));
         }

@@ -25,8 +25,9 @@ use crate::domain::invoice::{
 use crate::domain::money::Period;
 use crate::settings::ProviderKind;
 use crate::state::BillingState;
-use crate::store::entities::{credit, credit_note, credited, invoice, line, run};
-use crate::store::invoices::{Issued, NewInvoice};
+use crate::store::invoices::{
+    CreditNoteRow, CreditRow, CreditedRow, InvoiceRow, Issued, LineRow, NewInvoice, PaymentOpRow, RunRow,
+};
 
 /// How far back breaches are looked for when they were never credited.
 const LOOKBACK_DAYS: i64 = 366;
@@ -145,12 +146,12 @@ pub struct RunOutcome {
 }
 
 /// Runs `period`; `by` is who asked (none for the scheduled run).
-pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiResult<run::Model> {
+pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiResult<RunRow> {
     let started = state.now();
     let run_id = Uuid::now_v7();
     state
         .invoices
-        .start_run(run::Model {
+        .start_run(RunRow {
             id: run_id,
             period: period.to_string(),
             started_at: started,
@@ -329,7 +330,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             Ok(mut new) => {
                 // Handed to the payment provider by the outbox worker.
                 new.invoice.provider = state.settings.billing.provider.name().to_owned();
-                new.payment_op = Some(crate::store::entities::payment_op::Model {
+                new.payment_op = Some(PaymentOpRow {
                     invoice_id: new.invoice.id,
                     tenant_id: tenant,
                     status: "pending".into(),
@@ -436,7 +437,7 @@ async fn credit_notes(
         let (credit_id, note_id) = (Uuid::now_v7(), Uuid::now_v7());
         let description =
             format!("SLA credit for {of}: {} breach(es) recorded after it was invoiced", group.len());
-        let note = credit_note::Model {
+        let note = CreditNoteRow {
             id: note_id,
             tenant_id: tenant,
             invoice_id: old.id,
@@ -457,7 +458,7 @@ async fn credit_notes(
             created_at: now,
             done_at: None,
         };
-        let credit = credit::Model {
+        let credit = CreditRow {
             id: credit_id,
             tenant_id: tenant,
             invoice_id: old.id,
@@ -470,7 +471,7 @@ async fn credit_notes(
         };
         let credited = group
             .iter()
-            .map(|b| credited::Model {
+            .map(|b| CreditedRow {
                 tenant_id: tenant,
                 ticket_id: b.ticket_id,
                 metric: metric_key(b.metric),
@@ -599,7 +600,7 @@ fn invoice_for(
         let out = &gc.outcome;
         let credit_id = Uuid::now_v7();
         let late = of < period;
-        credited_rows.extend(group.iter().map(|b| credited::Model {
+        credited_rows.extend(group.iter().map(|b| CreditedRow {
             tenant_id: tenant,
             ticket_id: b.ticket_id,
             metric: metric_key(b.metric),
@@ -627,7 +628,7 @@ fn invoice_for(
             amount_minor: -out.total,
             details: gc.details(credit_id),
         });
-        credit_rows.push(credit::Model {
+        credit_rows.push(CreditRow {
             id: credit_id,
             tenant_id: tenant,
             invoice_id,
@@ -640,7 +641,7 @@ fn invoice_for(
         });
     }
     let t = totals(&lines, tax_rate_bp);
-    let invoice = invoice::Model {
+    let invoice = InvoiceRow {
         id: invoice_id,
         tenant_id: tenant,
         period: period.to_string(),
@@ -666,7 +667,7 @@ fn invoice_for(
     let lines = lines
         .into_iter()
         .enumerate()
-        .map(|(i, l)| line::Model {
+        .map(|(i, l)| LineRow {
             invoice_id,
             line_no: i as i32 + 1,
             tenant_id: tenant,

@@ -27,7 +27,7 @@ use crate::settings::BillingSettings;
 
 use crate::provider::{PaymentProvider, PushError};
 use crate::state::BillingState;
-use crate::store::entities::{credit_note, invoice, line};
+use crate::store::invoices::{CreditNoteRow, InvoiceRow, LineRow};
 
 pub fn client(settings: &BillingSettings) -> anyhow::Result<Client> {
     let key = settings
@@ -50,8 +50,8 @@ fn once(key: String) -> Result<RequestStrategy, PushError> {
 pub async fn push(
     state: &BillingState,
     client: &Client,
-    inv: &invoice::Model,
-    lines: &[line::Model],
+    inv: &InvoiceRow,
+    lines: &[LineRow],
     retrying: bool,
 ) -> Result<String, PushError> {
     let store = |e: canopy_kernel::ApiError| PushError::Retry(e.to_string());
@@ -137,7 +137,7 @@ pub async fn push(
 /// The draft invoice, created once (its key is the Canopy invoice's).
 async fn create_invoice(
     client: &Client,
-    inv: &invoice::Model,
+    inv: &InvoiceRow,
     customer: &str,
     currency: &stripe_types::Currency,
     meta: HashMap<String, String>,
@@ -171,8 +171,8 @@ async fn create_invoice(
 /// lists the invoice's notes and takes the one carrying that id.
 pub async fn push_note(
     client: &Client,
-    note: &credit_note::Model,
-    inv: &invoice::Model,
+    note: &CreditNoteRow,
+    inv: &InvoiceRow,
     retrying: bool,
 ) -> Result<String, PushError> {
     let Some(stripe_invoice) = inv.provider_ref.as_deref() else {
@@ -242,8 +242,8 @@ impl PaymentProvider for Stripe {
     async fn hand_over(
         &self,
         state: &BillingState,
-        inv: &invoice::Model,
-        lines: &[line::Model],
+        inv: &InvoiceRow,
+        lines: &[LineRow],
         retrying: bool,
     ) -> Result<Option<String>, PushError> {
         push(state, &self.client, inv, lines, retrying).await.map(Some)
@@ -252,8 +252,8 @@ impl PaymentProvider for Stripe {
     async fn credit_note(
         &self,
         _state: &BillingState,
-        note: &credit_note::Model,
-        inv: &invoice::Model,
+        note: &CreditNoteRow,
+        inv: &InvoiceRow,
         retrying: bool,
     ) -> Result<Option<String>, PushError> {
         push_note(&self.client, note, inv, retrying).await.map(Some)

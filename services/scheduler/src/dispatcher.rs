@@ -16,7 +16,7 @@ use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
 use crate::domain::engineer::EngineerSpec;
 use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
-use crate::store::entities::decision;
+use crate::store::dispatch::DecisionRow;
 
 const GROUP: &str = "scheduler-dispatch";
 
@@ -108,7 +108,7 @@ async fn ticketing(
 /// Each engineer with their spec: (engineer, user, active, spec).
 type Specs = Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)>;
 
-fn specs_of(engineers: &[crate::store::entities::engineer::Model]) -> ApiResult<Specs> {
+fn specs_of(engineers: &[crate::store::engineers::EngineerRow]) -> ApiResult<Specs> {
     engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect()
 }
 
@@ -212,16 +212,16 @@ async fn decide(
     }
     state
         .dispatch
-        .record(decision::ActiveModel {
-            ticket_id: sea_orm::Set(ticket),
-            id: sea_orm::Set(Uuid::now_v7()),
-            decided_at: sea_orm::Set(now),
-            tenant_id: sea_orm::Set(tenant),
-            engineer_id: sea_orm::Set(chosen),
-            mode: sea_orm::Set(mode.into()),
-            decided_by: sea_orm::Set(decided_by),
-            reason: sea_orm::Set(reason.chars().take(500).collect()),
-            candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+        .record(DecisionRow {
+            ticket_id: ticket,
+            id: Uuid::now_v7(),
+            decided_at: now,
+            tenant_id: tenant,
+            engineer_id: chosen,
+            mode: mode.into(),
+            decided_by,
+            reason: reason.chars().take(500).collect(),
+            candidates: serde_json::to_value(&ranked).map_err(ApiError::internal)?,
         })
         .await?;
     Ok(Outcome { engineer_id: chosen, ranked })
@@ -333,16 +333,16 @@ pub async fn assign_batch(
         let ranked = rank(&t.need, &candidates, now);
         state
             .dispatch
-            .record(decision::ActiveModel {
-                ticket_id: sea_orm::Set(*id),
-                id: sea_orm::Set(Uuid::now_v7()),
-                decided_at: sea_orm::Set(now),
-                tenant_id: sea_orm::Set(t.tenant),
-                engineer_id: sea_orm::Set(placed),
-                mode: sea_orm::Set(if placed.is_some() { "batch" } else { "none" }.into()),
-                decided_by: sea_orm::Set(Some(by)),
-                reason: sea_orm::Set("assigned with its batch by maximum-weight matching".into()),
-                candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+            .record(DecisionRow {
+                ticket_id: *id,
+                id: Uuid::now_v7(),
+                decided_at: now,
+                tenant_id: t.tenant,
+                engineer_id: placed,
+                mode: if placed.is_some() { "batch" } else { "none" }.into(),
+                decided_by: Some(by),
+                reason: "assigned with its batch by maximum-weight matching".into(),
+                candidates: serde_json::to_value(&ranked).map_err(ApiError::internal)?,
             })
             .await?;
         out.push((*id, placed));

@@ -18,8 +18,8 @@ use canopy_kernel::days::Zone;
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
 use crate::state::SchedulerState;
-use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
+use crate::store::jobs::{RunRow, ScheduleRow};
 
 /// The provider's system jobs, with fixed ids so every replica installs the same ones once.
 fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
@@ -68,19 +68,17 @@ pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
         let next = Recurrence::parse(cron, "UTC").ok().and_then(|r| r.next_after(now));
         state
             .jobs
-            .ensure_schedule(schedule::ActiveModel {
-                id: sea_orm::Set(id),
-                tenant_id: sea_orm::Set(None),
-                name: sea_orm::Set(name.to_owned()),
-                cron: sea_orm::Set(cron.to_owned()),
-                timezone: sea_orm::Set("UTC".to_owned()),
-                action: sea_orm::Set(
-                    serde_json::to_value(&action).map_err(canopy_kernel::ApiError::internal)?,
-                ),
-                active: sea_orm::Set(true),
-                next_run_at: sea_orm::Set(next),
-                created_by: sea_orm::Set(uuid::Uuid::nil()),
-                created_at: sea_orm::Set(now),
+            .ensure_schedule(ScheduleRow {
+                id,
+                tenant_id: None,
+                name: name.to_owned(),
+                cron: cron.to_owned(),
+                timezone: "UTC".to_owned(),
+                action: serde_json::to_value(&action).map_err(canopy_kernel::ApiError::internal)?,
+                active: true,
+                next_run_at: next,
+                created_by: uuid::Uuid::nil(),
+                created_at: now,
             })
             .await?;
         // An installation from before a system job's time changed (the billing run moved to
@@ -129,7 +127,7 @@ enum Done {
     Retry(String),
 }
 
-async fn execute(state: web::Data<SchedulerState>, s: schedule::Model, run: job_run::Model) {
+async fn execute(state: web::Data<SchedulerState>, s: ScheduleRow, run: RunRow) {
     // Renew the lease while working.
     let renewing = {
         let (state, run) = (state.clone(), run.clone());
@@ -168,7 +166,7 @@ async fn execute(state: web::Data<SchedulerState>, s: schedule::Model, run: job_
     }
 }
 
-async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>) -> Done {
+async fn perform(state: &SchedulerState, s: &ScheduleRow, due: DateTime<Utc>) -> Done {
     let action: Action = match serde_json::from_value(s.action.clone()) {
         Ok(a) => a,
         Err(e) => return Done::Finished(FAILED, json!({"error": format!("unreadable action: {e}")})),

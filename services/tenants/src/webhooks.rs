@@ -20,8 +20,7 @@ use crate::domain::config::Webhook;
 use crate::domain::webhooks::{SIGNATURE_HEADER, backoff, signature, wants};
 use crate::state::TenantsState;
 use crate::store::configs::document;
-use crate::store::entities::webhook_delivery;
-use crate::store::webhooks::{NewDelivery, Outcome};
+use crate::store::webhooks::{DeliveryRow, NewDelivery, Outcome};
 
 const GROUP: &str = "tenants-webhooks";
 
@@ -244,7 +243,7 @@ enum Attempt {
 async fn attempt(
     http: &reqwest::Client,
     hook: &Webhook,
-    row: &webhook_delivery::Model,
+    row: &DeliveryRow,
     timestamp: i64,
     allow_private: bool,
 ) -> Attempt {

@@ -16,4 +16,4 @@ pub mod tenancy;
 pub mod validate;
 
 pub use error::{ApiError, ApiResult, ErrorCode, FieldError, Problem, Violations};
-pub use tenancy::{ListScope, Principal, TenantId, TenantOwned, TenantScope};
+pub use tenancy::{CrossTenant, ListScope, Principal, TenantId, TenantOwned, TenantScope};

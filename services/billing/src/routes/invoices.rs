@@ -17,7 +17,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
 use super::parse;
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::{credit, credit_note, invoice, line};
+use crate::store::invoices::{AvailabilityRow, CreditNoteRow, CreditRow, InvoiceRow, LineRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/billing/invoices").route(web::get().to(list)))
@@ -75,8 +75,8 @@ pub struct InvoiceView {
     pub version: i64,
 }
 
-impl From<invoice::Model> for InvoiceView {
-    fn from(i: invoice::Model) -> Self {
+impl From<InvoiceRow> for InvoiceView {
+    fn from(i: InvoiceRow) -> Self {
         Self {
             id: i.id,
             tenant_id: i.tenant_id,
@@ -117,8 +117,8 @@ pub struct LineView {
     pub details: Value,
 }
 
-impl From<line::Model> for LineView {
-    fn from(l: line::Model) -> Self {
+impl From<LineRow> for LineView {
+    fn from(l: LineRow) -> Self {
         Self {
             line_no: l.line_no,
             kind: l.kind,
@@ -171,8 +171,8 @@ pub struct CreditNoteView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<credit_note::Model> for CreditNoteView {
-    fn from(n: credit_note::Model) -> Self {
+impl From<CreditNoteRow> for CreditNoteView {
+    fn from(n: CreditNoteRow) -> Self {
         Self {
             id: n.id,
             tenant_id: n.tenant_id,
@@ -229,11 +229,11 @@ async fn read(
     state: &BillingState,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<(invoice::Model, Vec<line::Model>, Vec<credit_note::Model>)> {
+) -> ApiResult<(InvoiceRow, Vec<LineRow>, Vec<CreditNoteRow>)> {
     principal.require_any(&READERS)?;
-    let own = principal.tenant_id.map(canopy_kernel::TenantScope::trusted);
-    let inv = state.invoices.get(own.as_ref(), id).await?;
-    let lines = state.invoices.lines(inv.id).await?;
+    let scope = principal.list_scope();
+    let inv = state.invoices.get(&scope, id).await?;
+    let lines = state.invoices.lines(&scope, inv.id).await?;
     let mut notes = state.invoices.notes(&ListScope::AllTenants, Some(inv.id), 500).await?;
     notes.sort_by_key(|n| n.created_at);
     Ok((inv, lines, notes))
@@ -358,7 +358,7 @@ pub async fn pay(
         Some(r) if r.is_empty() => None,
         r => r,
     };
-    let current = state.invoices.get(None, *id).await?;
+    let current = state.invoices.get(&ListScope::AllTenants, *id).await?;
     let version = canopy_kernel::http::if_match(&req)?.unwrap_or(current.version);
     let paid = state.invoices.mark_paid(*id, version, principal.subject, reference, state.now()).await?;
     crate::dunning::after_payment(&state, paid.tenant_id).await?;
@@ -385,8 +385,8 @@ pub struct CreditView {
     pub lines: Value,
 }
 
-impl From<credit::Model> for CreditView {
-    fn from(c: credit::Model) -> Self {
+impl From<CreditRow> for CreditView {
+    fn from(c: CreditRow) -> Self {
         Self {
             id: c.id,
             tenant_id: c.tenant_id,
@@ -457,8 +457,8 @@ pub struct AvailabilityView {
     pub recorded_at: DateTime<Utc>,
 }
 
-impl From<crate::store::entities::availability::Model> for AvailabilityView {
-    fn from(a: crate::store::entities::availability::Model) -> Self {
+impl From<AvailabilityRow> for AvailabilityView {
+    fn from(a: AvailabilityRow) -> Self {
         Self {
             tenant_id: a.tenant_id,
             period: a.period,
@@ -503,7 +503,7 @@ pub async fn record_availability(
     }
     let row = state
         .invoices
-        .record_availability(crate::store::entities::availability::Model {
+        .record_availability(AvailabilityRow {
             tenant_id: ask.tenant_id,
             period: period.to_string(),
             availability_bp: ask.availability_bp,

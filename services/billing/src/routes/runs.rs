@@ -13,7 +13,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::parse;
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::run;
+use crate::store::invoices::RunRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -49,8 +49,8 @@ pub struct RunView {
     pub outcome: Option<Value>,
 }
 
-impl From<run::Model> for RunView {
-    fn from(r: run::Model) -> Self {
+impl From<RunRow> for RunView {
+    fn from(r: RunRow) -> Self {
         Self {
             id: r.id,
             period: r.period,

@@ -115,3 +115,27 @@ impl Latencies {
         self.0.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     }
 }
+
+/// A column's value for [`insert_rows`].
+pub fn v(value: impl Into<sea_orm::Value>) -> sea_orm::Value {
+    value.into()
+}
+
+/// Writes rows straight into a service's table, as an insider with the database would (the
+/// services keep their table definitions to themselves). Every row names the same columns.
+pub async fn insert_rows(
+    db: &sea_orm::DatabaseConnection,
+    table: &str,
+    rows: impl IntoIterator<Item = Vec<(&'static str, sea_orm::Value)>>,
+) {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    let mut rows = rows.into_iter().peekable();
+    let Some(first) = rows.peek() else { return };
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(table)).columns(first.iter().map(|(column, _)| Alias::new(*column)));
+    for row in rows {
+        insert.values_panic(row.into_iter().map(|(_, value)| value.into()));
+    }
+    db.execute(&insert).await.unwrap();
+}

@@ -14,8 +14,7 @@ use crate::domain::{
     NewContract, TargetTable, Unit, check_dates, check_quantity, effective_targets, monthly_fee,
 };
 use crate::state::{CatalogEvent, CatalogState};
-use crate::store::contracts::Terms;
-use crate::store::entities::{contract, contract_terms};
+use crate::store::contracts::{ContractRow, Terms, TermsRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -57,7 +56,7 @@ pub struct ContractView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
+fn terms_view(t: &TermsRow) -> ApiResult<TermsView> {
     Ok(TermsView {
         effective_on: t.effective_on,
         plan_id: t.plan_id,
@@ -70,7 +69,7 @@ fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
 async fn view(
     state: &CatalogState,
     scope: &TenantScope,
-    c: contract::Model,
+    c: ContractRow,
     today: NaiveDate,
 ) -> ApiResult<ContractView> {
     let rows = state.contracts.terms(scope, c.id).await?;

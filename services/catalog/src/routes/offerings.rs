@@ -12,7 +12,7 @@ use canopy_sla::{Coverage, CreditPolicy, Targets};
 use super::{parse, stored};
 use crate::domain::{NewPlan, NewService, NewTier, RateLimit, TargetTable, Unit};
 use crate::state::CatalogState;
-use crate::store::entities::{plan, service, tier};
+use crate::store::offerings::{PlanRow, ServiceRow, TierRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -45,8 +45,8 @@ pub struct ServiceView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<service::Model> for ServiceView {
-    fn from(s: service::Model) -> Self {
+impl From<ServiceRow> for ServiceView {
+    fn from(s: ServiceRow) -> Self {
         Self {
             id: s.id,
             key: s.key,
@@ -72,7 +72,7 @@ pub struct TierView {
 }
 
 impl TierView {
-    pub fn from_row(t: &tier::Model) -> ApiResult<Self> {
+    pub fn from_row(t: &TierRow) -> ApiResult<Self> {
         Ok(Self {
             id: t.id,
             name: t.name.clone(),
@@ -102,7 +102,7 @@ pub struct PlanView {
 }
 
 impl PlanView {
-    pub fn from_row(p: &plan::Model) -> ApiResult<Self> {
+    pub fn from_row(p: &PlanRow) -> ApiResult<Self> {
         Ok(Self {
             id: p.id,
             name: p.name.clone(),

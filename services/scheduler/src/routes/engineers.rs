@@ -16,8 +16,8 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::{parse, stored};
 use crate::domain::engineer::{EngineerSpec, GeoPoint, Skill, TimeOff};
 use crate::state::SchedulerState;
+use crate::store::engineers::EngineerRow;
 use crate::store::engineers::ListFilter;
-use crate::store::entities::engineer;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/engineers").route(web::post().to(create)).route(web::get().to(list)))
@@ -62,7 +62,7 @@ pub struct EngineerView {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
+pub fn spec_of(e: &EngineerRow) -> ApiResult<EngineerSpec> {
     Ok(EngineerSpec {
         name: e.name.clone(),
         email: e.email.clone(),
@@ -80,7 +80,7 @@ pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
     })
 }
 
-fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<EngineerView> {
+fn view(e: EngineerRow, now: DateTime<Utc>, load: u32) -> ApiResult<EngineerView> {
     let spec = spec_of(&e)?;
     Ok(EngineerView {
         on_shift: e.active && spec.on_shift(now),
@@ -114,7 +114,7 @@ fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<Engineer
 async fn answer(
     state: &SchedulerState,
     status: actix_web::http::StatusCode,
-    e: engineer::Model,
+    e: EngineerRow,
     now: DateTime<Utc>,
 ) -> ApiResult<HttpResponse> {
     let etag = format!("\"{}\"", e.version);

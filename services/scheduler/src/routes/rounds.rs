@@ -16,8 +16,8 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::parse;
 use crate::rounds::{OptimizeAnswer, PlanView, optimize as plan_day};
 use crate::state::SchedulerState;
-use crate::store::entities::visit;
 use crate::store::rounds::VISIT_STATES;
+use crate::store::rounds::VisitRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/dispatch/optimize").route(web::post().to(optimize)))
@@ -144,8 +144,8 @@ pub struct VisitView {
     pub version: i64,
 }
 
-impl From<visit::Model> for VisitView {
-    fn from(v: visit::Model) -> Self {
+impl From<VisitRow> for VisitView {
+    fn from(v: VisitRow) -> Self {
         Self {
             ticket_id: v.ticket_id,
             tenant_id: v.tenant_id,

@@ -11,6 +11,8 @@ use canopy_kernel::http::PageParams;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use super::entities::engineer;
+
+pub use super::entities::engineer::Model as EngineerRow;
 use crate::domain::engineer::EngineerSpec;
 
 #[derive(Clone)]

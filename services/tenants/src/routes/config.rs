@@ -11,8 +11,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig};
 use crate::state::{TenantEvent, TenantsState};
-use crate::store::configs::document;
-use crate::store::entities::tenant_config;
+use crate::store::configs::{ConfigRow, document};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -58,7 +57,7 @@ pub struct HistoryQuery {
     pub cursor: Option<String>,
 }
 
-fn view(row: &tenant_config::Model) -> ApiResult<ConfigView> {
+fn view(row: &ConfigRow) -> ApiResult<ConfigView> {
     Ok(ConfigView {
         tenant_id: row.tenant_id,
         version: row.version,
@@ -68,7 +67,7 @@ fn view(row: &tenant_config::Model) -> ApiResult<ConfigView> {
     })
 }
 
-fn respond(status: actix_web::http::StatusCode, row: &tenant_config::Model) -> ApiResult<HttpResponse> {
+fn respond(status: actix_web::http::StatusCode, row: &ConfigRow) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::build(status)
         .insert_header((header::ETAG, format!("\"{}\"", row.version)))
         .json(view(row)?))

@@ -28,9 +28,8 @@ use super::views::snapshot;
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
 use crate::domain::parse_name;
 use crate::state::{TenantContext, TicketingState};
-use crate::store::alerts::{Folded, Incoming};
-use crate::store::entities::{agent_event, alert};
-use crate::store::tickets::{Actor, Change};
+use crate::store::alerts::{AgentEventRow, AlertRow, Folded, Incoming};
+use crate::store::tickets::{Actor, Change, TicketRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/events").route(web::post().to(ingest)))
@@ -296,8 +295,8 @@ async fn open(
     scope: &TenantScope,
     ctx: &TenantContext,
     rules: &Rules,
-    a: &alert::Model,
-) -> ApiResult<crate::store::entities::ticket::Model> {
+    a: &AlertRow,
+) -> ApiResult<TicketRow> {
     let active: Vec<&str> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.as_str()).collect();
     let peak = canopy_monitoring::Severity::parse(&a.peak).unwrap_or(canopy_monitoring::Severity::Error);
@@ -336,7 +335,7 @@ async fn auto_move(
     scope: &TenantScope,
     ticket: Uuid,
     to: Status,
-    a: &alert::Model,
+    a: &AlertRow,
 ) -> ApiResult<Option<String>> {
     let (mut t, mut clocks) = state.tickets.load(scope, ticket).await?;
     let from: Status =
@@ -398,8 +397,8 @@ pub struct AlertView {
     pub labels: Value,
 }
 
-impl From<alert::Model> for AlertView {
-    fn from(a: alert::Model) -> Self {
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> Self {
         Self {
             id: a.id,
             tenant_id: a.tenant_id,
@@ -435,8 +434,8 @@ pub struct EventView {
     pub labels: Value,
 }
 
-impl From<agent_event::Model> for EventView {
-    fn from(e: agent_event::Model) -> Self {
+impl From<AgentEventRow> for EventView {
+    fn from(e: AgentEventRow) -> Self {
         Self {
             id: e.id,
             severity: e.severity,

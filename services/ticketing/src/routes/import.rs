@@ -22,8 +22,7 @@ use crate::domain::lifecycle::{Channel, MIN_LEVEL, Status, TicketKind};
 use crate::domain::name_of;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::state::TicketingState;
-use crate::store::entities::ticket;
-use crate::store::tickets::{Actor, BreachRecord, Change};
+use crate::store::tickets::{Actor, BreachRecord, Change, TicketRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/tickets/import", web::post().to(import));
@@ -334,39 +333,39 @@ pub async fn import(
         } else {
             None
         };
-        let row = ticket::ActiveModel {
-            tenant_id: sea_orm::Set(request.tenant_id),
-            id: sea_orm::Set(Uuid::now_v7()),
-            number: sea_orm::Set(0),
-            reference: sea_orm::Set(String::new()),
-            kind: sea_orm::Set(name_of(&t.kind)),
-            title: sea_orm::Set(t.title.trim().to_owned()),
-            description: sea_orm::Set(t.description.trim().to_owned()),
-            category: sea_orm::Set(t.category.clone()),
-            impact: sea_orm::Set(String::new()),
-            urgency: sea_orm::Set(String::new()),
-            priority: sea_orm::Set(name_of(&t.priority)),
-            status: sea_orm::Set(name_of(&r.status)),
-            channel: sea_orm::Set(name_of(&Channel::Api)),
-            requester_id: sea_orm::Set(None),
-            site_id: sea_orm::Set(None),
-            onsite_required: sea_orm::Set(t.onsite_required),
-            assignee_id: sea_orm::Set(t.assignee_id),
-            support_level: sea_orm::Set(MIN_LEVEL),
-            custom_fields: sea_orm::Set(json!({})),
-            details: sea_orm::Set(json!({})),
-            policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
-            external_id: sea_orm::Set(Some(ext.to_owned())),
-            created_by: sea_orm::Set(principal.subject),
-            created_at: sea_orm::Set(t.reported_at),
-            updated_at: sea_orm::Set(now),
-            first_response_at: sea_orm::Set(r.first_response_at.and_then(at)),
-            resolved_at: sea_orm::Set(r.resolved_at.and_then(at)),
-            closed_at: sea_orm::Set(r.closed_at.and_then(at)),
-            resolution_code: sea_orm::Set(None),
-            resolution_notes: sea_orm::Set(None),
-            next_deadline: sea_orm::Set(next),
-            version: sea_orm::Set(1),
+        let row = TicketRow {
+            tenant_id: request.tenant_id,
+            id: Uuid::now_v7(),
+            number: 0,
+            reference: String::new(),
+            kind: name_of(&t.kind),
+            title: t.title.trim().to_owned(),
+            description: t.description.trim().to_owned(),
+            category: t.category.clone(),
+            impact: String::new(),
+            urgency: String::new(),
+            priority: name_of(&t.priority),
+            status: name_of(&r.status),
+            channel: name_of(&Channel::Api),
+            requester_id: None,
+            site_id: None,
+            onsite_required: t.onsite_required,
+            assignee_id: t.assignee_id,
+            support_level: MIN_LEVEL,
+            custom_fields: json!({}),
+            details: json!({}),
+            policy: serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?,
+            external_id: Some(ext.to_owned()),
+            created_by: principal.subject,
+            created_at: t.reported_at,
+            updated_at: now,
+            first_response_at: r.first_response_at.and_then(at),
+            resolved_at: r.resolved_at.and_then(at),
+            closed_at: r.closed_at.and_then(at),
+            resolution_code: None,
+            resolution_notes: None,
+            next_deadline: next,
+            version: 1,
         };
         let mut change = Change::new(now, Actor { id: principal.subject, kind: "user" });
         change.log(
@@ -419,7 +418,7 @@ pub async fn import(
 async fn existing_result(
     state: &TicketingState,
     scope: &canopy_kernel::TenantScope,
-    t: ticket::Model,
+    t: TicketRow,
     ext: &str,
 ) -> ApiResult<ImportResult> {
     let breaches = state

@@ -17,8 +17,7 @@ use crate::domain::itil::{Approval, ChangeType};
 use crate::domain::lifecycle::TicketKind;
 use crate::domain::parse_name;
 use crate::state::TicketingState;
-use crate::store::entities::{approval, link, ticket};
-use crate::store::tickets::{Change, Child};
+use crate::store::tickets::{ApprovalRow, Change, Child, LinkRow, TicketRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn kind(t: &ticket::Model) -> ApiResult<TicketKind> {
+fn kind(t: &TicketRow) -> ApiResult<TicketKind> {
     parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))
 }
 
@@ -52,8 +51,8 @@ pub struct LinkView {
     pub linked_at: DateTime<Utc>,
 }
 
-impl From<link::Model> for LinkView {
-    fn from(l: link::Model) -> Self {
+impl From<LinkRow> for LinkView {
+    fn from(l: LinkRow) -> Self {
         Self {
             problem_id: l.problem_id,
             incident_id: l.incident_id,
@@ -88,12 +87,12 @@ pub async fn add_link(
         _ => return Err(ApiError::invalid("ticket_id", "links join an incident and a problem")),
     };
     let mut change = Change::new(state.now(), actor(&principal));
-    let row = link::ActiveModel {
-        tenant_id: sea_orm::Set(this.tenant_id),
-        problem_id: sea_orm::Set(problem.id),
-        incident_id: sea_orm::Set(incident.id),
-        linked_by: sea_orm::Set(principal.subject),
-        linked_at: sea_orm::Set(change.at),
+    let row = LinkRow {
+        tenant_id: this.tenant_id,
+        problem_id: problem.id,
+        incident_id: incident.id,
+        linked_by: principal.subject,
+        linked_at: change.at,
     };
     let view = LinkView {
         problem_id: problem.id,
@@ -181,14 +180,14 @@ pub async fn decide(
     info.approval = if new.decision == Decision::Approved { Approval::Approved } else { Approval::Rejected };
     let mut change = Change::new(state.now(), actor(&principal));
     let row_id = Uuid::now_v7();
-    change.children.push(Child::Approval(approval::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(row_id),
-        decision: sea_orm::Set(crate::domain::name_of(&new.decision)),
-        comment: sea_orm::Set(new.comment.trim().to_owned()),
-        decided_by: sea_orm::Set(principal.subject),
-        decided_at: sea_orm::Set(change.at),
+    change.children.push(Child::Approval(ApprovalRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: row_id,
+        decision: crate::domain::name_of(&new.decision),
+        comment: new.comment.trim().to_owned(),
+        decided_by: principal.subject,
+        decided_at: change.at,
     }));
     change.log("change_decided", json!({"decision": new.decision, "comment": new.comment.trim()}));
     change.announce(json!({"type": "ticket.updated", "changed": ["approval"], "decision": new.decision}));

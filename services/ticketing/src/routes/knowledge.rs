@@ -23,8 +23,7 @@ use crate::domain::lifecycle::{Status, TicketKind};
 use crate::domain::parse_name;
 use crate::domain::search::query_terms;
 use crate::state::TicketingState;
-use crate::store::entities::kb_article;
-use crate::store::knowledge::Reader;
+use crate::store::knowledge::{ArticleRow, Reader};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -104,8 +103,8 @@ pub struct ArticleView {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-impl From<kb_article::Model> for ArticleView {
-    fn from(a: kb_article::Model) -> Self {
+impl From<ArticleRow> for ArticleView {
+    fn from(a: ArticleRow) -> Self {
         Self {
             id: a.id,
             title: a.title,
@@ -126,7 +125,7 @@ impl From<kb_article::Model> for ArticleView {
 }
 
 /// Checks an article's fields as they would be saved.
-fn check(a: &mut kb_article::Model, v: &mut Violations) {
+fn check(a: &mut ArticleRow, v: &mut Violations) {
     match clean_text(&a.title, 300) {
         Ok(t) => a.title = t,
         Err(m) => v.add("title", m),
@@ -176,7 +175,7 @@ pub async fn create(
     }
     let new: NewArticle = parse(body.into_inner())?;
     let now = state.now();
-    let mut a = kb_article::Model {
+    let mut a = ArticleRow {
         id: Uuid::now_v7(),
         visibility: new.visibility,
         tenant_id: new.tenant_id,
@@ -204,7 +203,7 @@ pub async fn create(
     Ok(created(a))
 }
 
-fn created(a: kb_article::Model) -> HttpResponse {
+fn created(a: ArticleRow) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/kb/articles/{}", a.id)))
         .insert_header((header::ETAG, format!("\"{}\"", a.version)))
@@ -369,7 +368,7 @@ pub struct Hit {
     pub snippet: String,
 }
 
-fn hits(found: Vec<(kb_article::Model, f64)>) -> Vec<Hit> {
+fn hits(found: Vec<(ArticleRow, f64)>) -> Vec<Hit> {
     found
         .into_iter()
         .map(|(a, score)| Hit {
@@ -504,7 +503,7 @@ pub async fn from_ticket(
     body.push_str(&format!("\n_From ticket {}._\n", t.reference));
     let now = state.now();
     let visibility = ask.visibility.unwrap_or_else(|| "tenant".into());
-    let mut a = kb_article::Model {
+    let mut a = ArticleRow {
         id: Uuid::now_v7(),
         tenant_id: (visibility == "tenant").then_some(t.tenant_id),
         visibility,

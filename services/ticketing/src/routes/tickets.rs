@@ -23,8 +23,7 @@ use crate::domain::itil::{ChangeDetails, NewChange, ProblemDetails, Risk};
 use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Status, TicketKind};
 use crate::domain::{name_of, parse_name};
 use crate::state::{TenantContext, TicketingState};
-use crate::store::entities::ticket;
-use crate::store::tickets::{Actor, Change, Filters};
+use crate::store::tickets::{Actor, Change, Filters, TicketRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/tickets").route(web::post().to(create)).route(web::get().to(list)))
@@ -171,7 +170,7 @@ pub(crate) async fn raise(
     scope: TenantScope,
     new: NewTicket,
     key: Option<(String, String)>,
-) -> ApiResult<(ticket::Model, Vec<MetricClock>, bool)> {
+) -> ApiResult<(TicketRow, Vec<MetricClock>, bool)> {
     if let Some((key, request_hash)) = &key
         && let Some(seen) = state.tickets.idempotent(&scope, key).await?
     {
@@ -241,39 +240,39 @@ pub(crate) async fn raise(
         } else {
             Some(principal.subject)
         });
-    let row = ticket::ActiveModel {
-        tenant_id: sea_orm::Set(tenant),
-        id: sea_orm::Set(Uuid::now_v7()),
-        number: sea_orm::Set(0),
-        reference: sea_orm::Set(String::new()),
-        kind: sea_orm::Set(name_of(&new.kind)),
-        title: sea_orm::Set(title),
-        description: sea_orm::Set(new.description.trim().to_owned()),
-        category: sea_orm::Set(new.category),
-        impact: sea_orm::Set(new.impact),
-        urgency: sea_orm::Set(new.urgency),
-        priority: sea_orm::Set(name_of(&priority)),
-        status: sea_orm::Set(name_of(&Status::New)),
-        channel: sea_orm::Set(name_of(&channel)),
-        requester_id: sea_orm::Set(requester),
-        site_id: sea_orm::Set(new.site_id),
-        onsite_required: sea_orm::Set(new.onsite_required),
-        assignee_id: sea_orm::Set(None),
-        support_level: sea_orm::Set(MIN_LEVEL),
-        custom_fields: sea_orm::Set(json!(new.custom_fields)),
-        details: sea_orm::Set(details),
-        policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
-        external_id: sea_orm::Set(None),
-        created_by: sea_orm::Set(principal.subject),
-        created_at: sea_orm::Set(now),
-        updated_at: sea_orm::Set(now),
-        first_response_at: sea_orm::Set(None),
-        resolved_at: sea_orm::Set(None),
-        closed_at: sea_orm::Set(None),
-        resolution_code: sea_orm::Set(None),
-        resolution_notes: sea_orm::Set(None),
-        next_deadline: sea_orm::Set(next_deadline),
-        version: sea_orm::Set(1),
+    let row = TicketRow {
+        tenant_id: tenant,
+        id: Uuid::now_v7(),
+        number: 0,
+        reference: String::new(),
+        kind: name_of(&new.kind),
+        title,
+        description: new.description.trim().to_owned(),
+        category: new.category,
+        impact: new.impact,
+        urgency: new.urgency,
+        priority: name_of(&priority),
+        status: name_of(&Status::New),
+        channel: name_of(&channel),
+        requester_id: requester,
+        site_id: new.site_id,
+        onsite_required: new.onsite_required,
+        assignee_id: None,
+        support_level: MIN_LEVEL,
+        custom_fields: json!(new.custom_fields),
+        details,
+        policy: serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?,
+        external_id: None,
+        created_by: principal.subject,
+        created_at: now,
+        updated_at: now,
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        resolution_code: None,
+        resolution_notes: None,
+        next_deadline,
+        version: 1,
     };
     let mut change = Change::new(now, actor(principal));
     change.log("created", json!({"type": new.kind, "priority": priority, "channel": channel,
@@ -390,7 +389,7 @@ pub(crate) async fn ticket_scope(
     principal.scope_for(owner).map_err(|_| ApiError::not_found("ticket"))
 }
 
-pub(crate) fn visible(principal: &Principal, t: &ticket::Model) -> ApiResult<()> {
+pub(crate) fn visible(principal: &Principal, t: &TicketRow) -> ApiResult<()> {
     let requester_only = principal.kind == PrincipalKind::User
         && !principal.is_provider()
         && !principal.has_role(Role::TenantAdmin);
@@ -463,7 +462,7 @@ pub struct ChangePatch {
 }
 
 /// The change details of a change ticket.
-pub(crate) fn change_details(t: &ticket::Model) -> ApiResult<Option<ChangeDetails>> {
+pub(crate) fn change_details(t: &TicketRow) -> ApiResult<Option<ChangeDetails>> {
     match t.details.get("change") {
         Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(ApiError::internal),
         None => Ok(None),
@@ -770,7 +769,7 @@ pub async fn update(
 /// what the move means to the SLA clocks — pausing while the customer is waited on, stopping
 /// resolution when resolved, reopening, stopping everything when closed or cancelled.
 pub(crate) fn enter_status(
-    t: &mut ticket::Model,
+    t: &mut TicketRow,
     clocks: &mut [MetricClock],
     change: &mut Change,
     from: Status,
@@ -823,7 +822,7 @@ pub(crate) fn enter_status(
 
 /// The first public action of provider staff on a ticket is its first response.
 pub(crate) fn first_response(
-    t: &mut ticket::Model,
+    t: &mut TicketRow,
     clocks: &mut [MetricClock],
     change: &mut Change,
     principal: &Principal,

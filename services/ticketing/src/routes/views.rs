@@ -14,7 +14,7 @@ use crate::domain::itil::{ChangeDetails, ProblemDetails};
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
 use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
-use crate::store::entities::{event, ticket};
+use crate::store::tickets::{TicketEventRow, TicketRow};
 
 fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
@@ -98,7 +98,7 @@ fn bad(what: &str) -> ApiError {
     ApiError::internal(anyhow::anyhow!("stored ticket has a bad {what}"))
 }
 
-pub fn snapshot(t: &ticket::Model) -> ApiResult<Option<PolicySnapshot>> {
+pub fn snapshot(t: &TicketRow) -> ApiResult<Option<PolicySnapshot>> {
     if t.policy.is_null() {
         return Ok(None);
     }
@@ -106,7 +106,7 @@ pub fn snapshot(t: &ticket::Model) -> ApiResult<Option<PolicySnapshot>> {
 }
 
 impl TicketView {
-    pub fn new(t: ticket::Model, clocks: &[MetricClock]) -> ApiResult<Self> {
+    pub fn new(t: TicketRow, clocks: &[MetricClock]) -> ApiResult<Self> {
         let sla = snapshot(&t)?.map(|p| SlaView {
             tier_name: p.tier_name,
             coverage: p.coverage,
@@ -180,8 +180,8 @@ pub struct AuditEntry {
     pub data: Value,
 }
 
-impl From<event::Model> for AuditEntry {
-    fn from(e: event::Model) -> Self {
+impl From<TicketEventRow> for AuditEntry {
+    fn from(e: TicketEventRow) -> Self {
         Self {
             seq: e.seq,
             at: e.at,

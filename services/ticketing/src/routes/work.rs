@@ -19,8 +19,7 @@ use crate::domain::clocks;
 use crate::domain::lifecycle::Status;
 use crate::domain::{name_of, parse_name};
 use crate::state::TicketingState;
-use crate::store::entities::{comment, feedback, ticket, worklog};
-use crate::store::tickets::{Change, Child};
+use crate::store::tickets::{Change, Child, CommentRow, FeedbackRow, TicketRow, WorklogRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -49,8 +48,8 @@ pub struct CommentView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<comment::Model> for CommentView {
-    fn from(c: comment::Model) -> Self {
+impl From<CommentRow> for CommentView {
+    fn from(c: CommentRow) -> Self {
         Self { id: c.id, author_id: c.author_id, public: c.public, body: c.body, created_at: c.created_at }
     }
 }
@@ -73,7 +72,7 @@ async fn open_ticket(
     state: &TicketingState,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<(TenantScope, ticket::Model, Vec<clocks::MetricClock>, BusinessCalendar)> {
+) -> ApiResult<(TenantScope, TicketRow, Vec<clocks::MetricClock>, BusinessCalendar)> {
     let scope = ticket_scope(state, principal, id).await?;
     principal.require_any(&Role::ALL)?;
     let (t, clocks) = state.tickets.load(&scope, id).await?;
@@ -82,7 +81,7 @@ async fn open_ticket(
     Ok((scope, t, clocks, calendar))
 }
 
-fn status(t: &ticket::Model) -> ApiResult<Status> {
+fn status(t: &TicketRow) -> ApiResult<Status> {
     parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))
 }
 
@@ -106,15 +105,15 @@ pub async fn add_comment(
     v.check(new.public || staff, "public", "only provider staff write internal notes");
     v.into_result()?;
     let mut change = Change::new(state.now(), actor(&principal));
-    let row = comment::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(Uuid::now_v7()),
-        author_id: sea_orm::Set(principal.subject),
-        author_kind: sea_orm::Set(actor(&principal).kind.to_owned()),
-        public: sea_orm::Set(new.public),
-        body: sea_orm::Set(text.to_owned()),
-        created_at: sea_orm::Set(change.at),
+    let row = CommentRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: Uuid::now_v7(),
+        author_id: principal.subject,
+        author_kind: actor(&principal).kind.to_owned(),
+        public: new.public,
+        body: text.to_owned(),
+        created_at: change.at,
     };
     change.log("commented", json!({"public": new.public}));
     let from = status(&t)?;
@@ -136,7 +135,7 @@ pub async fn add_comment(
     }
     change.announce(json!({"type": "ticket.updated", "changed": ["comments"], "public": new.public}));
     let comment = CommentView {
-        id: *row.id.as_ref(),
+        id: row.id,
         author_id: principal.subject,
         public: new.public,
         body: text.to_owned(),
@@ -198,7 +197,7 @@ pub struct WorklogView {
 }
 
 impl WorklogView {
-    fn from_row(w: worklog::Model) -> Self {
+    fn from_row(w: WorklogRow) -> Self {
         Self {
             id: w.id,
             engineer_id: w.engineer_id,
@@ -258,18 +257,18 @@ pub async fn add_worklog(
     }
     v.into_result()?;
     let mut change = Change::new(now, actor(&principal));
-    let row = worklog::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(Uuid::now_v7()),
-        engineer_id: sea_orm::Set(principal.subject),
-        kind: sea_orm::Set(name_of(&new.kind)),
-        arrived_at: sea_orm::Set(new.arrived_at),
-        departed_at: sea_orm::Set(new.departed_at),
-        minutes: sea_orm::Set(new.minutes),
-        billable: sea_orm::Set(new.billable),
-        note: sea_orm::Set(new.note.trim().to_owned()),
-        created_at: sea_orm::Set(now),
+    let row = WorklogRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: Uuid::now_v7(),
+        engineer_id: principal.subject,
+        kind: name_of(&new.kind),
+        arrived_at: new.arrived_at,
+        departed_at: new.departed_at,
+        minutes: new.minutes,
+        billable: new.billable,
+        note: new.note.trim().to_owned(),
+        created_at: now,
     };
     change.log("work_logged", json!({"kind": new.kind, "minutes": new.minutes, "billable": new.billable, "arrived_at": new.arrived_at}));
     if let Some(arrived) = new.arrived_at
@@ -286,12 +285,12 @@ pub async fn add_worklog(
     let version = t.version;
     state.tickets.save(&scope, t, version, &clocks, &change).await?;
     let view = WorklogView {
-        id: *created.id.as_ref(),
+        id: created.id,
         engineer_id: principal.subject,
         kind: new.kind,
         minutes: new.minutes,
         billable: new.billable,
-        note: created.note.as_ref().clone(),
+        note: created.note.clone(),
         arrived_at: new.arrived_at,
         departed_at: new.departed_at,
         created_at: now,
@@ -375,14 +374,14 @@ pub async fn give_feedback(
         given_by: principal.subject,
         given_at: change.at,
     };
-    change.children.push(Child::Feedback(feedback::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        rating: sea_orm::Set(new.rating),
-        complaint: sea_orm::Set(new.complaint),
-        text: sea_orm::Set(view.text.clone()),
-        given_by: sea_orm::Set(principal.subject),
-        given_at: sea_orm::Set(change.at),
+    change.children.push(Child::Feedback(FeedbackRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        rating: new.rating,
+        complaint: new.complaint,
+        text: view.text.clone(),
+        given_by: principal.subject,
+        given_at: change.at,
     }));
     let version = t.version;
     state.tickets.save(&scope, t, version, &clocks, &change).await?;

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use canopy_kernel::backends::EventBus;
+use canopy_kernel::{CrossTenant, TenantOwned};
 
 use super::entities::outbox;
 
@@ -37,7 +37,8 @@ pub async fn publish_pending(
     limit: u64,
 ) -> anyhow::Result<usize> {
     let txn = db.begin().await?;
-    let mut query = outbox::Entity::find()
+    // The relay publishes every tenant's events.
+    let mut query = outbox::Entity::across_tenants(CrossTenant::Worker)
         .filter(outbox::Column::PublishedAt.is_null())
         .order_by_asc(outbox::Column::Id)
         .limit(limit);
@@ -49,7 +50,7 @@ pub async fn publish_pending(
         bus.publish(&row.topic, &serde_json::to_vec(&row.payload)?).await?;
     }
     if !rows.is_empty() {
-        outbox::Entity::update_many()
+        outbox::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(outbox::Column::PublishedAt, Expr::value(Utc::now()))
             .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
             .exec(&txn)

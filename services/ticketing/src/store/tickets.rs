@@ -2,14 +2,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Select, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy_kernel::db::paged;
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ListScope, TenantOwned, TenantScope};
 use canopy_sla::{Metric, Pause, SlaClock};
 
 use super::entities::{
@@ -17,6 +17,16 @@ use super::entities::{
 };
 use crate::domain::clocks::MetricClock;
 use crate::domain::{name_of, parse_name};
+
+pub use super::entities::approval::Model as ApprovalRow;
+pub use super::entities::breach::Model as BreachRow;
+pub use super::entities::comment::Model as CommentRow;
+pub use super::entities::event::Model as TicketEventRow;
+pub use super::entities::feedback::Model as FeedbackRow;
+pub use super::entities::idempotency::Model as IdempotencyRow;
+pub use super::entities::link::Model as LinkRow;
+pub use super::entities::ticket::Model as TicketRow;
+pub use super::entities::worklog::Model as WorklogRow;
 
 /// Who did something: a user, an API key, or the platform itself.
 #[derive(Clone, Copy, Debug)]
@@ -48,11 +58,11 @@ pub struct Change {
 
 /// A comment, worklog, feedback, link or approval written with the change to its ticket.
 pub enum Child {
-    Link(link::ActiveModel),
-    Approval(approval::ActiveModel),
-    Comment(comment::ActiveModel),
-    Worklog(worklog::ActiveModel),
-    Feedback(feedback::ActiveModel),
+    Link(LinkRow),
+    Approval(ApprovalRow),
+    Comment(CommentRow),
+    Worklog(WorklogRow),
+    Feedback(FeedbackRow),
 }
 
 /// A missed target: its due time and, when known, when it was met at last.
@@ -151,16 +161,8 @@ impl Tickets {
         Self { db }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     pub async fn idempotent(&self, scope: &TenantScope, key: &str) -> ApiResult<Option<idempotency::Model>> {
-        Ok(idempotency::Entity::find()
-            .filter(idempotency::Column::TenantId.eq(scope.tenant_id().0))
-            .filter(idempotency::Column::Key.eq(key))
-            .one(&self.db)
-            .await?)
+        Ok(idempotency::Entity::scoped(scope).filter(idempotency::Column::Key.eq(key)).one(&self.db).await?)
     }
 
     /// Appends the change's log entries and queues its events, each carrying the ticket's
@@ -169,6 +171,7 @@ impl Tickets {
     /// last sequence number when known (0 for a new ticket); otherwise it is read.
     async fn append(
         txn: &DatabaseTransaction,
+        scope: &TenantScope,
         t: &ticket::Model,
         change: &Change,
         last_seq: Option<i64>,
@@ -176,8 +179,7 @@ impl Tickets {
         let (tenant, ticket) = (t.tenant_id, t.id);
         let mut seq = match last_seq {
             Some(seq) => seq,
-            None => event::Entity::find()
-                .filter(event::Column::TenantId.eq(tenant))
+            None => event::Entity::scoped(scope)
                 .filter(event::Column::TicketId.eq(ticket))
                 .order_by_desc(event::Column::Seq)
                 .one(txn)
@@ -207,21 +209,21 @@ impl Tickets {
         for child in &change.children {
             match child {
                 Child::Link(row) => {
-                    row.clone().insert(txn).await.map_err(|e| {
+                    link::ActiveModel::from(row.clone()).insert(txn).await.map_err(|e| {
                         canopy_kernel::db::conflict_on_unique(e, "These tickets are linked already")
                     })?;
                 }
                 Child::Approval(row) => {
-                    row.clone().insert(txn).await?;
+                    approval::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Comment(row) => {
-                    row.clone().insert(txn).await?;
+                    comment::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Worklog(row) => {
-                    row.clone().insert(txn).await?;
+                    worklog::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Feedback(row) => {
-                    row.clone().insert(txn).await.map_err(|e| {
+                    feedback::ActiveModel::from(row.clone()).insert(txn).await.map_err(|e| {
                         canopy_kernel::db::conflict_on_unique(e, "Feedback was already given")
                     })?;
                 }
@@ -289,7 +291,7 @@ impl Tickets {
         &self,
         scope: &TenantScope,
         tenant_key: &str,
-        mut row: ticket::ActiveModel,
+        mut row: TicketRow,
         clocks: &[MetricClock],
         change: &Change,
         idempotency: Option<(&str, &str)>,
@@ -297,10 +299,10 @@ impl Tickets {
         let tenant = scope.tenant_id().0;
         let number = Self::next_number(&self.db, tenant).await?;
         let txn = self.db.begin().await?;
-        row.tenant_id = Set(tenant);
-        row.number = Set(number);
-        row.reference = Set(format!("{tenant_key}-{number}"));
-        let saved = row
+        row.tenant_id = tenant;
+        row.number = number;
+        row.reference = format!("{tenant_key}-{number}");
+        let saved = ticket::ActiveModel::from(row)
             .insert(&txn)
             .await
             .map_err(|e| canopy_kernel::db::conflict_on_unique(e, "A ticket with this external id exists"))?;
@@ -308,7 +310,7 @@ impl Tickets {
         if !rows.is_empty() {
             clock::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
-        Self::append(&txn, &saved, change, Some(0)).await?;
+        Self::append(&txn, scope, &saved, change, Some(0)).await?;
         if let Some((key, hash)) = idempotency {
             idempotency::ActiveModel {
                 tenant_id: Set(tenant),
@@ -343,7 +345,7 @@ impl Tickets {
 
     /// The tenant of a ticket known by id only; the caller checks it against its scope.
     pub async fn owner(&self, id: Uuid) -> ApiResult<Uuid> {
-        ticket::Entity::find()
+        ticket::Entity::across_tenants(CrossTenant::Owner)
             .filter(ticket::Column::Id.eq(id))
             .one(&self.db)
             .await?
@@ -391,9 +393,8 @@ impl Tickets {
         row.id = sea_orm::ActiveValue::Unchanged(id);
         row.version = Set(expected_version + 1);
         row.updated_at = Set(change.at);
-        let result = ticket::Entity::update_many()
+        let result = ticket::Entity::scoped_update(scope)
             .set(row)
-            .filter(ticket::Column::TenantId.eq(tenant))
             .filter(ticket::Column::Id.eq(id))
             .filter(ticket::Column::Version.eq(expected_version))
             .exec(&txn)
@@ -409,9 +410,8 @@ impl Tickets {
             clock_row(tenant, id, c)?.insert(&txn).await?;
             // A breached target met at last: the breach now knows how late it was.
             if let (Some(_), Some(stopped)) = (c.breached_at, c.stopped_at) {
-                breach::Entity::update_many()
+                breach::Entity::scoped_update(scope)
                     .col_expr(breach::Column::MetAt, Expr::value(ts(stopped)))
-                    .filter(breach::Column::TenantId.eq(tenant))
                     .filter(breach::Column::TicketId.eq(id))
                     .filter(breach::Column::Metric.eq(name_of(&c.metric)))
                     .filter(breach::Column::MetAt.is_null())
@@ -419,13 +419,12 @@ impl Tickets {
                     .await?;
             }
         }
-        let saved = ticket::Entity::find()
-            .filter(ticket::Column::TenantId.eq(tenant))
+        let saved = ticket::Entity::scoped(scope)
             .filter(ticket::Column::Id.eq(id))
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::not_found("ticket"))?;
-        Self::append(&txn, &saved, change, None).await?;
+        Self::append(&txn, scope, &saved, change, None).await?;
         txn.commit().await?;
         Ok(saved)
     }
@@ -491,10 +490,8 @@ impl Tickets {
             q = q.filter(ticket::Column::NextDeadline.lte(before));
         }
         if let Some(breached) = f.breached {
-            let with_breach = sea_orm::sea_query::Query::select()
-                .column(breach::Column::TicketId)
-                .from(breach::Entity)
-                .to_owned();
+            let with_breach =
+                breach::Entity::listed(scope).select_only().column(breach::Column::TicketId).into_query();
             q = q.filter(if breached {
                 ticket::Column::Id.in_subquery(with_breach)
             } else {
@@ -519,7 +516,7 @@ impl Tickets {
     /// Tickets whose next deadline has come, across tenants, earliest first: the breach
     /// watch's work, read from the deadline index instead of scanning open tickets.
     pub async fn due_for_watch(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<(Uuid, Uuid)>> {
-        Ok(ticket::Entity::find()
+        Ok(ticket::Entity::across_tenants(CrossTenant::Worker)
             .filter(ticket::Column::NextDeadline.lte(now))
             .order_by_asc(ticket::Column::NextDeadline)
             .limit(limit)
