@@ -19,13 +19,28 @@ use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::UrlList;
 
 pub use crate::config::PlatformConfig;
+use canopy_billing::Billing;
+use canopy_catalog::Catalog;
+use canopy_gateway::Gateway;
 use canopy_kernel::service::{Application, Service};
+use canopy_scheduler::Scheduler;
+use canopy_tenants::TenantsService;
+use canopy_ticketing::Ticketing;
 
 /// One service of the platform, running.
 struct Running {
     name: &'static str,
     handle: ServerHandle,
     task: JoinHandle<anyhow::Result<()>>,
+}
+
+async fn build<S: Service>(
+    config: S::Settings,
+    backends: &Backends,
+    clock: SharedClock,
+    listener: TcpListener,
+) -> anyhow::Result<Application<S>> {
+    Application::build(Arc::new(config), backends.clone(), clock, listener).await
 }
 
 fn launch<S: Service>(app: Application<S>) -> Running {
@@ -71,51 +86,20 @@ impl Platform {
             let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             settings.auth.service_secret = Some(canopy_kernel::config::Secret::new(secret));
         }
-        let common = Arc::new(settings.common.clone());
         let [l_tenants, l_catalog, l_ticketing, l_scheduler, l_billing] = listeners;
         let real_clock: SharedClock = Arc::new(canopy_kernel::clock::SystemClock);
 
-        let tenants_app = canopy_tenants::Application::build(
-            Arc::new(settings.tenants()),
-            backends.clone(),
-            real_clock,
-            l_tenants,
-        )
-        .await?;
+        let b = &backends;
+        let tenants_app = build::<TenantsService>(settings.tenants(), b, real_clock, l_tenants).await?;
         let tenants_state = tenants_app.state();
-        let mut services = vec![launch(tenants_app)];
-        services.push(launch(
-            canopy_catalog::Application::build(common.clone(), backends.clone(), clock.clone(), l_catalog)
-                .await?,
-        ));
-        services.push(launch(
-            canopy_ticketing::Application::build(
-                Arc::new(settings.ticketing()),
-                backends.clone(),
-                clock.clone(),
-                l_ticketing,
-            )
-            .await?,
-        ));
-        services.push(launch(
-            canopy_scheduler::Application::build(
-                Arc::new(settings.scheduler()),
-                backends.clone(),
-                clock.clone(),
-                l_scheduler,
-            )
-            .await?,
-        ));
-        services.push(launch(
-            canopy_billing::Application::build(
-                Arc::new(settings.billing()),
-                backends.clone(),
-                clock.clone(),
-                l_billing,
-            )
-            .await?,
-        ));
-        let gateway_app = canopy_gateway::Application::build(common, backends, clock, listener).await?;
+        let mut services = vec![
+            launch(tenants_app),
+            launch(build::<Catalog>(settings.common.clone(), b, clock.clone(), l_catalog).await?),
+            launch(build::<Ticketing>(settings.ticketing(), b, clock.clone(), l_ticketing).await?),
+            launch(build::<Scheduler>(settings.scheduler(), b, clock.clone(), l_scheduler).await?),
+            launch(build::<Billing>(settings.billing(), b, clock.clone(), l_billing).await?),
+        ];
+        let gateway_app = build::<Gateway>(settings.common, b, clock, listener).await?;
         let gateway = gateway_app.addr();
         services.push(launch(gateway_app));
         Ok(Self { gateway, tenants, catalog, ticketing, scheduler, billing, tenants_state, services })
