@@ -17,7 +17,6 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
 use canopy_sla::Priority;
 
 use crate::domain::clocks;
-use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::routes::tickets::deadline;
 use crate::routes::views::snapshot;
@@ -88,14 +87,14 @@ async fn recalculate(
 ) -> ApiResult<bool> {
     let (mut t, mut clocks) = state.tickets.load(scope, id).await?;
     let Some(old) = snapshot(&t)? else { return Ok(false) };
-    let open = parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open());
+    let open = t.status.parse::<crate::domain::lifecycle::Status>().is_ok_and(|s| s.is_open());
     // Announcements can arrive late or twice: one older than the ticket's own terms is stale.
     let newer = new.as_of.is_some_and(|at| at >= old.as_of.unwrap_or(t.created_at).max(t.created_at));
     if old.same_terms(new) || !open || !newer {
         return Ok(false);
     }
     let now = state.now();
-    let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
+    let priority: Priority = t.priority.parse().unwrap_or(Priority::P4);
     let (old_calendar, new_calendar) = (old.calendar(), new.calendar());
     let same_calendar = old.coverage == new.coverage
         && old.business_calendar == new.business_calendar

@@ -11,7 +11,6 @@ use canopy_sla::BusinessCalendar;
 
 use crate::domain::clocks::{self, Finding};
 use crate::domain::lifecycle::{MAX_LEVEL, Status};
-use crate::domain::{name_of, parse_name};
 use crate::routes::views::snapshot;
 use crate::state::TicketingState;
 use crate::store::tickets::{Actor, BreachRecord, Change};
@@ -55,7 +54,7 @@ async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateT
                 change.log("sla_breached", json!({"metric": metric, "due_at": at(due_at)}));
                 change.announce(json!({"type": "sla.breached", "metric": metric, "due_at": at(due_at)}));
                 change.breaches.push(BreachRecord { metric, due_at, met_at: None });
-                breached.push(name_of(&metric));
+                breached.push(<&str>::from(metric));
             }
         }
     }
@@ -64,7 +63,7 @@ async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateT
         change.log("escalated", json!({"from": t.support_level, "to": to, "reason": format!("SLA breached: {}", breached.join(", "))}));
         t.support_level = to;
     }
-    let open = parse_name::<Status>(&t.status).is_some_and(Status::is_open);
+    let open = t.status.parse::<Status>().is_ok_and(Status::is_open);
     let next = if open { clocks::next_deadline(&clocks, &calendar, warnings).map_err(sla)? } else { None };
     t.next_deadline = next.and_then(|s| DateTime::from_timestamp(s, 0));
     state.tickets.save(&scope, t, version, &clocks, &change).await?;

@@ -26,7 +26,6 @@ use canopy_sla::BusinessCalendar;
 use super::tickets::{NewTicket, check_tenant_writable, deadline, enter_status, raise, token};
 use super::views::snapshot;
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
-use crate::domain::parse_name;
 use crate::state::{TenantContext, TicketingState};
 use crate::store::alerts::{Folded, Incoming};
 use crate::store::entities::{agent_event, alert};
@@ -339,8 +338,7 @@ async fn auto_move(
     a: &alert::Model,
 ) -> ApiResult<Option<String>> {
     let (mut t, mut clocks) = state.tickets.load(scope, ticket).await?;
-    let from: Status =
-        parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))?;
+    let from: Status = t.status.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad status")))?;
     let fits = match to {
         Status::Resolved => from.is_open(),
         _ => from == Status::Resolved,

@@ -19,7 +19,6 @@ use canopy_sla::{BusinessCalendar, Metric, Priority};
 use super::parse;
 use crate::domain::clocks::{self, MetricClock};
 use crate::domain::lifecycle::{Channel, MIN_LEVEL, Status, TicketKind};
-use crate::domain::name_of;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::state::TicketingState;
 use crate::store::entities::ticket;
@@ -339,15 +338,15 @@ pub async fn import(
             id: sea_orm::Set(Uuid::now_v7()),
             number: sea_orm::Set(0),
             reference: sea_orm::Set(String::new()),
-            kind: sea_orm::Set(name_of(&t.kind)),
+            kind: sea_orm::Set(t.kind.to_string()),
             title: sea_orm::Set(t.title.trim().to_owned()),
             description: sea_orm::Set(t.description.trim().to_owned()),
             category: sea_orm::Set(t.category.clone()),
             impact: sea_orm::Set(String::new()),
             urgency: sea_orm::Set(String::new()),
-            priority: sea_orm::Set(name_of(&t.priority)),
-            status: sea_orm::Set(name_of(&r.status)),
-            channel: sea_orm::Set(name_of(&Channel::Api)),
+            priority: sea_orm::Set(t.priority.to_string()),
+            status: sea_orm::Set(r.status.to_string()),
+            channel: sea_orm::Set(Channel::Api.to_string()),
             requester_id: sea_orm::Set(None),
             site_id: sea_orm::Set(None),
             onsite_required: sea_orm::Set(t.onsite_required),
@@ -430,8 +429,7 @@ async fn existing_result(
         .map(|b| {
             let end = b.met_at.unwrap_or(b.detected_at);
             Ok(ImportedBreach {
-                metric: crate::domain::parse_name(&b.metric)
-                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad metric")))?,
+                metric: b.metric.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad metric")))?,
                 due_at: b.due_at,
                 late_by_secs: (end - b.due_at).num_seconds().max(0),
             })

@@ -15,7 +15,6 @@ use super::parse;
 use super::tickets::{actor, change_details, ticket_scope, visible};
 use crate::domain::itil::{Approval, ChangeType};
 use crate::domain::lifecycle::TicketKind;
-use crate::domain::parse_name;
 use crate::state::TicketingState;
 use crate::store::entities::{approval, link, ticket};
 use crate::store::tickets::{Change, Child};
@@ -34,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn kind(t: &ticket::Model) -> ApiResult<TicketKind> {
-    parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))
+    t.kind.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad kind")))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -123,8 +122,11 @@ pub async fn links(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LinkView::from).collect::<Vec<_>>()))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::Display, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Decision {
     Approved,
     Rejected,
@@ -168,8 +170,7 @@ pub async fn decide(
     v.into_result()?;
     let (mut t, clocks) = state.tickets.load(&scope, *id).await?;
     let mut info = change_details(&t)?.ok_or_else(|| ApiError::invalid("id", "only changes are approved"))?;
-    if !crate::domain::parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open())
-    {
+    if !t.status.parse::<crate::domain::lifecycle::Status>().is_ok_and(|s| s.is_open()) {
         return Err(ApiError::new(ErrorCode::InvalidTransition, "The change is no longer open"));
     }
     if info.change_type == ChangeType::Standard {
@@ -185,7 +186,7 @@ pub async fn decide(
         tenant_id: sea_orm::Set(t.tenant_id),
         ticket_id: sea_orm::Set(t.id),
         id: sea_orm::Set(row_id),
-        decision: sea_orm::Set(crate::domain::name_of(&new.decision)),
+        decision: sea_orm::Set(new.decision.to_string()),
         comment: sea_orm::Set(new.comment.trim().to_owned()),
         decided_by: sea_orm::Set(principal.subject),
         decided_at: sea_orm::Set(change.at),
@@ -221,7 +222,7 @@ pub async fn approvals(
         .into_iter()
         .map(|a| ApprovalView {
             id: a.id,
-            decision: if a.decision == "approved" { Decision::Approved } else { Decision::Rejected },
+            decision: a.decision.parse().unwrap_or(Decision::Rejected),
             comment: a.comment,
             decided_by: a.decided_by,
             decided_at: a.decided_at,

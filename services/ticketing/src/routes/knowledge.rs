@@ -20,7 +20,6 @@ use super::parse;
 use super::tickets::{expected_version, ticket_scope, visible};
 use crate::domain::itil::ProblemDetails;
 use crate::domain::lifecycle::{Status, TicketKind};
-use crate::domain::parse_name;
 use crate::domain::search::query_terms;
 use crate::state::TicketingState;
 use crate::store::entities::kb_article;
@@ -477,8 +476,8 @@ pub async fn from_ticket(
     };
     let scope = ticket_scope(&state, &principal, *id).await?;
     let (t, _) = state.tickets.load(&scope, *id).await?;
-    let status: Status = parse_name(&t.status).unwrap_or(Status::New);
-    let kind: TicketKind = parse_name(&t.kind).unwrap_or(TicketKind::Incident);
+    let status: Status = t.status.parse().unwrap_or(Status::New);
+    let kind: TicketKind = t.kind.parse().unwrap_or(TicketKind::Incident);
     let problem: Option<ProblemDetails> =
         t.details.get("problem").and_then(|p| serde_json::from_value(p.clone()).ok());
     let known_error = kind == TicketKind::Problem && problem.as_ref().is_some_and(|p| p.known_error);

@@ -21,7 +21,6 @@ use super::views::{AuditEntry, AuditPage, TicketView, snapshot};
 use crate::domain::clocks::{self, MetricClock};
 use crate::domain::itil::{ChangeDetails, NewChange, ProblemDetails, Risk};
 use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Status, TicketKind};
-use crate::domain::{name_of, parse_name};
 use crate::state::{TenantContext, TicketingState};
 use crate::store::entities::ticket;
 use crate::store::tickets::{Actor, Change, Filters};
@@ -246,15 +245,15 @@ pub(crate) async fn raise(
         id: sea_orm::Set(Uuid::now_v7()),
         number: sea_orm::Set(0),
         reference: sea_orm::Set(String::new()),
-        kind: sea_orm::Set(name_of(&new.kind)),
+        kind: sea_orm::Set(new.kind.to_string()),
         title: sea_orm::Set(title),
         description: sea_orm::Set(new.description.trim().to_owned()),
         category: sea_orm::Set(new.category),
         impact: sea_orm::Set(new.impact),
         urgency: sea_orm::Set(new.urgency),
-        priority: sea_orm::Set(name_of(&priority)),
-        status: sea_orm::Set(name_of(&Status::New)),
-        channel: sea_orm::Set(name_of(&channel)),
+        priority: sea_orm::Set(priority.to_string()),
+        status: sea_orm::Set(Status::New.to_string()),
+        channel: sea_orm::Set(channel.to_string()),
         requester_id: sea_orm::Set(requester),
         site_id: sea_orm::Set(new.site_id),
         onsite_required: sea_orm::Set(new.onsite_required),
@@ -342,9 +341,9 @@ pub async fn list(
         return Err(ApiError::invalid("at_risk_within_mins", "must be 0–525600"));
     }
     let filters = Filters {
-        status: q.status.as_ref().map(name_of),
-        priority: q.priority.as_ref().map(name_of),
-        kind: q.kind.as_ref().map(name_of),
+        status: q.status.map(|s| s.to_string()),
+        priority: q.priority.map(|p| p.to_string()),
+        kind: q.kind.map(|k| k.to_string()),
         category: q.category,
         assignee_id: q.assignee_id,
         mine: requester_only.then_some(principal.subject),
@@ -505,8 +504,7 @@ pub async fn update(
     }
     let staff = principal.is_provider();
     let admin = principal.has_role(Role::TenantAdmin);
-    let from: Status =
-        parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))?;
+    let from: Status = t.status.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad status")))?;
 
     // What a tenant's users may do; the rest is the provider's work.
     if !staff {
@@ -580,8 +578,7 @@ pub async fn update(
         t.category = cat.clone();
         changed.push("category");
     }
-    let kind: TicketKind =
-        parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))?;
+    let kind: TicketKind = t.kind.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad kind")))?;
     if let (Some(fields), Some(ctx)) = (&patch.custom_fields, &ctx) {
         ctx.settings.check_custom_fields(kind, fields, &mut v);
         t.custom_fields = json!(fields);
@@ -603,7 +600,7 @@ pub async fn update(
         let impact = patch.impact.clone().unwrap_or(t.impact.clone());
         let urgency = patch.urgency.clone().unwrap_or(t.urgency.clone());
         if let Some(p) = ctx.settings.priority(&impact, &urgency, &mut v) {
-            let p = name_of(&p);
+            let p = p.to_string();
             if p != t.priority {
                 change.log(
                     "priority_changed",
@@ -700,7 +697,7 @@ pub async fn update(
     v.into_result()?;
 
     if retarget && let Some(policy) = &snap {
-        let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
+        let priority: Priority = t.priority.parse().unwrap_or(Priority::P4);
         clocks::retarget(
             &mut clocks,
             &policy.targets(priority),
@@ -817,7 +814,7 @@ pub(crate) fn enter_status(
         }
         _ => {}
     }
-    t.status = name_of(&to);
+    t.status = to.to_string();
     Ok(())
 }
 

@@ -12,7 +12,6 @@ use canopy_sla::{Coverage, Metric, Priority};
 use crate::domain::clocks::MetricClock;
 use crate::domain::itil::{ChangeDetails, ProblemDetails};
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
-use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
 use crate::store::entities::{event, ticket};
 
@@ -135,15 +134,15 @@ impl TicketView {
             tenant_id: t.tenant_id,
             number: t.number,
             reference: t.reference,
-            kind: parse_name(&t.kind).ok_or_else(|| bad("type"))?,
+            kind: t.kind.parse().map_err(|_| bad("type"))?,
             title: t.title,
             description: t.description,
             category: t.category,
             impact: t.impact,
             urgency: t.urgency,
-            priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
-            status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
-            channel: parse_name(&t.channel).ok_or_else(|| bad("channel"))?,
+            priority: t.priority.parse().map_err(|_| bad("priority"))?,
+            status: t.status.parse().map_err(|_| bad("status"))?,
+            channel: t.channel.parse().map_err(|_| bad("channel"))?,
             requester_id: t.requester_id,
             site_id: t.site_id,
             onsite_required: t.onsite_required,

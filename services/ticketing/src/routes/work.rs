@@ -17,7 +17,6 @@ use super::tickets::{actor, deadline, first_response, ticket_scope, visible};
 use super::views::snapshot;
 use crate::domain::clocks;
 use crate::domain::lifecycle::Status;
-use crate::domain::{name_of, parse_name};
 use crate::state::TicketingState;
 use crate::store::entities::{comment, feedback, ticket, worklog};
 use crate::store::tickets::{Change, Child};
@@ -83,7 +82,7 @@ async fn open_ticket(
 }
 
 fn status(t: &ticket::Model) -> ApiResult<Status> {
-    parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))
+    t.status.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad status")))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), request_body = NewComment,
@@ -124,7 +123,7 @@ pub async fn add_comment(
     if !staff && from == Status::PendingCustomer {
         clocks::resume(&mut clocks, change.at.timestamp(), &calendar)
             .map_err(|_| ApiError::invalid("business_calendar", "the calendar does not open long enough"))?;
-        t.status = name_of(&Status::InProgress);
+        t.status = Status::InProgress.to_string();
         change.log(
             "status_changed",
             json!({"from": from, "to": Status::InProgress, "reason": "the customer replied"}),
@@ -161,8 +160,11 @@ pub async fn comments(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(CommentView::from).collect::<Vec<_>>()))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::Display, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum WorkKind {
     Remote,
     Onsite,
@@ -202,7 +204,7 @@ impl WorklogView {
         Self {
             id: w.id,
             engineer_id: w.engineer_id,
-            kind: if w.kind == "onsite" { WorkKind::Onsite } else { WorkKind::Remote },
+            kind: w.kind.parse().unwrap_or(WorkKind::Remote),
             minutes: w.minutes,
             billable: w.billable,
             note: w.note,
@@ -263,7 +265,7 @@ pub async fn add_worklog(
         ticket_id: sea_orm::Set(t.id),
         id: sea_orm::Set(Uuid::now_v7()),
         engineer_id: sea_orm::Set(principal.subject),
-        kind: sea_orm::Set(name_of(&new.kind)),
+        kind: sea_orm::Set(new.kind.to_string()),
         arrived_at: sea_orm::Set(new.arrived_at),
         departed_at: sea_orm::Set(new.departed_at),
         minutes: sea_orm::Set(new.minutes),

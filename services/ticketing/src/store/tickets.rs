@@ -16,7 +16,6 @@ use super::entities::{
     approval, breach, clock, comment, counter, event, feedback, idempotency, link, ticket, worklog,
 };
 use crate::domain::clocks::MetricClock;
-use crate::domain::{name_of, parse_name};
 
 /// Who did something: a user, an API key, or the platform itself.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +86,7 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
     Ok(clock::ActiveModel {
         tenant_id: Set(tenant),
         ticket_id: Set(ticket),
-        metric: Set(name_of(&c.metric)),
+        metric: Set(c.metric.to_string()),
         started_at: Set(ts(c.clock.started_at)),
         target_secs: Set(c.clock.target_secs),
         pauses: Set(serde_json::to_value(&c.clock.pauses).map_err(ApiError::internal)?),
@@ -100,8 +99,8 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
 }
 
 pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
-    let metric: Metric = parse_name(&row.metric)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad metric {}", row.metric)))?;
+    let metric: Metric =
+        row.metric.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad metric {}", row.metric)))?;
     let pauses: Vec<Pause> = serde_json::from_value(row.pauses.clone()).map_err(ApiError::internal)?;
     Ok(MetricClock {
         metric,
@@ -233,7 +232,7 @@ impl Tickets {
             breach::Entity::insert(breach::ActiveModel {
                 tenant_id: Set(tenant),
                 ticket_id: Set(ticket),
-                metric: Set(name_of(&b.metric)),
+                metric: Set(b.metric.to_string()),
                 priority: Set(t.priority.clone()),
                 reference: Set(t.reference.clone()),
                 due_at: Set(ts(b.due_at)),
@@ -413,7 +412,7 @@ impl Tickets {
                     .col_expr(breach::Column::MetAt, Expr::value(ts(stopped)))
                     .filter(breach::Column::TenantId.eq(tenant))
                     .filter(breach::Column::TicketId.eq(id))
-                    .filter(breach::Column::Metric.eq(name_of(&c.metric)))
+                    .filter(breach::Column::Metric.eq(<&str>::from(c.metric)))
                     .filter(breach::Column::MetAt.is_null())
                     .exec(&txn)
                     .await?;
