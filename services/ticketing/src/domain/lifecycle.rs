@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 use utoipa::ToSchema;
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use super::ticket::TicketError;
 
 #[derive(
     Clone,
@@ -113,20 +113,9 @@ impl Status {
         !matches!(self, Status::Resolved | Status::Closed | Status::Cancelled)
     }
 
-    /// 409 naming the states that are possible, unless `to` is one of them.
-    pub fn check_move(self, to: Status) -> ApiResult<()> {
-        if self.next().contains(&to) {
-            return Ok(());
-        }
-        let allowed: Vec<&str> = self.next().iter().map(|s| s.into()).collect();
-        Err(ApiError::new(
-            ErrorCode::InvalidTransition,
-            if allowed.is_empty() {
-                format!("A {self} ticket cannot change status")
-            } else {
-                format!("A {self} ticket can move to {}, not {to}", allowed.join(", "))
-            },
-        ))
+    /// Refused (naming the states that are possible) unless `to` is one of them.
+    pub fn check_move(self, to: Status) -> Result<(), TicketError> {
+        if self.next().contains(&to) { Ok(()) } else { Err(TicketError::Move { from: self, to }) }
     }
 }
 
@@ -161,9 +150,9 @@ mod tests {
         assert!(Status::New.check_move(Status::InProgress).is_ok());
         assert!(Status::Resolved.check_move(Status::InProgress).is_ok(), "reopen");
         let err = Status::Closed.check_move(Status::InProgress).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidTransition);
+        assert_eq!(err.to_string(), "A closed ticket cannot change status");
         let err = Status::New.check_move(Status::Closed).unwrap_err();
-        assert!(err.detail().contains("resolved"), "{}", err.detail());
+        assert!(err.to_string().contains("resolved"), "{err}");
         for s in Status::ALL {
             assert!(!s.next().contains(&s), "{s:?} to itself is not a move");
         }

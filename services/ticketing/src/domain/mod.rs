@@ -6,3 +6,4 @@ pub mod itil;
 pub mod lifecycle;
 pub mod search;
 pub mod snapshot;
+pub mod ticket;
