@@ -14,8 +14,8 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
 use crate::domain::engineer::EngineerSpec;
-use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
+use crate::store::engineers::spec_of;
 use crate::store::entities::decision;
 
 const GROUP: &str = "scheduler-dispatch";
