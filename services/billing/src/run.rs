@@ -381,7 +381,7 @@ async fn billable_work(state: &BillingState, token: &str, span: Span) -> ApiResu
 }
 
 fn metric_key(m: Metric) -> String {
-    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    m.to_string()
 }
 
 /// What [`credit_notes`] wrote.

@@ -14,9 +14,9 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
 use crate::domain::engineer::EngineerSpec;
-use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
 use crate::store::dispatch::DecisionRow;
+use crate::store::engineers::spec_of;
 
 const GROUP: &str = "scheduler-dispatch";
 

@@ -17,8 +17,8 @@ use canopy_sla::{BusinessCalendar, CalendarSpec};
 use crate::domain::rounds::{
     Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Score, Travel, Visit, solve,
 };
-use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
+use crate::store::engineers::spec_of;
 use crate::store::rounds::{RoundPlanRow, VisitRow};
 
 /// One stop of a published round.

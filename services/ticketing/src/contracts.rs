@@ -8,19 +8,13 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use canopy_kernel::backends::{StartFrom, topics};
 use canopy_kernel::service::{Received, Workers};
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
-use canopy_sla::Priority;
+use canopy_kernel::{ApiResult, ErrorCode, TenantId, TenantScope};
 
-use crate::domain::clocks;
-use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
-use crate::routes::tickets::deadline;
-use crate::routes::views::snapshot;
 use crate::state::TicketingState;
 use crate::store::tickets::{Actor, Change};
 
@@ -86,50 +80,10 @@ async fn recalculate(
     id: Uuid,
     new: &PolicySnapshot,
 ) -> ApiResult<bool> {
-    let (mut t, mut clocks) = state.tickets.load(scope, id).await?;
-    let Some(old) = snapshot(&t)? else { return Ok(false) };
-    let open = parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open());
-    // Announcements can arrive late or twice: one older than the ticket's own terms is stale.
-    let newer = new.as_of.is_some_and(|at| at >= old.as_of.unwrap_or(t.created_at).max(t.created_at));
-    if old.same_terms(new) || !open || !newer {
-        return Ok(false);
-    }
-    let now = state.now();
-    let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
-    let (old_calendar, new_calendar) = (old.calendar(), new.calendar());
-    let same_calendar = old.coverage == new.coverage
-        && old.business_calendar == new.business_calendar
-        && old.timezone == new.timezone;
-    let sla = |_| ApiError::internal(anyhow::anyhow!("the new calendar never opens"));
-    clocks::change_policy(
-        &mut clocks,
-        &new.targets(priority),
-        t.onsite_required,
-        t.created_at.timestamp(),
-        &old_calendar,
-        &new_calendar,
-        same_calendar,
-        now.timestamp(),
-    )
-    .map_err(sla)?;
+    let mut t = state.tickets.load(scope, id).await?;
     let version = t.version;
-    let mut change = Change::new(now, Actor::SYSTEM);
-    change.log(
-        "sla_policy_changed",
-        json!({"from": {"tier": old.tier_name, "coverage": old.coverage, "contract_id": old.contract_id},
-               "to": {"tier": new.tier_name, "coverage": new.coverage, "contract_id": new.contract_id}}),
-    );
-    for c in &clocks {
-        change.log(
-            "clock_retargeted",
-            json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60,
-                   "carried_mins": c.clock.carried_secs / 60,
-                   "due_at": c.due_at.and_then(|s| chrono::DateTime::from_timestamp(s, 0))}),
-        );
-    }
-    t.policy = serde_json::to_value(new).map_err(ApiError::internal)?;
-    t.next_deadline = deadline(&clocks, &new_calendar, &state.settings.sla.warning_bp)?;
-    change.announce(json!({"type": "ticket.updated", "changed": ["sla"]}));
-    state.tickets.save(scope, t, version, &clocks, &change).await?;
+    let now = state.moment();
+    let Some(outcome) = t.change_policy(new, now)? else { return Ok(false) };
+    state.tickets.save(scope, &t, version, &Change::new(now.at, Actor::SYSTEM, outcome)).await?;
     Ok(true)
 }

@@ -15,6 +15,7 @@ use canopy_sla::{Coverage, TargetTable};
 
 use crate::domain::fields::TenantSettings;
 use crate::domain::snapshot::PolicySnapshot;
+use crate::domain::ticket::Moment;
 use crate::store::tickets::Tickets;
 
 /// How long a tenant's context is kept at most (changes replace it at once; see `generation`).
@@ -65,6 +66,11 @@ struct Policy {
 impl TicketingState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Now, with the warning fractions: what a ticket's commands need to time its clocks.
+    pub fn moment(&self) -> Moment<'_> {
+        Moment { at: self.now(), warning_bp: &self.settings.sla.warning_bp }
     }
 
     /// GET from another service with the caller's own credential (its rights, not ours).

@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString};
 use utoipa::ToSchema;
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Violations};
+use canopy_kernel::Violations;
 
 use super::lifecycle::Status;
+use super::ticket::TicketError;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +77,26 @@ pub struct NewChange {
     pub backout_plan: Option<String>,
 }
 
+/// What an edit of a change may replace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePatch {
+    pub risk: Option<Risk>,
+    pub plan: Option<String>,
+    pub backout_plan: Option<String>,
+    /// The post-implementation review, once the change is done.
+    pub review: Option<String>,
+}
+
+/// The tenant admin's decision on a change (stored by its wire name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Display, EnumString)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangeDetails {
     pub change_type: ChangeType,
@@ -117,15 +139,13 @@ impl NewChange {
 
 impl ChangeDetails {
     /// A normal change starts only once approved; a rejected one goes nowhere but cancelled.
-    pub fn check_move(&self, to: Status) -> ApiResult<()> {
+    pub fn check_move(&self, to: Status) -> Result<(), TicketError> {
         let working = matches!(to, Status::InProgress | Status::Resolved | Status::PendingVendor);
         match (self.change_type, self.approval, working) {
-            (_, Approval::Rejected, true) => Err(ApiError::new(
-                ErrorCode::InvalidTransition,
-                "The change was rejected; it can only be cancelled",
-            )),
-            (ChangeType::Normal, Approval::Pending, true) => Err(ApiError::new(
-                ErrorCode::InvalidTransition,
+            (_, Approval::Rejected, true) => {
+                Err(TicketError::NotNow("The change was rejected; it can only be cancelled"))
+            }
+            (ChangeType::Normal, Approval::Pending, true) => Err(TicketError::NotNow(
                 "A normal change waits for the tenant admin's approval before work starts",
             )),
             _ => Ok(()),

@@ -1,12 +1,27 @@
 //! What a ticket is and how it moves: an explicit state machine.
 
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
 use utoipa::ToSchema;
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use super::ticket::TicketError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    Display,
+    EnumString,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TicketKind {
     Incident,
     ServiceRequest,
@@ -14,8 +29,22 @@ pub enum TicketKind {
     Change,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    Display,
+    EnumString,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     Portal,
     Phone,
@@ -24,8 +53,22 @@ pub enum Channel {
     AgentEvent,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    Display,
+    EnumString,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     New,
     Assigned,
@@ -70,25 +113,9 @@ impl Status {
         !matches!(self, Status::Resolved | Status::Closed | Status::Cancelled)
     }
 
-    /// 409 naming the states that are possible, unless `to` is one of them.
-    pub fn check_move(self, to: Status) -> ApiResult<()> {
-        if self.next().contains(&to) {
-            return Ok(());
-        }
-        let allowed: Vec<String> = self.next().iter().map(super::name_of).collect();
-        Err(ApiError::new(
-            ErrorCode::InvalidTransition,
-            if allowed.is_empty() {
-                format!("A {} ticket cannot change status", super::name_of(&self))
-            } else {
-                format!(
-                    "A {} ticket can move to {}, not {}",
-                    super::name_of(&self),
-                    allowed.join(", "),
-                    super::name_of(&to)
-                )
-            },
-        ))
+    /// Refused (naming the states that are possible) unless `to` is one of them.
+    pub fn check_move(self, to: Status) -> Result<(), TicketError> {
+        if self.next().contains(&to) { Ok(()) } else { Err(TicketError::Move { from: self, to }) }
     }
 }
 
@@ -99,14 +126,33 @@ pub const MAX_LEVEL: i16 = 3;
 mod tests {
     use super::*;
 
+    /// Text columns hold the wire names, so stored and sent values read alike.
+    #[test]
+    fn stored_names_are_the_wire_names() {
+        fn same<
+            T: Serialize + std::str::FromStr + Into<&'static str> + Copy + PartialEq + std::fmt::Debug,
+        >(
+            values: &[T],
+        ) {
+            for v in values {
+                let name: &'static str = (*v).into();
+                assert_eq!(serde_json::to_value(v).unwrap(), name);
+                assert!(name.parse::<T>().is_ok_and(|back| back == *v), "{name}");
+            }
+        }
+        same(&Status::ALL);
+        same(&[TicketKind::Incident, TicketKind::ServiceRequest, TicketKind::Problem, TicketKind::Change]);
+        same(&[Channel::Portal, Channel::Phone, Channel::Email, Channel::Api, Channel::AgentEvent]);
+    }
+
     #[test]
     fn the_state_machine() {
         assert!(Status::New.check_move(Status::InProgress).is_ok());
         assert!(Status::Resolved.check_move(Status::InProgress).is_ok(), "reopen");
         let err = Status::Closed.check_move(Status::InProgress).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidTransition);
+        assert_eq!(err.to_string(), "A closed ticket cannot change status");
         let err = Status::New.check_move(Status::Closed).unwrap_err();
-        assert!(err.detail().contains("resolved"), "{}", err.detail());
+        assert!(err.to_string().contains("resolved"), "{err}");
         for s in Status::ALL {
             assert!(!s.next().contains(&s), "{s:?} to itself is not a move");
         }

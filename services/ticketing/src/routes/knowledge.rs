@@ -18,9 +18,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem, TenantScope, Violat
 
 use super::parse;
 use super::tickets::{expected_version, ticket_scope, visible};
-use crate::domain::itil::ProblemDetails;
 use crate::domain::lifecycle::{Status, TicketKind};
-use crate::domain::parse_name;
 use crate::domain::search::query_terms;
 use crate::state::TicketingState;
 use crate::store::knowledge::{ArticleRow, Reader};
@@ -429,7 +427,7 @@ pub async fn suggestions(
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&Role::ALL)?;
     let scope = ticket_scope(&state, &principal, *id).await?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let reader = if principal.is_provider() { Reader::Desk(scope) } else { Reader::Tenant(scope) };
     let text: String = format!("{} {}", t.title, t.description).chars().take(2000).collect();
@@ -475,13 +473,10 @@ pub async fn from_ticket(
         None => FromTicket::default(),
     };
     let scope = ticket_scope(&state, &principal, *id).await?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
-    let status: Status = parse_name(&t.status).unwrap_or(Status::New);
-    let kind: TicketKind = parse_name(&t.kind).unwrap_or(TicketKind::Incident);
-    let problem: Option<ProblemDetails> =
-        t.details.get("problem").and_then(|p| serde_json::from_value(p.clone()).ok());
-    let known_error = kind == TicketKind::Problem && problem.as_ref().is_some_and(|p| p.known_error);
-    if !matches!(status, Status::Resolved | Status::Closed) && !known_error {
+    let t = state.tickets.load(&scope, *id).await?;
+    let problem = &t.problem;
+    let known_error = t.kind == TicketKind::Problem && problem.as_ref().is_some_and(|p| p.known_error);
+    if !matches!(t.status, Status::Resolved | Status::Closed) && !known_error {
         return Err(ApiError::new(
             canopy_kernel::ErrorCode::InvalidTransition,
             "Only a resolved ticket, or a problem recorded as a known error, becomes an article",

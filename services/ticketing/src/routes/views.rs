@@ -6,15 +6,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_kernel::{ApiError, ApiResult};
 use canopy_sla::{Coverage, Metric, Priority};
 
-use crate::domain::clocks::MetricClock;
 use crate::domain::itil::{ChangeDetails, ProblemDetails};
 use crate::domain::lifecycle::{Channel, Status, TicketKind};
-use crate::domain::parse_name;
-use crate::domain::snapshot::PolicySnapshot;
-use crate::store::tickets::{TicketEventRow, TicketRow};
+use crate::domain::ticket::Ticket;
+use crate::store::tickets::TicketEventRow;
 
 fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
@@ -94,20 +91,11 @@ pub struct TicketView {
     pub version: i64,
 }
 
-fn bad(what: &str) -> ApiError {
-    ApiError::internal(anyhow::anyhow!("stored ticket has a bad {what}"))
-}
-
-pub fn snapshot(t: &TicketRow) -> ApiResult<Option<PolicySnapshot>> {
-    if t.policy.is_null() {
-        return Ok(None);
-    }
-    serde_json::from_value(t.policy.clone()).map(Some).map_err(ApiError::internal)
-}
-
 impl TicketView {
-    pub fn new(t: TicketRow, clocks: &[MetricClock]) -> ApiResult<Self> {
-        let sla = snapshot(&t)?.map(|p| SlaView {
+    pub fn new(t: Ticket) -> Self {
+        let t = t.into_record();
+        let clocks = &t.clocks;
+        let sla = t.policy.map(|p| SlaView {
             tier_name: p.tier_name,
             coverage: p.coverage,
             timezone: p.timezone,
@@ -130,26 +118,26 @@ impl TicketView {
                 })
                 .collect(),
         });
-        Ok(Self {
+        Self {
             id: t.id,
             tenant_id: t.tenant_id,
             number: t.number,
             reference: t.reference,
-            kind: parse_name(&t.kind).ok_or_else(|| bad("type"))?,
+            kind: t.kind,
             title: t.title,
             description: t.description,
             category: t.category,
             impact: t.impact,
             urgency: t.urgency,
-            priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
-            status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
-            channel: parse_name(&t.channel).ok_or_else(|| bad("channel"))?,
+            priority: t.priority,
+            status: t.status,
+            channel: t.channel,
             requester_id: t.requester_id,
             site_id: t.site_id,
             onsite_required: t.onsite_required,
             assignee_id: t.assignee_id,
             support_level: t.support_level,
-            custom_fields: serde_json::from_value(t.custom_fields).unwrap_or_default(),
+            custom_fields: t.custom_fields,
             external_id: t.external_id,
             created_by: t.created_by,
             created_at: t.created_at,
@@ -159,11 +147,11 @@ impl TicketView {
             closed_at: t.closed_at,
             resolution_code: t.resolution_code,
             resolution_notes: t.resolution_notes,
-            problem: t.details.get("problem").and_then(|v| serde_json::from_value(v.clone()).ok()),
-            change: t.details.get("change").and_then(|v| serde_json::from_value(v.clone()).ok()),
+            problem: t.problem,
+            change: t.change,
             sla,
             version: t.version,
-        })
+        }
     }
 }
 
