@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use canopy::Platform;
+use canopy::{Platform, PlatformConfig};
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::ManualClock;
 use canopy_kernel::config::{LogFormat, QuotaSettings, Secret, Settings};
@@ -22,6 +22,16 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL and Redis.
     Postgres,
+}
+
+impl Backend {
+    /// Its name in CANOPY_TEST_BACKENDS.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// The backends this run covers, from CANOPY_TEST_BACKENDS (default: the embedded one).
@@ -73,7 +83,7 @@ impl Scratch {
         Self { backend, data_dir, database, redis_prefix: format!("t{id}") }
     }
 
-    pub fn apply(&self, settings: &mut Settings) {
+    pub fn apply(&self, settings: &mut PlatformConfig) {
         settings.data_dir = self.data_dir.clone();
         settings.redis_prefix = self.redis_prefix.clone();
         if let Some(db) = &self.database {
@@ -117,13 +127,14 @@ impl Drop for Scratch {
     }
 }
 
-pub fn test_settings() -> Settings {
-    let mut s = Settings {
+pub fn test_settings() -> PlatformConfig {
+    let common = Settings {
         listen: "127.0.0.1:0".into(),
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD.into())),
         ..Settings::default()
     };
+    let mut s = PlatformConfig { common, ..PlatformConfig::default() };
     s.telemetry.log_format = LogFormat::Pretty;
     s.auth.jwks_min_refresh_secs = 0;
     // Generous limits, so that only the rate-limit tests meet them.
@@ -148,7 +159,7 @@ pub struct TestApp {
     pub backends: Backends,
     pub tenants_base: String,
     pub http: reqwest::Client,
-    pub settings: Settings,
+    pub settings: PlatformConfig,
     platform: Option<Platform>,
     _scratch: Scratch,
 }
@@ -169,14 +180,14 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut PlatformConfig)) -> Self {
         Self::spawn_at(backend, tweak, chrono::Utc::now()).await
     }
 
     /// A platform whose business clock starts at `at` and moves only when told.
     pub async fn spawn_at(
         backend: Backend,
-        tweak: impl FnOnce(&mut Settings),
+        tweak: impl FnOnce(&mut PlatformConfig),
         at: chrono::DateTime<chrono::Utc>,
     ) -> Self {
         init_logs();
@@ -222,7 +233,7 @@ impl TestApp {
             canopy_kernel::config::UrlList(vec![format!("http://{}", platform.ticketing)]);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = canopy_scheduler::Application::build(
-            Arc::new(settings),
+            Arc::new(settings.scheduler()),
             self.backends.clone(),
             Arc::new(self.clock.clone()),
             listener,
@@ -385,13 +396,78 @@ impl TestApp {
     }
 }
 
-/// Runs `test` once per configured backend, each on a fresh platform.
-pub async fn each_backend(test: impl AsyncFn(&TestApp)) {
-    for backend in backends() {
-        eprintln!("-- backend: {backend:?}");
+/// Whether this run covers `backend` (CANOPY_TEST_BACKENDS); says so when it does not.
+pub fn selected(backend: Backend) -> bool {
+    let selected = backends().contains(&backend);
+    if !selected {
+        eprintln!("{} is not selected in CANOPY_TEST_BACKENDS: nothing to run", backend.name());
+    }
+    selected
+}
+
+/// Runs `test` on a fresh platform of `backend`, if the run covers it.
+pub async fn on_platform(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
+    if selected(backend) {
         let app = TestApp::spawn(backend).await;
         test(&app).await;
         app.stop().await;
+    }
+}
+
+/// Runs `test`, which starts its own platform, on `backend`, if the run covers it.
+pub async fn on_backend(backend: Backend, test: impl AsyncFnOnce(Backend)) {
+    if selected(backend) {
+        test(backend).await;
+    }
+}
+
+/// One test case per backend, so that each passes or fails on its own:
+///
+/// - `backend_test!(name);` above `async fn name(app: &TestApp)` makes `name::sqlite` and
+///   `name::postgres`, each running `name` on a fresh platform of its backend;
+/// - `backend_test!(name: Backend);` above `async fn name(backend: Backend)` is for a test that
+///   starts its own platform (at another instant, with other settings, or as processes).
+///
+/// A backend CANOPY_TEST_BACKENDS does not name passes after saying it was not selected.
+macro_rules! backend_test {
+    ($name:ident) => {
+        $crate::helpers::backend_test!(@cases $name, on_platform);
+    };
+    ($name:ident: Backend) => {
+        $crate::helpers::backend_test!(@cases $name, on_backend);
+    };
+    (@cases $name:ident, $run:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::$run($crate::helpers::Backend::Sqlite, super::$name).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::$run($crate::helpers::Backend::Postgres, super::$name).await;
+            }
+        }
+    };
+}
+pub(crate) use backend_test;
+
+/// Asks `probe` every 50 ms until it answers `Ok`, and gives that; after `timeout`, fails the
+/// test with `what` and the probe's last `Err`: what it saw instead.
+pub async fn eventually<T, E: std::fmt::Display>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, E>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) if std::time::Instant::now() >= deadline => {
+                panic!("{what}: not within {timeout:?}; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The behavioural suite: the real platform (gateway in front of the services) on random
 //! ports, over every backend named in CANOPY_TEST_BACKENDS (`sqlite`, `postgres`; the
-//! README's test command sets it). Each test gets its own database and Redis prefix.
+//! README's test command sets it), each test a case per backend (`helpers::backend_test!`).
+//! Each test gets its own database and Redis prefix.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +25,7 @@ mod processes;
 mod reports;
 mod rounds;
 mod stripe;
+mod tenant_days;
 mod tickets;
 mod tokens;
 mod validation;

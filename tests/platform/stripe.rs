@@ -8,7 +8,7 @@
 //! Stripe becomes a credit note on that invoice, with the tax that falls with it.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::{DateTime, Utc};
@@ -197,329 +197,311 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-#[tokio::test]
-async fn invoices_reach_stripe_once_with_keys_of_their_own_and_webhooks_settle_them() {
-    for backend in backends() {
-        eprintln!("-- backend: {backend:?}");
-        let (stripe_base, calls, stripe) = fake_stripe().await;
-        let now = at("2026-12-02T00:00:00Z");
-        let app = TestApp::spawn_at(
-            backend,
-            |s| {
-                s.billing.provider = "stripe".into();
-                s.billing.stripe_secret_key =
-                    Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
-                s.billing.stripe_webhook_secret =
-                    Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
-                s.billing.stripe_api_base = stripe_base.clone();
-                s.billing.outbox_interval_ms = 50;
-            },
-            now,
-        )
-        .await;
-        let root = app.admin_token().await;
-        let (tenant, _) = crate::billing::customer(&app, &root, "STRP", 25, 1300).await;
-        // One breach: a P1 resolved an hour late (a 150.00 credit).
-        json_ok(
-            app.post("/api/v1/tickets/import", &root, json!({"tenant_id": tenant, "tickets": [
-                {"external_id": "S-1", "type": "incident", "title": "Down", "category": "network", "priority": "P1",
-                 "reported_at": "2026-11-05T01:10:00Z",
-                 "timeline": [{"at": "2026-11-05T01:30:00Z", "event": "first_response"},
-                              {"at": "2026-11-05T10:10:00Z", "event": "resolved"}]}]})).await,
-            200,
-        )
-        .await;
-        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
-        let inv = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
-        let id = inv["id"].as_str().unwrap().to_owned();
-        assert_eq!(inv["provider"], "stripe");
+backend_test!(invoices_reach_stripe_once_with_keys_of_their_own_and_webhooks_settle_them: Backend);
+async fn invoices_reach_stripe_once_with_keys_of_their_own_and_webhooks_settle_them(backend: Backend) {
+    let (stripe_base, calls, stripe) = fake_stripe().await;
+    let now = at("2026-12-02T00:00:00Z");
+    let app = TestApp::spawn_at(
+        backend,
+        |s| {
+            s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
+            s.billing.stripe_secret_key = Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
+            s.billing.stripe_webhook_secret = Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
+            s.billing.stripe_api_base = stripe_base.clone();
+            s.billing.outbox_interval_ms = 50;
+        },
+        now,
+    )
+    .await;
+    let root = app.admin_token().await;
+    let (tenant, _) = crate::billing::customer(&app, &root, "STRP", 25, 1300).await;
+    // One breach: a P1 resolved an hour late (a 150.00 credit).
+    json_ok(
+        app.post("/api/v1/tickets/import", &root, json!({"tenant_id": tenant, "tickets": [
+            {"external_id": "S-1", "type": "incident", "title": "Down", "category": "network", "priority": "P1",
+             "reported_at": "2026-11-05T01:10:00Z",
+             "timeline": [{"at": "2026-11-05T01:30:00Z", "event": "first_response"},
+                          {"at": "2026-11-05T10:10:00Z", "event": "resolved"}]}]})).await,
+        200,
+    )
+    .await;
+    json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+    let inv = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
+    let id = inv["id"].as_str().unwrap().to_owned();
+    assert_eq!(inv["provider"], "stripe");
 
-        // The worker hands it over; the 500 on the second item costs a retry (2 s of backoff).
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let i = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
-            if i["provider_ref"] == "in_Canopy1" {
-                break;
-            }
-            assert!(Instant::now() < deadline, "never handed over: {:?}", calls.lock().unwrap());
-            // Business time moves on, so the retry's backoff (2 s) comes round.
-            app.clock.advance(chrono::TimeDelta::seconds(1));
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    // The worker hands it over; the 500 on the second item costs a retry (2 s of backoff).
+    eventually("the invoice handed over to Stripe", Duration::from_secs(30), async || {
+        let i = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
+        if i["provider_ref"] == "in_Canopy1" {
+            return Ok(());
         }
-        app.clock.set(now);
-        let calls: Vec<Call> = calls.lock().unwrap().clone();
-        assert!(calls.iter().all(|c| c.version == "2026-09-30.endive"), "the pinned API version: {calls:?}");
-        let search = calls.iter().find(|c| c.method == "GET").unwrap();
-        assert_eq!(search.path, "/v1/invoices/search");
-        assert!(search.body.contains(&id), "searched by Canopy's invoice id: {}", search.body);
-        let keys: Vec<&str> = calls.iter().map(|c| c.key.as_str()).collect();
-        let item = |n: i32| format!("canopy-item-{id}-{n}");
-        assert_eq!(
-            keys,
-            [
-                format!("canopy-customer-{tenant}"),
-                format!("canopy-invoice-{id}"),
-                item(1),
-                item(2),
-                // The 500, then the retry: what Stripe already has is looked up by Canopy's
-                // metadata (a search, no key); the invoice and the first item are not made
-                // again; the failed item is asked again with the same key.
-                String::new(),
-                item(2),
-                format!("canopy-tax-{id}"),
-                format!("canopy-finalize-{id}"),
-            ]
-        );
-        // Same key, same parameters.
-        let failed: Vec<&Call> = calls.iter().filter(|c| c.key == item(2)).collect();
-        assert_eq!(failed.len(), 2);
-        assert_eq!(failed[0].body, failed[1].body);
-        // What was sent: the customer's metadata, the invoice's terms, each line's amount.
-        assert_eq!(form_value(&calls[0].body, "metadata[canopy_tenant_id]"), Some(tenant.to_string()));
-        assert_eq!(calls[1].path, "/v1/invoices");
-        assert_eq!(form_value(&calls[1].body, "customer").as_deref(), Some("cus_Canopy1"));
-        assert_eq!(form_value(&calls[1].body, "currency").as_deref(), Some("cny"));
-        assert_eq!(form_value(&calls[1].body, "collection_method").as_deref(), Some("send_invoice"));
-        assert_eq!(form_value(&calls[1].body, "metadata[canopy_invoice_id]"), Some(id.clone()));
-        let amount = |c: &Call| form_value(&c.body, "amount").unwrap().parse::<i64>().unwrap();
-        let items: Vec<&Call> = calls.iter().filter(|c| c.path == "/v1/invoiceitems").collect();
-        // 3 000.00 subscription, −150.00 credit, 13 % tax on 2 850.00 = 370.50.
-        assert_eq!(amount(items[0]), 300_000);
-        assert_eq!(amount(items[1]), -15_000);
-        assert_eq!(amount(items.last().unwrap()), 37_050);
-        assert_eq!(form_value(&items[0].body, "invoice").as_deref(), Some("in_Canopy1"));
-        assert_eq!(calls.last().unwrap().path, "/v1/invoices/in_Canopy1/finalize");
+        // Business time moves on (a second each 100 ms), so the retry's backoff (2 s) comes round.
+        app.clock.advance(chrono::TimeDelta::milliseconds(500));
+        Err(format!("{:?}", calls.lock().unwrap()))
+    })
+    .await;
+    app.clock.set(now);
+    let calls: Vec<Call> = calls.lock().unwrap().clone();
+    assert!(calls.iter().all(|c| c.version == "2026-09-30.endive"), "the pinned API version: {calls:?}");
+    let search = calls.iter().find(|c| c.method == "GET").unwrap();
+    assert_eq!(search.path, "/v1/invoices/search");
+    assert!(search.body.contains(&id), "searched by Canopy's invoice id: {}", search.body);
+    let keys: Vec<&str> = calls.iter().map(|c| c.key.as_str()).collect();
+    let item = |n: i32| format!("canopy-item-{id}-{n}");
+    assert_eq!(
+        keys,
+        [
+            format!("canopy-customer-{tenant}"),
+            format!("canopy-invoice-{id}"),
+            item(1),
+            item(2),
+            // The 500, then the retry: what Stripe already has is looked up by Canopy's
+            // metadata (a search, no key); the invoice and the first item are not made
+            // again; the failed item is asked again with the same key.
+            String::new(),
+            item(2),
+            format!("canopy-tax-{id}"),
+            format!("canopy-finalize-{id}"),
+        ]
+    );
+    // Same key, same parameters.
+    let failed: Vec<&Call> = calls.iter().filter(|c| c.key == item(2)).collect();
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0].body, failed[1].body);
+    // What was sent: the customer's metadata, the invoice's terms, each line's amount.
+    assert_eq!(form_value(&calls[0].body, "metadata[canopy_tenant_id]"), Some(tenant.to_string()));
+    assert_eq!(calls[1].path, "/v1/invoices");
+    assert_eq!(form_value(&calls[1].body, "customer").as_deref(), Some("cus_Canopy1"));
+    assert_eq!(form_value(&calls[1].body, "currency").as_deref(), Some("cny"));
+    assert_eq!(form_value(&calls[1].body, "collection_method").as_deref(), Some("send_invoice"));
+    assert_eq!(form_value(&calls[1].body, "metadata[canopy_invoice_id]"), Some(id.clone()));
+    let amount = |c: &Call| form_value(&c.body, "amount").unwrap().parse::<i64>().unwrap();
+    let items: Vec<&Call> = calls.iter().filter(|c| c.path == "/v1/invoiceitems").collect();
+    // 3 000.00 subscription, −150.00 credit, 13 % tax on 2 850.00 = 370.50.
+    assert_eq!(amount(items[0]), 300_000);
+    assert_eq!(amount(items[1]), -15_000);
+    assert_eq!(amount(items.last().unwrap()), 37_050);
+    assert_eq!(form_value(&items[0].body, "invoice").as_deref(), Some("in_Canopy1"));
+    assert_eq!(calls.last().unwrap().path, "/v1/invoices/in_Canopy1/finalize");
 
-        // Webhooks: invoice.paid, signed with the endpoint secret.
-        let event = |event_id: &str, kind: &str, status: &str| {
-            json!({"id": event_id, "object": "event", "api_version": "2026-09-30.endive", "created": now.timestamp(),
-                "livemode": false, "pending_webhooks": 1, "type": kind,
-                "data": {"object": invoice_object("in_Canopy1", status, &id, 322_050)}})
-            .to_string()
-        };
-        let paid = event("evt_paid_1", "invoice.paid", "paid");
-        let t = now.timestamp();
-        problem(deliver(&app, &paid, &signed(&paid, "whsec_wrong", t)).await, 400, "bad_request").await;
-        problem(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t - 301)).await, 400, "bad_request")
-            .await;
-        problem(deliver(&app, &paid, "").await, 400, "bad_request").await;
-        let unpaid = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
-        assert_eq!(unpaid["status"], "issued", "refused events change nothing");
-        let ok = json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t - 299)).await, 200).await;
-        assert_eq!(ok["applied"], true);
-        let settled = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
-        assert_eq!(settled["status"], "paid");
-        let version = settled["version"].clone();
-        // The same event again (Stripe retries): applied once.
-        let again = json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t)).await, 200).await;
-        assert_eq!(again["applied"], false);
-        // A failure arriving after the payment does not undo it.
-        let failed = event("evt_failed_1", "invoice.payment_failed", "open");
-        json_ok(deliver(&app, &failed, &signed(&failed, WEBHOOK_SECRET, t)).await, 200).await;
-        let still = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
-        assert_eq!(still["status"], "paid");
-        assert_eq!(still["version"], version);
-        stripe.stop(true).await;
-        app.stop().await;
-    }
+    // Webhooks: invoice.paid, signed with the endpoint secret.
+    let event = |event_id: &str, kind: &str, status: &str| {
+        json!({"id": event_id, "object": "event", "api_version": "2026-09-30.endive", "created": now.timestamp(),
+            "livemode": false, "pending_webhooks": 1, "type": kind,
+            "data": {"object": invoice_object("in_Canopy1", status, &id, 322_050)}})
+        .to_string()
+    };
+    let paid = event("evt_paid_1", "invoice.paid", "paid");
+    let t = now.timestamp();
+    problem(deliver(&app, &paid, &signed(&paid, "whsec_wrong", t)).await, 400, "bad_request").await;
+    problem(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t - 301)).await, 400, "bad_request").await;
+    problem(deliver(&app, &paid, "").await, 400, "bad_request").await;
+    let unpaid = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
+    assert_eq!(unpaid["status"], "issued", "refused events change nothing");
+    let ok = json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t - 299)).await, 200).await;
+    assert_eq!(ok["applied"], true);
+    let settled = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
+    assert_eq!(settled["status"], "paid");
+    let version = settled["version"].clone();
+    // The same event again (Stripe retries): applied once.
+    let again = json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t)).await, 200).await;
+    assert_eq!(again["applied"], false);
+    // A failure arriving after the payment does not undo it.
+    let failed = event("evt_failed_1", "invoice.payment_failed", "open");
+    json_ok(deliver(&app, &failed, &signed(&failed, WEBHOOK_SECRET, t)).await, 200).await;
+    let still = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
+    assert_eq!(still["status"], "paid");
+    assert_eq!(still["version"], version);
+    stripe.stop(true).await;
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn a_payment_failure_is_recorded_on_the_invoice() {
-    for backend in backends() {
-        eprintln!("-- backend: {backend:?}");
-        let (stripe_base, _calls, stripe) = fake_stripe().await;
-        let now = at("2026-12-02T00:00:00Z");
-        let app = TestApp::spawn_at(
-            backend,
-            |s| {
-                s.billing.provider = "stripe".into();
-                s.billing.stripe_secret_key =
-                    Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
-                s.billing.stripe_webhook_secret =
-                    Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
-                s.billing.stripe_api_base = stripe_base.clone();
-            },
-            now,
-        )
-        .await;
-        let root = app.admin_token().await;
-        let (tenant, _) = crate::billing::customer(&app, &root, "FAIL", 5, 0).await;
-        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
-        let inv = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
-        let id = inv["id"].as_str().unwrap();
-        let payload = json!({"id": "evt_fail_9", "object": "event", "api_version": "2026-09-30.endive",
-            "created": now.timestamp(), "livemode": false, "pending_webhooks": 1, "type": "invoice.payment_failed",
-            "data": {"object": invoice_object("in_X", "open", id, 60_000)}})
-        .to_string();
-        json_ok(deliver(&app, &payload, &signed(&payload, WEBHOOK_SECRET, now.timestamp())).await, 200).await;
-        let i = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
-        assert_eq!(i["status"], "payment_failed");
-        // An event for an invoice Canopy does not know changes nothing and is acknowledged.
-        let stranger = json!({"id": "evt_other", "object": "event", "api_version": "2026-09-30.endive",
-            "created": now.timestamp(), "livemode": false, "pending_webhooks": 1, "type": "invoice.paid",
-            "data": {"object": invoice_object("in_Y", "paid", &Uuid::now_v7().to_string(), 1)}})
-        .to_string();
-        json_ok(deliver(&app, &stranger, &signed(&stranger, WEBHOOK_SECRET, now.timestamp())).await, 200)
-            .await;
-        stripe.stop(true).await;
-        app.stop().await;
-    }
+backend_test!(a_payment_failure_is_recorded_on_the_invoice: Backend);
+async fn a_payment_failure_is_recorded_on_the_invoice(backend: Backend) {
+    let (stripe_base, _calls, stripe) = fake_stripe().await;
+    let now = at("2026-12-02T00:00:00Z");
+    let app = TestApp::spawn_at(
+        backend,
+        |s| {
+            s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
+            s.billing.stripe_secret_key = Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
+            s.billing.stripe_webhook_secret = Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
+            s.billing.stripe_api_base = stripe_base.clone();
+        },
+        now,
+    )
+    .await;
+    let root = app.admin_token().await;
+    let (tenant, _) = crate::billing::customer(&app, &root, "FAIL", 5, 0).await;
+    json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+    let inv = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
+    let id = inv["id"].as_str().unwrap();
+    let payload = json!({"id": "evt_fail_9", "object": "event", "api_version": "2026-09-30.endive",
+        "created": now.timestamp(), "livemode": false, "pending_webhooks": 1, "type": "invoice.payment_failed",
+        "data": {"object": invoice_object("in_X", "open", id, 60_000)}})
+    .to_string();
+    json_ok(deliver(&app, &payload, &signed(&payload, WEBHOOK_SECRET, now.timestamp())).await, 200).await;
+    let i = json_ok(app.get(&format!("/api/v1/billing/invoices/{id}"), &root).await, 200).await;
+    assert_eq!(i["status"], "payment_failed");
+    // An event for an invoice Canopy does not know changes nothing and is acknowledged.
+    let stranger = json!({"id": "evt_other", "object": "event", "api_version": "2026-09-30.endive",
+        "created": now.timestamp(), "livemode": false, "pending_webhooks": 1, "type": "invoice.paid",
+        "data": {"object": invoice_object("in_Y", "paid", &Uuid::now_v7().to_string(), 1)}})
+    .to_string();
+    json_ok(deliver(&app, &stranger, &signed(&stranger, WEBHOOK_SECRET, now.timestamp())).await, 200).await;
+    stripe.stop(true).await;
+    app.stop().await;
 }
 
 /// Waits (moving business time on, so retries' backoff comes round) until `done` holds of what
 /// `path` answers; the clock is put back afterwards.
 async fn settled(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let start = app.clock.now();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let v = eventually(&format!("{path} settled"), Duration::from_secs(30), async || {
         let v = json_ok(app.get(path, token).await, 200).await;
         if done(&v) {
-            app.clock.set(start);
-            return v;
+            return Ok(v);
         }
-        assert!(Instant::now() < deadline, "never settled: {v}");
-        app.clock.advance(chrono::TimeDelta::seconds(1));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        // A second of business time each 100 ms.
+        app.clock.advance(chrono::TimeDelta::milliseconds(500));
+        Err(v)
+    })
+    .await;
+    app.clock.set(start);
+    v
 }
 
-#[tokio::test]
-async fn a_breach_recorded_after_its_invoice_went_to_stripe_is_a_credit_note_on_that_invoice() {
-    for backend in backends() {
-        eprintln!("-- backend: {backend:?}");
-        let (stripe_base, calls, stripe) = fake_stripe().await;
-        let app = TestApp::spawn_at(
-            backend,
-            |s| {
-                s.billing.provider = "stripe".into();
-                s.billing.stripe_secret_key =
-                    Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
-                s.billing.stripe_webhook_secret =
-                    Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
-                s.billing.stripe_api_base = stripe_base.clone();
-                s.billing.outbox_interval_ms = 50;
-            },
-            at("2026-12-02T00:00:00Z"),
-        )
-        .await;
-        let root = app.admin_token().await;
-        let (tenant, _) = crate::billing::customer(&app, &root, "NOTE", 25, 1300).await;
-        let late_p1 = |n: &str, day: &str| {
-            json!({"tenant_id": tenant, "tickets": [
-                {"external_id": n, "type": "incident", "title": "Down", "category": "network", "priority": "P1",
-                 "reported_at": format!("{day}T01:10:00Z"),
-                 "timeline": [{"at": format!("{day}T01:30:00Z"), "event": "first_response"},
-                              {"at": format!("{day}T10:10:00Z"), "event": "resolved"}]}]})
-        };
-        // November with one breach (150.00): 3 000.00 − 150.00 = 2 850.00 + 13 % = 3 220.50.
-        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-1", "2026-11-05")).await, 200).await;
-        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
-        let nov = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
-        let nov_id = nov["id"].as_str().unwrap().to_owned();
-        assert_eq!(nov["total_minor"], 322_050);
-        let path = format!("/api/v1/billing/invoices/{nov_id}");
-        settled(&app, &root, &path, |i| i["provider_ref"] == "in_Canopy1").await;
+backend_test!(a_breach_recorded_after_its_invoice_went_to_stripe_is_a_credit_note_on_that_invoice: Backend);
+async fn a_breach_recorded_after_its_invoice_went_to_stripe_is_a_credit_note_on_that_invoice(
+    backend: Backend,
+) {
+    let (stripe_base, calls, stripe) = fake_stripe().await;
+    let app = TestApp::spawn_at(
+        backend,
+        |s| {
+            s.billing.provider = canopy_billing::settings::ProviderKind::Stripe;
+            s.billing.stripe_secret_key = Some(canopy_kernel::config::Secret::new("sk_test_canopy".into()));
+            s.billing.stripe_webhook_secret = Some(canopy_kernel::config::Secret::new(WEBHOOK_SECRET.into()));
+            s.billing.stripe_api_base = stripe_base.clone();
+            s.billing.outbox_interval_ms = 50;
+        },
+        at("2026-12-02T00:00:00Z"),
+    )
+    .await;
+    let root = app.admin_token().await;
+    let (tenant, _) = crate::billing::customer(&app, &root, "NOTE", 25, 1300).await;
+    let late_p1 = |n: &str, day: &str| {
+        json!({"tenant_id": tenant, "tickets": [
+            {"external_id": n, "type": "incident", "title": "Down", "category": "network", "priority": "P1",
+             "reported_at": format!("{day}T01:10:00Z"),
+             "timeline": [{"at": format!("{day}T01:30:00Z"), "event": "first_response"},
+                          {"at": format!("{day}T10:10:00Z"), "event": "resolved"}]}]})
+    };
+    // November with one breach (150.00): 3 000.00 − 150.00 = 2 850.00 + 13 % = 3 220.50.
+    json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-1", "2026-11-05")).await, 200).await;
+    json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-11"})).await, 200).await;
+    let nov = crate::billing::invoice_of(&app, &root, tenant, "2026-11").await;
+    let nov_id = nov["id"].as_str().unwrap().to_owned();
+    assert_eq!(nov["total_minor"], 322_050);
+    let path = format!("/api/v1/billing/invoices/{nov_id}");
+    settled(&app, &root, &path, |i| i["provider_ref"] == "in_Canopy1").await;
 
-        // Another November P1 breach, recorded after November went to Stripe.
-        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-2", "2026-11-20")).await, 200).await;
-        app.clock.set(at("2027-01-01T00:05:00Z"));
-        let run =
-            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
-        assert_eq!(run["outcome"]["credit_notes"], 1, "{run}");
-        // December carries no late credit: 3 000.00 + 390.00 tax.
-        let dec = crate::billing::invoice_of(&app, &root, tenant, "2026-12").await;
-        assert!(dec["lines"].as_array().unwrap().iter().all(|l| l["kind"] != "late_credit"), "{dec}");
-        assert_eq!(dec["total_minor"], 339_000);
-        // The note is on November: 150.00 and the tax that falls with it — 2 850.00 × 13 % =
-        // 370.50 before, 2 700.00 × 13 % = 351.00 after: 19.50.
-        let nov = settled(&app, &root, &path, |i| i["credit_notes"][0]["status"] == "issued").await;
-        let note = &nov["credit_notes"][0];
-        assert_eq!(note["number"], "NOTE-202611-CN1");
-        assert_eq!(
-            (&note["amount_minor"], &note["tax_minor"], &note["total_minor"]),
-            (&json!(15_000), &json!(1_950), &json!(16_950))
-        );
-        assert_eq!(note["settlement"], "amount_due", "November was unpaid");
-        assert_eq!(nov["credit_notes_minor"], 16_950);
-        assert_eq!(nov["total_minor"], 322_050, "the invoice itself is left as issued");
-        let note_id = note["id"].as_str().unwrap().to_owned();
-        assert_eq!(note["provider_ref"], format!("cn_{}", &note_id[note_id.len() - 6..]));
-        // Its credit names the breach, on November's invoice.
-        let credit =
-            json_ok(app.get(&format!("/api/v1/billing/credits?invoice_id={nov_id}"), &root).await, 200).await;
-        let late: Vec<&Value> = credit.as_array().unwrap().iter().filter(|c| c["late"] == true).collect();
-        assert_eq!(late.len(), 1, "{credit}");
-        assert_eq!(late[0]["id"], note["credit_id"]);
-        let breach = &late[0]["lines"][0]["breaches"][0];
-        assert_eq!(
-            (&breach["reference"], &breach["metric"], &breach["late_by_secs"]),
-            (&json!("NOTE-2"), &json!("resolution"), &json!(3600))
-        );
+    // Another November P1 breach, recorded after November went to Stripe.
+    json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-2", "2026-11-20")).await, 200).await;
+    app.clock.set(at("2027-01-01T00:05:00Z"));
+    let run = json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
+    assert_eq!(run["outcome"]["credit_notes"], 1, "{run}");
+    // December carries no late credit: 3 000.00 + 390.00 tax.
+    let dec = crate::billing::invoice_of(&app, &root, tenant, "2026-12").await;
+    assert!(dec["lines"].as_array().unwrap().iter().all(|l| l["kind"] != "late_credit"), "{dec}");
+    assert_eq!(dec["total_minor"], 339_000);
+    // The note is on November: 150.00 and the tax that falls with it — 2 850.00 × 13 % =
+    // 370.50 before, 2 700.00 × 13 % = 351.00 after: 19.50.
+    let nov = settled(&app, &root, &path, |i| i["credit_notes"][0]["status"] == "issued").await;
+    let note = &nov["credit_notes"][0];
+    assert_eq!(note["number"], "NOTE-202611-CN1");
+    assert_eq!(
+        (&note["amount_minor"], &note["tax_minor"], &note["total_minor"]),
+        (&json!(15_000), &json!(1_950), &json!(16_950))
+    );
+    assert_eq!(note["settlement"], "amount_due", "November was unpaid");
+    assert_eq!(nov["credit_notes_minor"], 16_950);
+    assert_eq!(nov["total_minor"], 322_050, "the invoice itself is left as issued");
+    let note_id = note["id"].as_str().unwrap().to_owned();
+    assert_eq!(note["provider_ref"], format!("cn_{}", &note_id[note_id.len() - 6..]));
+    // Its credit names the breach, on November's invoice.
+    let credit =
+        json_ok(app.get(&format!("/api/v1/billing/credits?invoice_id={nov_id}"), &root).await, 200).await;
+    let late: Vec<&Value> = credit.as_array().unwrap().iter().filter(|c| c["late"] == true).collect();
+    assert_eq!(late.len(), 1, "{credit}");
+    assert_eq!(late[0]["id"], note["credit_id"]);
+    let breach = &late[0]["lines"][0]["breaches"][0];
+    assert_eq!(
+        (&breach["reference"], &breach["metric"], &breach["late_by_secs"]),
+        (&json!("NOTE-2"), &json!("resolution"), &json!(3600))
+    );
 
-        // What Stripe was asked: the 500, then a look at the invoice's notes, then the same
-        // call again with the same key and body.
-        let sent: Vec<Call> =
-            calls.lock().unwrap().iter().filter(|c| c.path == "/v1/credit_notes").cloned().collect();
-        let key = format!("canopy-credit-note-{note_id}");
-        assert_eq!(sent.len(), 3, "{sent:?}");
-        assert_eq!((sent[0].method.as_str(), sent[0].key.as_str()), ("POST", key.as_str()));
-        assert_eq!(sent[1].method, "GET");
-        assert!(sent[1].body.contains("invoice=in_Canopy1"), "{}", sent[1].body);
-        assert_eq!((sent[2].method.as_str(), sent[2].key.as_str()), ("POST", key.as_str()));
-        assert_eq!(sent[0].body, sent[2].body);
-        let body = &sent[2].body;
-        assert_eq!(form_value(body, "invoice").as_deref(), Some("in_Canopy1"));
-        assert_eq!(form_value(body, "lines[0][type]").as_deref(), Some("custom_line_item"));
-        assert_eq!(form_value(body, "lines[0][unit_amount]").as_deref(), Some("15000"));
-        assert_eq!(form_value(body, "lines[1][unit_amount]").as_deref(), Some("1950"));
-        assert_eq!(form_value(body, "metadata[canopy_credit_note_id]"), Some(note_id.clone()));
-        assert_eq!(form_value(body, "credit_amount"), None, "an unpaid invoice's amount due falls");
+    // What Stripe was asked: the 500, then a look at the invoice's notes, then the same
+    // call again with the same key and body.
+    let sent: Vec<Call> =
+        calls.lock().unwrap().iter().filter(|c| c.path == "/v1/credit_notes").cloned().collect();
+    let key = format!("canopy-credit-note-{note_id}");
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!((sent[0].method.as_str(), sent[0].key.as_str()), ("POST", key.as_str()));
+    assert_eq!(sent[1].method, "GET");
+    assert!(sent[1].body.contains("invoice=in_Canopy1"), "{}", sent[1].body);
+    assert_eq!((sent[2].method.as_str(), sent[2].key.as_str()), ("POST", key.as_str()));
+    assert_eq!(sent[0].body, sent[2].body);
+    let body = &sent[2].body;
+    assert_eq!(form_value(body, "invoice").as_deref(), Some("in_Canopy1"));
+    assert_eq!(form_value(body, "lines[0][type]").as_deref(), Some("custom_line_item"));
+    assert_eq!(form_value(body, "lines[0][unit_amount]").as_deref(), Some("15000"));
+    assert_eq!(form_value(body, "lines[1][unit_amount]").as_deref(), Some("1950"));
+    assert_eq!(form_value(body, "metadata[canopy_credit_note_id]"), Some(note_id.clone()));
+    assert_eq!(form_value(body, "credit_amount"), None, "an unpaid invoice's amount due falls");
 
-        // December again: nothing new.
-        let again =
-            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
-        assert_eq!(again["outcome"]["credit_notes"], 0);
-        let notes =
-            json_ok(app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &root).await, 200)
-                .await;
-        assert_eq!(notes.as_array().unwrap().len(), 1);
+    // December again: nothing new.
+    let again =
+        json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2026-12"})).await, 200).await;
+    assert_eq!(again["outcome"]["credit_notes"], 0);
+    let notes =
+        json_ok(app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &root).await, 200).await;
+    assert_eq!(notes.as_array().unwrap().len(), 1);
 
-        // November paid; one more November breach recorded: its note goes to the customer's
-        // balance. 2 700.00 − 150.00 = 2 550.00: 351.00 − 331.50 = 19.50 of tax again.
-        let t = app.clock.now().timestamp();
-        let paid = json!({"id": "evt_nov_paid", "object": "event", "api_version": "2026-09-30.endive",
-            "created": t, "livemode": false, "pending_webhooks": 1, "type": "invoice.paid",
-            "data": {"object": invoice_object("in_Canopy1", "paid", &nov_id, 322_050)}})
-        .to_string();
-        json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t)).await, 200).await;
-        json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-3", "2026-11-25")).await, 200).await;
-        app.clock.set(at("2027-02-01T00:05:00Z"));
-        let jan =
-            json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2027-01"})).await, 200).await;
-        assert_eq!(jan["outcome"]["credit_notes"], 1, "{jan}");
-        let nov = settled(&app, &root, &path, |i| {
-            i["credit_notes"].as_array().is_some_and(|n| n.len() == 2 && n[1]["status"] == "issued")
-        })
-        .await;
-        let second = &nov["credit_notes"][1];
-        assert_eq!(second["number"], "NOTE-202611-CN2");
-        assert_eq!(second["settlement"], "customer_balance");
-        assert_eq!(second["total_minor"], 16_950);
-        let last = calls.lock().unwrap().iter().rfind(|c| c.path == "/v1/credit_notes").cloned().unwrap();
-        assert_eq!(form_value(&last.body, "credit_amount").as_deref(), Some("16950"));
+    // November paid; one more November breach recorded: its note goes to the customer's
+    // balance. 2 700.00 − 150.00 = 2 550.00: 351.00 − 331.50 = 19.50 of tax again.
+    let t = app.clock.now().timestamp();
+    let paid = json!({"id": "evt_nov_paid", "object": "event", "api_version": "2026-09-30.endive",
+        "created": t, "livemode": false, "pending_webhooks": 1, "type": "invoice.paid",
+        "data": {"object": invoice_object("in_Canopy1", "paid", &nov_id, 322_050)}})
+    .to_string();
+    json_ok(deliver(&app, &paid, &signed(&paid, WEBHOOK_SECRET, t)).await, 200).await;
+    json_ok(app.post("/api/v1/tickets/import", &root, late_p1("N-3", "2026-11-25")).await, 200).await;
+    app.clock.set(at("2027-02-01T00:05:00Z"));
+    let jan = json_ok(app.post("/api/v1/billing/runs", &root, json!({"period": "2027-01"})).await, 200).await;
+    assert_eq!(jan["outcome"]["credit_notes"], 1, "{jan}");
+    let nov = settled(&app, &root, &path, |i| {
+        i["credit_notes"].as_array().is_some_and(|n| n.len() == 2 && n[1]["status"] == "issued")
+    })
+    .await;
+    let second = &nov["credit_notes"][1];
+    assert_eq!(second["number"], "NOTE-202611-CN2");
+    assert_eq!(second["settlement"], "customer_balance");
+    assert_eq!(second["total_minor"], 16_950);
+    let last = calls.lock().unwrap().iter().rfind(|c| c.path == "/v1/credit_notes").cloned().unwrap();
+    assert_eq!(form_value(&last.body, "credit_amount").as_deref(), Some("16950"));
 
-        // Another tenant sees none of it.
-        let (_, other) = app.tenant("NOTX").await;
-        let theirs = json_ok(app.get("/api/v1/billing/credit-notes", &other).await, 200).await;
-        assert_eq!(theirs, json!([]));
-        problem(
-            app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &other).await,
-            404,
-            "not_found",
-        )
-        .await;
-        stripe.stop(true).await;
-        app.stop().await;
-    }
+    // Another tenant sees none of it.
+    let (_, other) = app.tenant("NOTX").await;
+    let theirs = json_ok(app.get("/api/v1/billing/credit-notes", &other).await, 200).await;
+    assert_eq!(theirs, json!([]));
+    problem(
+        app.get(&format!("/api/v1/billing/credit-notes?tenant_id={tenant}"), &other).await,
+        404,
+        "not_found",
+    )
+    .await;
+    stripe.stop(true).await;
+    app.stop().await;
 }

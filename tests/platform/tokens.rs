@@ -28,7 +28,7 @@ fn claims(app: &TestApp, exp_in: i64) -> Claims {
 
 /// The real signing key of the running platform (as an insider with the database would have it).
 async fn platform_key(app: &TestApp) -> SigningKey {
-    use sea_orm::{Database, EntityTrait};
+    use sea_orm::Database;
     let db = match &app.settings.database_url {
         Some(url) => {
             let mut o = sea_orm::ConnectOptions::new(url.expose().clone());
@@ -42,9 +42,8 @@ async fn platform_key(app: &TestApp) -> SigningKey {
         .await
         .unwrap(),
     };
-    let row = canopy_tenants::store::entities::signing_key::Entity::find().one(&db).await.unwrap().unwrap();
-    SigningKey::from_pkcs8_der(&base64::engine::general_purpose::STANDARD.decode(row.private_key).unwrap())
-        .unwrap()
+    let keys = canopy_tenants::store::keys::Keys::new(db).live().await.unwrap();
+    keys.into_iter().next().unwrap()
 }
 
 async fn refused(app: &TestApp, token: &str, code: &str) {
@@ -54,111 +53,84 @@ async fn refused(app: &TestApp, token: &str, code: &str) {
     }
 }
 
-#[tokio::test]
-async fn a_token_signed_with_the_platform_key_is_accepted() {
-    each_backend(async |app| {
-        let key = platform_key(app).await;
-        let token = TokenSigner::new(&key).sign(&claims(app, 60)).unwrap();
-        json_ok(app.get("/api/v1/tenants", &token).await, 200).await;
-    })
-    .await;
+backend_test!(a_token_signed_with_the_platform_key_is_accepted);
+async fn a_token_signed_with_the_platform_key_is_accepted(app: &TestApp) {
+    let key = platform_key(app).await;
+    let token = TokenSigner::new(&key).sign(&claims(app, 60)).unwrap();
+    json_ok(app.get("/api/v1/tenants", &token).await, 200).await;
 }
 
-#[tokio::test]
-async fn expired_tokens_are_refused() {
-    each_backend(async |app| {
-        let key = platform_key(app).await;
-        let token = TokenSigner::new(&key).sign(&claims(app, -300)).unwrap();
-        refused(app, &token, "token_expired").await;
-    })
-    .await;
+backend_test!(expired_tokens_are_refused);
+async fn expired_tokens_are_refused(app: &TestApp) {
+    let key = platform_key(app).await;
+    let token = TokenSigner::new(&key).sign(&claims(app, -300)).unwrap();
+    refused(app, &token, "token_expired").await;
 }
 
-#[tokio::test]
-async fn tampered_tokens_are_refused() {
-    each_backend(async |app| {
-        let (_, tenant_admin) = app.tenant("TAMPER").await;
-        let mut parts: Vec<String> = tenant_admin.split('.').map(str::to_owned).collect();
-        let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
-        payload["roles"] = json!(["provider_admin"]);
-        payload.as_object_mut().unwrap().remove("tid");
-        parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
-        refused(app, &parts.join("."), "invalid_token").await;
-    })
-    .await;
+backend_test!(tampered_tokens_are_refused);
+async fn tampered_tokens_are_refused(app: &TestApp) {
+    let (_, tenant_admin) = app.tenant("TAMPER").await;
+    let mut parts: Vec<String> = tenant_admin.split('.').map(str::to_owned).collect();
+    let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    payload["roles"] = json!(["provider_admin"]);
+    payload.as_object_mut().unwrap().remove("tid");
+    parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+    refused(app, &parts.join("."), "invalid_token").await;
 }
 
-#[tokio::test]
-async fn tokens_signed_by_an_unknown_key_are_refused() {
-    each_backend(async |app| {
-        let stranger = SigningKey::generate().unwrap();
-        refused(app, &TokenSigner::new(&stranger).sign(&claims(app, 60)).unwrap(), "invalid_token").await;
-        // Same foreign key, but claiming the platform's kid.
-        let real = platform_key(app).await;
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+backend_test!(tokens_signed_by_an_unknown_key_are_refused);
+async fn tokens_signed_by_an_unknown_key_are_refused(app: &TestApp) {
+    let stranger = SigningKey::generate().unwrap();
+    refused(app, &TokenSigner::new(&stranger).sign(&claims(app, 60)).unwrap(), "invalid_token").await;
+    // Same foreign key, but claiming the platform's kid.
+    let real = platform_key(app).await;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(real.kid().to_owned());
+    let forged = jsonwebtoken::encode(
+        &header,
+        &claims(app, 60),
+        &jsonwebtoken::EncodingKey::from_ed_der(stranger.pkcs8_der()),
+    )
+    .unwrap();
+    refused(app, &forged, "invalid_token").await;
+}
+
+backend_test!(alg_none_is_refused);
+async fn alg_none_is_refused(app: &TestApp) {
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(app, 60)).unwrap());
+    for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"none"}"#, r#"{"alg":"None","kid":"x"}"#] {
+        let token = format!("{}.{body}.", URL_SAFE_NO_PAD.encode(header));
+        refused(app, &token, "invalid_token").await;
+    }
+}
+
+backend_test!(hmac_signed_with_the_public_key_is_refused);
+async fn hmac_signed_with_the_public_key_is_refused(app: &TestApp) {
+    let real = platform_key(app).await;
+    let public = URL_SAFE_NO_PAD.decode(real.jwk().x).unwrap();
+    for alg in [jsonwebtoken::Algorithm::HS256, jsonwebtoken::Algorithm::HS512] {
+        let mut header = jsonwebtoken::Header::new(alg);
         header.kid = Some(real.kid().to_owned());
-        let forged = jsonwebtoken::encode(
-            &header,
-            &claims(app, 60),
-            &jsonwebtoken::EncodingKey::from_ed_der(stranger.pkcs8_der()),
-        )
-        .unwrap();
-        refused(app, &forged, "invalid_token").await;
-    })
-    .await;
+        let token =
+            jsonwebtoken::encode(&header, &claims(app, 60), &jsonwebtoken::EncodingKey::from_secret(&public))
+                .unwrap();
+        refused(app, &token, "invalid_token").await;
+    }
 }
 
-#[tokio::test]
-async fn alg_none_is_refused() {
-    each_backend(async |app| {
-        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(app, 60)).unwrap());
-        for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"none"}"#, r#"{"alg":"None","kid":"x"}"#] {
-            let token = format!("{}.{body}.", URL_SAFE_NO_PAD.encode(header));
-            refused(app, &token, "invalid_token").await;
-        }
-    })
-    .await;
+backend_test!(garbage_and_missing_credentials_are_refused);
+async fn garbage_and_missing_credentials_are_refused(app: &TestApp) {
+    refused(app, "not-a-jwt", "invalid_token").await;
+    let res = app.http.get(app.url("/api/v1/tenants")).send().await.unwrap();
+    assert!(res.headers().get("www-authenticate").is_some());
+    problem(res, 401, "unauthenticated").await;
 }
 
-#[tokio::test]
-async fn hmac_signed_with_the_public_key_is_refused() {
-    each_backend(async |app| {
-        let real = platform_key(app).await;
-        let public = URL_SAFE_NO_PAD.decode(real.jwk().x).unwrap();
-        for alg in [jsonwebtoken::Algorithm::HS256, jsonwebtoken::Algorithm::HS512] {
-            let mut header = jsonwebtoken::Header::new(alg);
-            header.kid = Some(real.kid().to_owned());
-            let token = jsonwebtoken::encode(
-                &header,
-                &claims(app, 60),
-                &jsonwebtoken::EncodingKey::from_secret(&public),
-            )
-            .unwrap();
-            refused(app, &token, "invalid_token").await;
-        }
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn garbage_and_missing_credentials_are_refused() {
-    each_backend(async |app| {
-        refused(app, "not-a-jwt", "invalid_token").await;
-        let res = app.http.get(app.url("/api/v1/tenants")).send().await.unwrap();
-        assert!(res.headers().get("www-authenticate").is_some());
-        problem(res, 401, "unauthenticated").await;
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn the_jwks_publishes_the_signing_key() {
-    each_backend(async |app| {
-        let jwks = json_ok(app.http.get(app.url("/.well-known/jwks.json")).send().await.unwrap(), 200).await;
-        let real = platform_key(app).await;
-        let keys = jwks["keys"].as_array().unwrap();
-        assert!(keys.iter().any(|k| k["kid"] == real.kid() && k["alg"] == "EdDSA" && k["crv"] == "Ed25519"));
-        assert!(keys.iter().all(|k| k.get("d").is_none()), "no private parts");
-    })
-    .await;
+backend_test!(the_jwks_publishes_the_signing_key);
+async fn the_jwks_publishes_the_signing_key(app: &TestApp) {
+    let jwks = json_ok(app.http.get(app.url("/.well-known/jwks.json")).send().await.unwrap(), 200).await;
+    let real = platform_key(app).await;
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.iter().any(|k| k["kid"] == real.kid() && k["alg"] == "EdDSA" && k["crv"] == "Ed25519"));
+    assert!(keys.iter().all(|k| k.get("d").is_none()), "no private parts");
 }

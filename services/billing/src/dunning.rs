@@ -13,7 +13,7 @@ use canopy_api::billing::{DunningOutcome, Reinstatement, Suspension};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::state::BillingState;
-use crate::store::entities::dunning;
+use crate::store::invoices::{DunningRow, InvoiceRow};
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -49,9 +49,10 @@ async fn lifecycle(
 pub async fn run(state: &BillingState) -> ApiResult<DunningOutcome> {
     let token = state.service_token.get().await.map_err(ApiError::internal)?;
     let now = state.now();
+    // Invoices fall due on UTC days (the provider's payment terms, as Stripe counts them).
     let cutoff = now.date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
     let overdue = state.invoices.overdue(cutoff, None).await?;
-    let mut first_overdue: BTreeMap<Uuid, &crate::store::entities::invoice::Model> = BTreeMap::new();
+    let mut first_overdue: BTreeMap<Uuid, &InvoiceRow> = BTreeMap::new();
     for inv in &overdue {
         first_overdue.entry(inv.tenant_id).or_insert(inv);
     }
@@ -67,7 +68,7 @@ pub async fn run(state: &BillingState) -> ApiResult<DunningOutcome> {
         if changed {
             state
                 .invoices
-                .mark_dunned(dunning::Model { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
+                .mark_dunned(DunningRow { tenant_id: *tenant, invoice_id: inv.id, suspended_at: now })
                 .await?;
             suspended.push(Suspension { tenant_id: *tenant, invoice: inv.number.clone() });
         }
@@ -90,6 +91,7 @@ pub async fn after_payment(state: &BillingState, tenant: Uuid) -> ApiResult<()> 
     if !state.invoices.is_dunned(tenant).await? {
         return Ok(());
     }
+    // UTC days, as in `run`.
     let cutoff = state.now().date_naive() - TimeDelta::days(i64::from(state.settings.billing.grace_days));
     if !state.invoices.overdue(cutoff, Some(tenant)).await?.is_empty() {
         return Ok(());

@@ -10,124 +10,84 @@ pub mod openapi;
 pub mod provider;
 pub mod routes;
 pub mod run;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod stripe;
 
-use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
 use actix_web::web;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use utoipa::OpenApi;
 
 use canopy_kernel::auth::TokenVerifier;
-use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, ServiceToken, http_client};
-use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::client::ServiceToken;
+use canopy_kernel::service::{Context, Service, Workers};
 use canopy_migrations::MigratorTrait;
 
+use crate::settings::ProviderKind;
 use crate::state::BillingState;
 use crate::store::invoices::Invoices;
 
-pub const SERVICE: &str = "billing";
+pub const SERVICE: &str = Billing::NAME;
 
-pub async fn migrate(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = canopy_kernel::db::connect(settings, SERVICE).await?;
-    canopy_migrations::billing::Migrator::up(&db, None).await?;
-    Ok(db)
-}
+pub struct Billing;
 
-pub struct Application {
-    addr: SocketAddr,
-    server: Server,
-    state: web::Data<BillingState>,
-}
+pub type Application = canopy_kernel::service::Application<Billing>;
 
-impl Application {
-    pub async fn build(
-        settings: Arc<Settings>,
-        backends: Backends,
-        clock: SharedClock,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        for (name, urls) in [
-            ("tenants", &settings.upstreams.tenants),
-            ("catalog", &settings.upstreams.catalog),
-            ("ticketing", &settings.upstreams.ticketing),
-        ] {
-            anyhow::ensure!(!urls.0.is_empty(), "billing needs upstreams.{name}");
-        }
-        let db = migrate(&settings).await?;
-        let client = |name: &'static str, urls: &Vec<String>| {
-            ServiceClient::new(name, urls.clone(), http_client(Duration::from_secs(60)))
-        };
-        let tenants = client("tenants", &settings.upstreams.tenants.0);
-        let verifier = TokenVerifier::from_source(
-            &settings.auth.issuer,
-            &settings.auth.audience,
-            tenants.clone(),
-            Duration::from_secs(settings.auth.jwks_min_refresh_secs),
-        );
-        let state = web::Data::new(BillingState {
+impl Service for Billing {
+    const NAME: &'static str = "billing";
+    const UPSTREAMS: &'static [&'static str] = &["tenants", "catalog", "ticketing"];
+    const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::BillingConfig;
+    type State = BillingState;
+
+    async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+        canopy_migrations::billing::Migrator::up(db, None).await
+    }
+
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<BillingState> {
+        let db = ctx.db()?;
+        // A run reads whole months of breaches and work.
+        let upstream = |name| ctx.upstream_with_timeout(name, Duration::from_secs(60));
+        let tenants = upstream("tenants");
+        Ok(BillingState {
             invoices: Invoices::new(db.clone()),
             payments: crate::store::payments::Payments::new(db.clone()),
             db,
-            service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
-            catalog: canopy_api::catalog::CatalogClient::new(client(
-                "catalog",
-                &settings.upstreams.catalog.0,
-            )),
-            ticketing: canopy_api::ticketing::TicketingClient::new(client(
-                "ticketing",
-                &settings.upstreams.ticketing.0,
-            )),
+            service_token: ServiceToken::new(
+                Self::NAME,
+                tenants.clone(),
+                ctx.settings.auth.service_secret.clone(),
+            ),
+            catalog: canopy_api::catalog::CatalogClient::new(upstream("catalog")),
+            ticketing: canopy_api::ticketing::TicketingClient::new(upstream("ticketing")),
+            verifier: ctx.jwks_verifier(),
             tenants: canopy_api::tenants::TenantsClient::new(tenants),
-            settings: settings.clone(),
-            clock,
-            backends,
-        });
-        match settings.billing.provider.as_str() {
-            "stripe" => provider::spawn_worker(state.clone(), stripe::Stripe::new(&settings)?),
-            _ => provider::spawn_worker(state.clone(), provider::Ledger),
+            settings: ctx.settings.clone(),
+            clock: ctx.clock.clone(),
+            backends: ctx.backends.clone(),
+        })
+    }
+
+    fn verifier(state: &BillingState) -> Option<Arc<TokenVerifier>> {
+        Some(state.verifier.clone())
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    /// The payment worker, handing invoices and credit notes to the configured provider.
+    fn workers(state: &web::Data<BillingState>, workers: &mut Workers) -> anyhow::Result<()> {
+        match state.settings.billing.provider {
+            ProviderKind::Stripe => {
+                provider::start(state, stripe::Stripe::new(&state.settings.billing)?, workers)
+            }
+            ProviderKind::Ledger => provider::start(state, provider::Ledger, workers),
         }
-        let addr = listener.local_addr()?;
-        let verifier = web::Data::new(Arc::new(verifier));
-        let app_state = state.clone();
-        let dependencies = web::Data::new(canopy_kernel::http::Dependencies {
-            db: state.db.clone(),
-            backends: state.backends.clone(),
-        });
-        let options = canopy_kernel::http::ServeOptions::new(settings.gateway.max_body_bytes);
-        let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
-            cfg.app_data(app_state.clone()).app_data(verifier.clone()).app_data(dependencies.clone());
-            configure(cfg);
-        })?;
-        tracing::info!(%addr, database = %canopy_kernel::db::describe(&settings, SERVICE), "billing service listening");
-        Ok(Self { addr, server, state })
+        Ok(())
     }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    pub fn state(&self) -> web::Data<BillingState> {
-        self.state.clone()
-    }
-
-    pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
-    }
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::configure(cfg);
-    canopy_kernel::http::service_routes(cfg, openapi::ApiDoc::openapi);
 }

@@ -5,14 +5,17 @@
 //! idempotency keys).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use canopy_kernel::ListScope;
+use canopy_kernel::service::Workers;
 use chrono::TimeDelta;
 use stripe::StripeError;
 
 use crate::state::BillingState;
-use crate::store::entities::{credit_note, invoice, line};
+use crate::store::invoices::{CreditNoteRow, InvoiceRow, LineRow};
 
 /// A failed hand-over: worth retrying (network, 409/429/5xx) or not (Stripe refused it).
 #[derive(Debug)]
@@ -43,8 +46,8 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn hand_over(
         &self,
         state: &BillingState,
-        inv: &invoice::Model,
-        lines: &[line::Model],
+        inv: &InvoiceRow,
+        lines: &[LineRow],
         retrying: bool,
     ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
 
@@ -53,8 +56,8 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn credit_note(
         &self,
         state: &BillingState,
-        note: &credit_note::Model,
-        inv: &invoice::Model,
+        note: &CreditNoteRow,
+        inv: &InvoiceRow,
         retrying: bool,
     ) -> impl Future<Output = Result<Option<String>, PushError>> + Send;
 }
@@ -71,8 +74,8 @@ impl PaymentProvider for Ledger {
     async fn hand_over(
         &self,
         _state: &BillingState,
-        _inv: &invoice::Model,
-        _lines: &[line::Model],
+        _inv: &InvoiceRow,
+        _lines: &[LineRow],
         _retrying: bool,
     ) -> Result<Option<String>, PushError> {
         Ok(None)
@@ -83,8 +86,8 @@ impl PaymentProvider for Ledger {
     async fn credit_note(
         &self,
         _state: &BillingState,
-        _note: &credit_note::Model,
-        _inv: &invoice::Model,
+        _note: &CreditNoteRow,
+        _inv: &InvoiceRow,
         _retrying: bool,
     ) -> Result<Option<String>, PushError> {
         Ok(None)
@@ -109,8 +112,8 @@ pub async fn work_once<P: PaymentProvider>(
     let Some(op) = state.payments.claim(now, TimeDelta::minutes(5)).await? else {
         return note_once(state, provider).await;
     };
-    let inv = state.invoices.get(None, op.invoice_id).await?;
-    let lines = state.invoices.lines(inv.id).await?;
+    let inv = state.invoices.get(&ListScope::AllTenants, op.invoice_id).await?;
+    let lines = state.invoices.lines(&ListScope::AllTenants, inv.id).await?;
     match provider.hand_over(state, &inv, &lines, op.attempts > 0).await {
         Ok(reference) => {
             state.payments.done(op.invoice_id, reference.as_deref(), state.now()).await?;
@@ -131,7 +134,7 @@ pub async fn work_once<P: PaymentProvider>(
 async fn note_once<P: PaymentProvider>(state: &BillingState, provider: &P) -> canopy_kernel::ApiResult<bool> {
     let now = state.now();
     let Some(note) = state.payments.claim_note(now, TimeDelta::minutes(5)).await? else { return Ok(false) };
-    let inv = state.invoices.get(None, note.invoice_id).await?;
+    let inv = state.invoices.get(&ListScope::AllTenants, note.invoice_id).await?;
     match provider.credit_note(state, &note, &inv, note.attempts > 0).await {
         Ok(reference) => {
             state.payments.note_done(note.id, reference.as_deref(), state.now()).await?;
@@ -149,16 +152,12 @@ async fn note_once<P: PaymentProvider>(state: &BillingState, provider: &P) -> ca
     Ok(true)
 }
 
-pub fn spawn_worker<P: PaymentProvider>(state: web::Data<BillingState>, provider: P) {
+/// Hands issued invoices and credit notes to `provider`, as a worker of the service.
+pub fn start<P: PaymentProvider>(state: &web::Data<BillingState>, provider: P, workers: &mut Workers) {
     let every = Duration::from_millis(state.settings.billing.outbox_interval_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            match work_once(&state, &provider).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = ?e, "payment outbox not looked at"),
-            }
-            tokio::time::sleep(every).await;
-        }
+    let (state, provider) = (state.clone(), Arc::new(provider));
+    workers.every("payments", every, move || {
+        let (state, provider) = (state.clone(), provider.clone());
+        async move { work_once(&state, provider.as_ref()).await }
     });
 }

@@ -8,12 +8,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy_api::catalog::{ContractView, PlanView};
 use canopy_api::{CallError, Failure, TenantProblem};
+use canopy_kernel::days::Zone;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope};
 use canopy_sla::{CreditPolicy, Metric};
 
@@ -22,12 +23,30 @@ use crate::domain::invoice::{
     Contract, Line, LineKind, PlanPrice, Terms, extra_work_lines, note_totals, subscription_lines, totals,
 };
 use crate::domain::money::Period;
+use crate::settings::ProviderKind;
 use crate::state::BillingState;
-use crate::store::entities::{credit, credit_note, credited, invoice, line, run};
-use crate::store::invoices::{Issued, NewInvoice};
+use crate::store::invoices::{
+    CreditNoteRow, CreditRow, CreditedRow, InvoiceRow, Issued, LineRow, NewInvoice, PaymentOpRow, RunRow,
+};
 
 /// How far back breaches are looked for when they were never credited.
 const LOOKBACK_DAYS: i64 = 366;
+
+/// A tenant's period runs from its local midnight of the 1st: the most a time zone is ahead
+/// of UTC (Pacific/Kiritimati) and behind it (Etc/GMT+12) bound when any tenant's can begin
+/// and end.
+const MOST_AHEAD: TimeDelta = TimeDelta::hours(14);
+const MOST_BEHIND: TimeDelta = TimeDelta::hours(12);
+
+fn utc_midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// Has `period` ended for some tenant, wherever it is? Tenants whose own period has not ended
+/// yet are left for a later run.
+pub fn ended_somewhere(period: Period, now: DateTime<Utc>) -> bool {
+    utc_midnight(period.end()) - MOST_AHEAD <= now
+}
 
 /// A read the whole run depends on failed: the run stops, saying which and why.
 fn stopped(err: CallError) -> ApiError {
@@ -83,6 +102,8 @@ pub struct RunOutcome {
     pub already_invoiced: usize,
     /// Tenants without a contract running in the period.
     pub without_contract: usize,
+    /// Tenants whose period has not ended yet in their time zone (left for a later run).
+    pub not_ended: usize,
     pub credits_minor: i64,
     /// Credit notes on earlier invoices (Stripe) for breaches recorded after they were issued.
     pub credit_notes: usize,
@@ -91,12 +112,12 @@ pub struct RunOutcome {
 }
 
 /// Runs `period`; `by` is who asked (none for the scheduled run).
-pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiResult<run::Model> {
+pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiResult<RunRow> {
     let started = state.now();
     let run_id = Uuid::now_v7();
     state
         .invoices
-        .start_run(run::Model {
+        .start_run(RunRow {
             id: run_id,
             period: period.to_string(),
             started_at: started,
@@ -113,7 +134,8 @@ pub async fn run(state: &BillingState, period: Period, by: Option<Uuid>) -> ApiR
     match result {
         Ok(o) => {
             let outcome = serde_json::to_value(&o).map_err(ApiError::internal)?;
-            let (made, skipped) = (o.invoices as i32, (o.already_invoiced + o.without_contract) as i32);
+            let skipped = o.already_invoiced + o.without_contract + o.not_ended;
+            let (made, skipped) = (o.invoices as i32, skipped as i32);
             state.invoices.finish_run(run_id, "succeeded", made, skipped, outcome, now).await
         }
         Err(e) => {
@@ -134,9 +156,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     })?;
     let now = state.now();
     let key = period.to_string();
-    let start: DateTime<Utc> = period.first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let end: DateTime<Utc> = period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    if end > now {
+    if !ended_somewhere(period, now) {
         return Err(ApiError::invalid("period", "a period is billed once it has ended"));
     }
 
@@ -169,9 +189,12 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             }
         }
     }
-    let from = start - TimeDelta::days(LOOKBACK_DAYS);
+    // Wide enough for every tenant's period, whatever its zone; each breach is then put in its
+    // tenant's period (`by_contract_and_period`).
+    let from = utc_midnight(period.first_day()) - TimeDelta::days(LOOKBACK_DAYS) - MOST_AHEAD;
+    let to = utc_midnight(period.end()) + MOST_BEHIND;
     let mut breaches: HashMap<Uuid, Vec<(Option<Uuid>, Breach)>> = HashMap::new();
-    for b in state.ticketing.all_breaches(&token, from, end).await.map_err(stopped)? {
+    for b in state.ticketing.all_breaches(&token, from, to).await.map_err(stopped)? {
         breaches.entry(b.tenant_id).or_default().push((
             b.contract_id,
             Breach {
@@ -185,14 +208,8 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             },
         ));
     }
-    let minutes: HashMap<(Uuid, String), i64> = state
-        .ticketing
-        .billable_work(&token, start, end)
-        .await
-        .map_err(stopped)?
-        .into_iter()
-        .map(|w| ((w.tenant_id, w.kind.as_str().to_owned()), w.minutes))
-        .collect();
+    // Billable work by the span of the period in each tenant's zone, read once per span.
+    let mut work: HashMap<Span, Minutes> = HashMap::new();
 
     let tenant_ids: Vec<Uuid> = tenants.iter().map(|t| t.id).collect();
     let invoiced = state.invoices.invoiced(&key).await?;
@@ -205,7 +222,7 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
         .into_iter()
         .map(|a| (a.tenant_id, i64::from(a.availability_bp)))
         .collect();
-    let stripe = state.settings.billing.provider == "stripe";
+    let stripe = state.settings.billing.provider == ProviderKind::Stripe;
     let mut outcome = RunOutcome::default();
     for t in &tenants {
         let tenant = t.id;
@@ -218,31 +235,9 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
             outcome.problems.push(TenantProblem::new(tenant, why));
             continue;
         }
-        let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
-        let mut tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
-            .get(&tenant)
-            .into_iter()
-            .flatten()
-            .filter(|(_, b)| !done.contains(&(tenant, b.ticket_id, metric_key(b.metric))))
-            .collect();
-        // With Stripe, earlier periods' breaches credited on their own invoices, as notes.
-        if stripe {
-            let noted = credit_notes(state, tenant, period, own, &tenant_breaches, &policies, &given, now)
-                .await
-                .unwrap_or_else(|e| {
-                    outcome.problems.push(TenantProblem::new(tenant, e));
-                    Noted::default()
-                });
-            outcome.credit_notes += noted.notes;
-            outcome.credits_minor += noted.amount_minor;
-            tenant_breaches.retain(|(_, b)| !noted.breaches.contains(&(b.ticket_id, b.metric)));
-        }
-        if !own.iter().any(|c| c.runs_in(period)) {
-            outcome.without_contract += 1;
-            continue;
-        }
-        let tax_rate = match state.tenants.config(&token, tenant).await {
-            Ok(view) => i64::from(view.config.tax_rate_bp),
+        // The tenant's configuration says whose days its period counts (its zone) and its tax.
+        let config = match state.tenants.config(&token, tenant).await {
+            Ok(view) => view.config,
             // The tenants service is away: the run stops, to be run again.
             Err(e) if matches!(e.failure, Failure::Unreachable(_)) => return Err(stopped(e)),
             // This tenant's configuration cannot be had: it is not invoiced, and the run says why.
@@ -254,24 +249,68 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
                 continue;
             }
         };
+        let zone = match Zone::named(&config.timezone) {
+            Ok(zone) => zone,
+            Err(e) => {
+                outcome.problems.push(TenantProblem::new(tenant, format!("{e:#}")));
+                continue;
+            }
+        };
+        let span = zone.span(period.first_day(), period.end());
+        if span.1 > now {
+            outcome.not_ended += 1;
+            continue;
+        }
+        let own = contracts.get(&tenant).map(Vec::as_slice).unwrap_or_default();
+        let mut tenant_breaches: Vec<&(Option<Uuid>, Breach)> = breaches
+            .get(&tenant)
+            .into_iter()
+            .flatten()
+            .filter(|(_, b)| !done.contains(&(tenant, b.ticket_id, metric_key(b.metric))))
+            .collect();
+        // With Stripe, earlier periods' breaches credited on their own invoices, as notes.
+        if stripe {
+            let noted =
+                credit_notes(state, tenant, period, &zone, own, &tenant_breaches, &policies, &given, now)
+                    .await
+                    .unwrap_or_else(|e| {
+                        outcome.problems.push(TenantProblem::new(tenant, e));
+                        Noted::default()
+                    });
+            outcome.credit_notes += noted.notes;
+            outcome.credits_minor += noted.amount_minor;
+            tenant_breaches.retain(|(_, b)| !noted.breaches.contains(&(b.ticket_id, b.metric)));
+        }
+        if !own.iter().any(|c| c.runs_in(period)) {
+            outcome.without_contract += 1;
+            continue;
+        }
+        let tax_rate = i64::from(config.tax_rate_bp);
+        let minutes = match work.entry(span) {
+            std::collections::hash_map::Entry::Occupied(read) => read.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(billable_work(state, &token, span).await.map_err(stopped)?)
+            }
+        };
         match invoice_for(
             tenant,
             &t.key,
             period,
+            &zone,
             own,
             &tenant_breaches,
             &policies,
             &given,
             measured.get(&tenant).copied(),
-            &minutes,
+            minutes,
             tax_rate,
             run_id,
             now,
         ) {
             Ok(mut new) => {
                 // Handed to the payment provider by the outbox worker.
-                new.invoice.provider = state.settings.billing.provider.clone();
-                new.payment_op = Some(crate::store::entities::payment_op::Model {
+                new.invoice.provider = state.settings.billing.provider.name().to_owned();
+                new.payment_op = Some(PaymentOpRow {
                     invoice_id: new.invoice.id,
                     tenant_id: tenant,
                     status: "pending".into(),
@@ -298,8 +337,20 @@ async fn bill(state: &BillingState, period: Period, run_id: Uuid) -> ApiResult<R
     Ok(outcome)
 }
 
+/// A tenant's period as instants, `[from, to)`.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// Billable minutes per (tenant, kind).
+type Minutes = HashMap<(Uuid, String), i64>;
+
+/// Billable minutes logged in `span`.
+async fn billable_work(state: &BillingState, token: &str, span: Span) -> Result<Minutes, CallError> {
+    let work = state.ticketing.billable_work(token, span.0, span.1).await?;
+    Ok(work.into_iter().map(|w| ((w.tenant_id, w.kind.as_str().to_owned()), w.minutes)).collect())
+}
+
 fn metric_key(m: Metric) -> String {
-    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    m.to_string()
 }
 
 /// What [`credit_notes`] wrote.
@@ -321,6 +372,7 @@ async fn credit_notes(
     state: &BillingState,
     tenant: Uuid,
     period: Period,
+    zone: &Zone,
     contracts: &[Contract],
     breaches: &[&(Option<Uuid>, Breach)],
     policies: &HashMap<Uuid, CreditPolicy>,
@@ -328,7 +380,7 @@ async fn credit_notes(
     now: DateTime<Utc>,
 ) -> ApiResult<Noted> {
     let mut noted = Noted::default();
-    for ((contract_id, of), group) in by_contract_and_period(breaches, period) {
+    for ((contract_id, of), group) in by_contract_and_period(breaches, period, zone) {
         if of == period {
             continue;
         }
@@ -354,7 +406,7 @@ async fn credit_notes(
         let (credit_id, note_id) = (Uuid::now_v7(), Uuid::now_v7());
         let description =
             format!("SLA credit for {of}: {} breach(es) recorded after it was invoiced", group.len());
-        let note = credit_note::Model {
+        let note = CreditNoteRow {
             id: note_id,
             tenant_id: tenant,
             invoice_id: old.id,
@@ -375,7 +427,7 @@ async fn credit_notes(
             created_at: now,
             done_at: None,
         };
-        let credit = credit::Model {
+        let credit = CreditRow {
             id: credit_id,
             tenant_id: tenant,
             invoice_id: old.id,
@@ -388,7 +440,7 @@ async fn credit_notes(
         };
         let credited = group
             .iter()
-            .map(|b| credited::Model {
+            .map(|b| CreditedRow {
                 tenant_id: tenant,
                 ticket_id: b.ticket_id,
                 metric: metric_key(b.metric),
@@ -406,16 +458,17 @@ async fn credit_notes(
     Ok(noted)
 }
 
-/// Breaches by the contract they fall under and the period they belong to (their due time's
-/// month), up to `period`.
+/// Breaches by the contract they fall under and the period they belong to (the month of their
+/// due time's day in the tenant's zone), up to `period`.
 fn by_contract_and_period(
     breaches: &[&(Option<Uuid>, Breach)],
     period: Period,
+    zone: &Zone,
 ) -> BTreeMap<(Uuid, Period), Vec<Breach>> {
     let mut groups: BTreeMap<(Uuid, Period), Vec<Breach>> = BTreeMap::new();
     for (contract, b) in breaches {
         let Some(contract) = contract else { continue };
-        let of = Period::of(b.due_at.date_naive());
+        let of = Period::of(zone.day_of(b.due_at));
         if of <= period {
             groups.entry((*contract, of)).or_default().push(b.clone());
         }
@@ -470,12 +523,13 @@ fn invoice_for(
     tenant: Uuid,
     tenant_key: &str,
     period: Period,
+    zone: &Zone,
     contracts: &[Contract],
     breaches: &[&(Option<Uuid>, Breach)],
     policies: &HashMap<Uuid, CreditPolicy>,
     given: &HashMap<(Uuid, String), i64>,
     availability: Option<i64>,
-    minutes: &HashMap<(Uuid, String), i64>,
+    minutes: &Minutes,
     tax_rate_bp: i64,
     run_id: Uuid,
     now: DateTime<Utc>,
@@ -498,7 +552,7 @@ fn invoice_for(
     }
 
     // Credits: per contract and the period each breach belongs to.
-    let mut groups = by_contract_and_period(breaches, period);
+    let mut groups = by_contract_and_period(breaches, period, zone);
     // Measured availability earns its band on every contract running in the period.
     if availability.is_some() {
         for c in &running {
@@ -515,7 +569,7 @@ fn invoice_for(
         let out = &gc.outcome;
         let credit_id = Uuid::now_v7();
         let late = of < period;
-        credited_rows.extend(group.iter().map(|b| credited::Model {
+        credited_rows.extend(group.iter().map(|b| CreditedRow {
             tenant_id: tenant,
             ticket_id: b.ticket_id,
             metric: metric_key(b.metric),
@@ -543,7 +597,7 @@ fn invoice_for(
             amount_minor: -out.total,
             details: gc.details(credit_id),
         });
-        credit_rows.push(credit::Model {
+        credit_rows.push(CreditRow {
             id: credit_id,
             tenant_id: tenant,
             invoice_id,
@@ -556,7 +610,7 @@ fn invoice_for(
         });
     }
     let t = totals(&lines, tax_rate_bp);
-    let invoice = invoice::Model {
+    let invoice = InvoiceRow {
         id: invoice_id,
         tenant_id: tenant,
         period: period.to_string(),
@@ -569,6 +623,8 @@ fn invoice_for(
         total_minor: t.total_minor,
         status: "issued".into(),
         issued_at: now,
+        // The provider's payment terms, counted in UTC days as Stripe counts them
+        // (`days_until_due`); dunning compares with the UTC date too.
         due_on: now.date_naive() + TimeDelta::days(30),
         paid_at: None,
         paid_by: None,
@@ -580,7 +636,7 @@ fn invoice_for(
     let lines = lines
         .into_iter()
         .enumerate()
-        .map(|(i, l)| line::Model {
+        .map(|(i, l)| LineRow {
             invoice_id,
             line_no: i as i32 + 1,
             tenant_id: tenant,
@@ -595,4 +651,47 @@ fn invoice_for(
         })
         .collect();
     Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows, payment_op: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canopy_sla::Priority;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_period_may_be_billed_once_it_has_ended_for_the_earliest_zone() {
+        let oct = Period::parse("2026-10").unwrap();
+        // Kiritimati (+14) leaves October at 10:00 UTC on 31 October.
+        assert!(!ended_somewhere(oct, at("2026-10-31T09:59:59Z")));
+        assert!(ended_somewhere(oct, at("2026-10-31T10:00:00Z")));
+    }
+
+    #[test]
+    fn breaches_belong_to_the_period_of_their_due_time_in_the_tenants_zone() {
+        let breach = |due: &str| {
+            (
+                Some(Uuid::nil()),
+                Breach {
+                    ticket_id: Uuid::now_v7(),
+                    reference: String::new(),
+                    metric: Metric::Resolution,
+                    priority: Priority::P1,
+                    due_at: at(due),
+                    met_at: None,
+                    late_by_secs: 0,
+                },
+            )
+        };
+        // 20:00 on 31 October in Los Angeles; 01:00 on 1 November in Shanghai.
+        let (west, east) = (breach("2026-11-01T03:00:00Z"), breach("2026-10-31T17:00:00Z"));
+        let oct = Period::parse("2026-10").unwrap();
+        let la = Zone::named("America/Los_Angeles").unwrap();
+        let sh = Zone::named("Asia/Shanghai").unwrap();
+        assert_eq!(by_contract_and_period(&[&west], oct, &la).len(), 1, "October's in Los Angeles");
+        assert!(by_contract_and_period(&[&east], oct, &sh).is_empty(), "November's in Shanghai");
+    }
 }

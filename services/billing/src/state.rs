@@ -9,13 +9,12 @@ use canopy_api::ticketing::TicketingClient;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::ServiceToken;
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 
 use crate::store::invoices::Invoices;
 use crate::store::payments::Payments;
 
 pub struct BillingState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::BillingConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,
@@ -26,6 +25,7 @@ pub struct BillingState {
     pub ticketing: TicketingClient,
     /// Billing's own credential: a run reads every tenant's contracts, breaches and work.
     pub service_token: ServiceToken,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 impl BillingState {

@@ -23,20 +23,19 @@ use stripe_core::customer::CreateCustomer;
 use stripe_shared::InvoiceCollectionMethod;
 use uuid::Uuid;
 
-use canopy_kernel::config::Settings;
+use crate::settings::BillingSettings;
 
 use crate::provider::{PaymentProvider, PushError};
 use crate::state::BillingState;
-use crate::store::entities::{credit_note, invoice, line};
+use crate::store::invoices::{CreditNoteRow, InvoiceRow, LineRow};
 
-pub fn client(settings: &Settings) -> anyhow::Result<Client> {
+pub fn client(settings: &BillingSettings) -> anyhow::Result<Client> {
     let key = settings
-        .billing
         .stripe_secret_key
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("billing.stripe_secret_key is not set"))?;
     ClientBuilder::new(key.expose().clone())
-        .url(settings.billing.stripe_api_base.clone())
+        .url(settings.stripe_api_base.clone())
         .build()
         .map_err(|e| anyhow::anyhow!("stripe client: {e}"))
 }
@@ -51,8 +50,8 @@ fn once(key: String) -> Result<RequestStrategy, PushError> {
 pub async fn push(
     state: &BillingState,
     client: &Client,
-    inv: &invoice::Model,
-    lines: &[line::Model],
+    inv: &InvoiceRow,
+    lines: &[LineRow],
     retrying: bool,
 ) -> Result<String, PushError> {
     let store = |e: canopy_kernel::ApiError| PushError::Retry(e.to_string());
@@ -138,11 +137,13 @@ pub async fn push(
 /// The draft invoice, created once (its key is the Canopy invoice's).
 async fn create_invoice(
     client: &Client,
-    inv: &invoice::Model,
+    inv: &InvoiceRow,
     customer: &str,
     currency: &stripe_types::Currency,
     meta: HashMap<String, String>,
 ) -> Result<String, PushError> {
+    // `due_on` is a UTC day (the provider's payment terms), and Stripe counts days from the
+    // moment it finalises the invoice: the UTC date of issue is meant.
     let days = (inv.due_on - inv.issued_at.date_naive()).num_days().clamp(0, 365) as u32;
     let draft = CreateInvoice::new()
         .customer(customer.to_owned())
@@ -170,8 +171,8 @@ async fn create_invoice(
 /// lists the invoice's notes and takes the one carrying that id.
 pub async fn push_note(
     client: &Client,
-    note: &credit_note::Model,
-    inv: &invoice::Model,
+    note: &CreditNoteRow,
+    inv: &InvoiceRow,
     retrying: bool,
 ) -> Result<String, PushError> {
     let Some(stripe_invoice) = inv.provider_ref.as_deref() else {
@@ -228,7 +229,7 @@ pub struct Stripe {
 }
 
 impl Stripe {
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn new(settings: &BillingSettings) -> anyhow::Result<Self> {
         Ok(Self { client: client(settings)? })
     }
 }
@@ -241,8 +242,8 @@ impl PaymentProvider for Stripe {
     async fn hand_over(
         &self,
         state: &BillingState,
-        inv: &invoice::Model,
-        lines: &[line::Model],
+        inv: &InvoiceRow,
+        lines: &[LineRow],
         retrying: bool,
     ) -> Result<Option<String>, PushError> {
         push(state, &self.client, inv, lines, retrying).await.map(Some)
@@ -251,8 +252,8 @@ impl PaymentProvider for Stripe {
     async fn credit_note(
         &self,
         _state: &BillingState,
-        note: &credit_note::Model,
-        inv: &invoice::Model,
+        note: &CreditNoteRow,
+        inv: &InvoiceRow,
         retrying: bool,
     ) -> Result<Option<String>, PushError> {
         push_note(&self.client, note, inv, retrying).await.map(Some)

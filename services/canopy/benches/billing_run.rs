@@ -18,14 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use canopy::Platform;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::ManualClock;
-use common::env_num;
+use common::{env_num, v};
 
 fn rss(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -81,65 +80,62 @@ fn main() {
         let document = serde_json::to_value(&config).unwrap();
         let contract_ids: Vec<Uuid> = ids.iter().map(|_| Uuid::now_v7()).collect();
         for chunk in (0..tenants).collect::<Vec<_>>().chunks(1000) {
-            use canopy_catalog::store::entities::{contract, contract_terms};
-            use canopy_tenants::store::entities::{tenant, tenant_config as tconfig};
-            tenant::Entity::insert_many(chunk.iter().map(|&i| tenant::ActiveModel {
-                id: Set(ids[i]),
-                key: Set(format!("B{i:05}")),
-                name: Set(format!("Bench {i}")),
-                status: Set("active".into()),
-                tier: Set("gold".into()),
-                trial_ends_at: Set(None),
-                status_reason: Set(None),
-                status_changed_at: Set(now),
-                created_at: Set(now),
-                updated_at: Set(now),
+            common::insert_rows(&tenants_db, "tenants", chunk.iter().map(|&i| {
+                vec![
+                ("id", v(ids[i])),
+                ("key", v(format!("B{i:05}"))),
+                ("name", v(format!("Bench {i}"))),
+                ("status", v("active")),
+                ("tier", v("gold")),
+                ("trial_ends_at", v(None::<DateTime<Utc>>)),
+                ("status_reason", v(None::<String>)),
+                ("status_changed_at", v(now)),
+                ("created_at", v(now)),
+                ("updated_at", v(now)),
+                ]
             }))
-            .exec_without_returning(&tenants_db)
-            .await
-            .unwrap();
-            tconfig::Entity::insert_many(chunk.iter().map(|&i| tconfig::ActiveModel {
-                tenant_id: Set(ids[i]),
-                version: Set(1),
-                document: Set(document.clone()),
-                changed_paths: Set(json!([])),
-                changed_by: Set(Uuid::nil()),
-                changed_at: Set(now),
+            .await;
+            common::insert_rows(&tenants_db, "tenant_configs", chunk.iter().map(|&i| {
+                vec![
+                ("tenant_id", v(ids[i])),
+                ("version", v(1i64)),
+                ("document", v(document.clone())),
+                ("changed_paths", v(json!([]))),
+                ("changed_by", v(Uuid::nil())),
+                ("changed_at", v(now)),
+                ]
             }))
-            .exec_without_returning(&tenants_db)
-            .await
-            .unwrap();
-            contract::Entity::insert_many(chunk.iter().map(|&i| contract::ActiveModel {
-                tenant_id: Set(ids[i]),
-                id: Set(contract_ids[i]),
-                starts_on: Set(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()),
-                ends_on: Set(None),
-                created_by: Set(Uuid::nil()),
-                created_at: Set(now),
-                updated_at: Set(now),
+            .await;
+            common::insert_rows(&catalog_db, "contracts", chunk.iter().map(|&i| {
+                vec![
+                ("tenant_id", v(ids[i])),
+                ("id", v(contract_ids[i])),
+                ("starts_on", v(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())),
+                ("ends_on", v(None::<NaiveDate>)),
+                ("created_by", v(Uuid::nil())),
+                ("created_at", v(now)),
+                ("updated_at", v(now)),
+                ]
             }))
-            .exec_without_returning(&catalog_db)
-            .await
-            .unwrap();
-            contract_terms::Entity::insert_many(chunk.iter().map(|&i| contract_terms::ActiveModel {
-                tenant_id: Set(ids[i]),
-                contract_id: Set(contract_ids[i]),
-                effective_on: Set(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()),
-                plan_id: Set(plan_id),
-                quantity: Set(5 + (i % 50) as i32),
-                overrides: Set(json!({})),
-                created_by: Set(Uuid::nil()),
-                created_at: Set(now),
+            .await;
+            common::insert_rows(&catalog_db, "contract_terms", chunk.iter().map(|&i| {
+                vec![
+                ("tenant_id", v(ids[i])),
+                ("contract_id", v(contract_ids[i])),
+                ("effective_on", v(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())),
+                ("plan_id", v(plan_id)),
+                ("quantity", v(5 + (i % 50) as i32)),
+                ("overrides", v(json!({}))),
+                ("created_by", v(Uuid::nil())),
+                ("created_at", v(now)),
+                ]
             }))
-            .exec_without_returning(&catalog_db)
-            .await
-            .unwrap();
+            .await;
         }
         let tenants_loaded = loading.elapsed();
 
         // The month's tickets, spread over the tenants; every 20th breached, every 10th with
         // billable on-site work.
-        use canopy_ticketing::store::entities::{breach, ticket, worklog};
         let month: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
         let per_tenant = tickets.div_ceil(tenants);
         let policy = json!({"contract_id": null});
@@ -150,85 +146,81 @@ fn main() {
             let rows: Vec<(usize, Uuid, DateTime<Utc>)> = range
                 .map(|n| (n, Uuid::now_v7(), month + TimeDelta::seconds((n as i64 * 2_592_000) / tickets as i64)))
                 .collect();
-            ticket::Entity::insert_many(rows.iter().map(|&(n, id, at)| {
+            common::insert_rows(&ticketing_db, "tickets", rows.iter().map(|&(n, id, at)| {
                 let t = n % tenants;
-                ticket::ActiveModel {
-                    tenant_id: Set(ids[t]),
-                    id: Set(id),
-                    number: Set((n / tenants + 1) as i64),
-                    reference: Set(format!("B{t:05}-{}", n / tenants + 1)),
-                    kind: Set("incident".into()),
-                    title: Set("Bench ticket".into()),
-                    description: Set(String::new()),
-                    category: Set("network".into()),
-                    impact: Set("medium".into()),
-                    urgency: Set("medium".into()),
-                    priority: Set(if n % 4 == 0 { "P1" } else { "P2" }.into()),
-                    status: Set("closed".into()),
-                    channel: Set("api".into()),
-                    requester_id: Set(None),
-                    site_id: Set(None),
-                    onsite_required: Set(n % 10 == 0),
-                    assignee_id: Set(None),
-                    support_level: Set(1),
-                    custom_fields: Set(json!({})),
-                    policy: Set(policy.clone()),
-                    external_id: Set(None),
-                    created_by: Set(Uuid::nil()),
-                    created_at: Set(at),
-                    updated_at: Set(at),
-                    first_response_at: Set(Some(at + TimeDelta::minutes(20))),
-                    resolved_at: Set(Some(at + TimeDelta::hours(3))),
-                    closed_at: Set(Some(at + TimeDelta::hours(30))),
-                    resolution_code: Set(None),
-                    resolution_notes: Set(None),
-                    next_deadline: Set(None),
-                    version: Set(1),
-                    details: Set(json!({})),
-                }
+                vec![
+                    ("tenant_id", v(ids[t])),
+                    ("id", v(id)),
+                    ("number", v((n / tenants + 1) as i64)),
+                    ("reference", v(format!("B{t:05}-{}", n / tenants + 1))),
+                    ("kind", v("incident")),
+                    ("title", v("Bench ticket")),
+                    ("description", v(String::new())),
+                    ("category", v("network")),
+                    ("impact", v("medium")),
+                    ("urgency", v("medium")),
+                    ("priority", v(if n % 4 == 0 { "P1" } else { "P2" })),
+                    ("status", v("closed")),
+                    ("channel", v("api")),
+                    ("requester_id", v(None::<Uuid>)),
+                    ("site_id", v(None::<Uuid>)),
+                    ("onsite_required", v(n % 10 == 0)),
+                    ("assignee_id", v(None::<Uuid>)),
+                    ("support_level", v(1i16)),
+                    ("custom_fields", v(json!({}))),
+                    ("policy", v(policy.clone())),
+                    ("external_id", v(None::<String>)),
+                    ("created_by", v(Uuid::nil())),
+                    ("created_at", v(at)),
+                    ("updated_at", v(at)),
+                    ("first_response_at", v(Some(at + TimeDelta::minutes(20)))),
+                    ("resolved_at", v(Some(at + TimeDelta::hours(3)))),
+                    ("closed_at", v(Some(at + TimeDelta::hours(30)))),
+                    ("resolution_code", v(None::<String>)),
+                    ("resolution_notes", v(None::<String>)),
+                    ("next_deadline", v(None::<DateTime<Utc>>)),
+                    ("version", v(1i64)),
+                    ("details", v(json!({}))),
+                ]
             }))
-            .exec_without_returning(&ticketing_db)
-            .await
-            .unwrap();
+            .await;
             let breached: Vec<_> = rows.iter().filter(|(n, _, _)| n % 20 == 0).collect();
             if !breached.is_empty() {
                 breaches += breached.len();
-                breach::Entity::insert_many(breached.iter().map(|&&(n, id, at)| {
+                common::insert_rows(&ticketing_db, "breaches", breached.iter().map(|&&(n, id, at)| {
                     let t = n % tenants;
-                    breach::ActiveModel {
-                        tenant_id: Set(ids[t]),
-                        ticket_id: Set(id),
-                        metric: Set("resolution".into()),
-                        priority: Set(if n % 4 == 0 { "P1" } else { "P2" }.into()),
-                        reference: Set(format!("B{t:05}-{}", n / tenants + 1)),
-                        due_at: Set(at + TimeDelta::hours(4)),
-                        detected_at: Set(at + TimeDelta::hours(4)),
-                        met_at: Set(Some(at + TimeDelta::hours(5))),
-                        contract_id: Set(Some(contract_ids[t])),
-                    }
+                    vec![
+                        ("tenant_id", v(ids[t])),
+                        ("ticket_id", v(id)),
+                        ("metric", v("resolution")),
+                        ("priority", v(if n % 4 == 0 { "P1" } else { "P2" })),
+                        ("reference", v(format!("B{t:05}-{}", n / tenants + 1))),
+                        ("due_at", v(at + TimeDelta::hours(4))),
+                        ("detected_at", v(at + TimeDelta::hours(4))),
+                        ("met_at", v(Some(at + TimeDelta::hours(5)))),
+                        ("contract_id", v(Some(contract_ids[t]))),
+                    ]
                 }))
-                .exec_without_returning(&ticketing_db)
-                .await
-                .unwrap();
+                .await;
             }
             let worked: Vec<_> = rows.iter().filter(|(n, _, _)| n % 10 == 0).collect();
             worklogs += worked.len();
-            worklog::Entity::insert_many(worked.iter().map(|&&(n, id, at)| worklog::ActiveModel {
-                tenant_id: Set(ids[n % tenants]),
-                ticket_id: Set(id),
-                id: Set(Uuid::now_v7()),
-                engineer_id: Set(Uuid::nil()),
-                kind: Set("onsite".into()),
-                arrived_at: Set(Some(at + TimeDelta::hours(1))),
-                departed_at: Set(Some(at + TimeDelta::hours(2))),
-                minutes: Set(30 + (n % 60) as i32),
-                billable: Set(true),
-                note: Set(String::new()),
-                created_at: Set(at + TimeDelta::hours(2)),
+            common::insert_rows(&ticketing_db, "worklogs", worked.iter().map(|&&(n, id, at)| {
+                vec![
+                ("tenant_id", v(ids[n % tenants])),
+                ("ticket_id", v(id)),
+                ("id", v(Uuid::now_v7())),
+                ("engineer_id", v(Uuid::nil())),
+                ("kind", v("onsite")),
+                ("arrived_at", v(Some(at + TimeDelta::hours(1)))),
+                ("departed_at", v(Some(at + TimeDelta::hours(2)))),
+                ("minutes", v(30 + (n % 60) as i32)),
+                ("billable", v(true)),
+                ("note", v(String::new())),
+                ("created_at", v(at + TimeDelta::hours(2))),
+                ]
             }))
-            .exec_without_returning(&ticketing_db)
-            .await
-            .unwrap();
+            .await;
         }
         let loaded = loading.elapsed();
         println!();

@@ -17,10 +17,9 @@ use canopy::Platform;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::ManualClock;
 use chrono::{DateTime, Utc};
-use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};
 
-use common::{Latencies, env_num};
+use common::{Latencies, env_num, v};
 
 fn main() {
     let engineers = env_num("BENCH_ENGINEERS", 1_000) as usize;
@@ -79,14 +78,16 @@ fn main() {
         let db = canopy_kernel::db::connect(&settings, "scheduler").await.unwrap();
         let tenant_id: uuid::Uuid = tenant.parse().unwrap();
         for chunk in (0..open).collect::<Vec<_>>().chunks(1000) {
-            let rows = chunk.iter().map(|n| canopy_scheduler::store::entities::assignment::ActiveModel {
-                ticket_id: Set(uuid::Uuid::now_v7()),
-                tenant_id: Set(tenant_id),
-                engineer_id: Set(ids[n % ids.len()]),
-                open: Set(true),
-                assigned_at: Set(now),
+            let rows = chunk.iter().map(|n| {
+                vec![
+                    ("ticket_id", v(uuid::Uuid::now_v7())),
+                    ("tenant_id", v(tenant_id)),
+                    ("engineer_id", v(ids[n % ids.len()])),
+                    ("open", v(true)),
+                    ("assigned_at", v(now)),
+                ]
             });
-            canopy_scheduler::store::entities::assignment::Entity::insert_many(rows).exec_without_returning(&db).await.unwrap();
+            common::insert_rows(&db, "assignments", rows).await;
         }
 
         let mut latencies = Vec::with_capacity(probes);

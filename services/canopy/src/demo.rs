@@ -163,7 +163,7 @@ const STAFF: [(&str, &str, Role); 6] = [
 ];
 
 pub async fn load(settings: &Settings) -> anyhow::Result<DemoSummary> {
-    let db = canopy_tenants::migrate(settings).await?;
+    let db = canopy_kernel::service::migrate::<canopy_tenants::TenantsService>(settings).await?;
     let (memory, iterations) = (settings.auth.argon2_memory_kib, settings.auth.argon2_iterations);
     let passwords =
         tokio::task::spawn_blocking(move || PasswordHasherConfig::new(memory, iterations)).await??;

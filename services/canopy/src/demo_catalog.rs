@@ -74,7 +74,7 @@ fn api(e: canopy_kernel::ApiError) -> anyhow::Error {
 
 /// Loads the catalogue and gives each demo tenant (key → id) its contract.
 pub async fn load(settings: &Settings, tenants: &[(&str, Uuid)], now: DateTime<Utc>) -> anyhow::Result<()> {
-    let db = canopy_catalog::migrate(settings).await?;
+    let db = canopy_kernel::service::migrate::<canopy_catalog::Catalog>(settings).await?;
     let offerings = Offerings::new(db.clone());
     let contracts = Contracts::new(db);
     let mut services = Vec::new();

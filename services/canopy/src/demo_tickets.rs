@@ -293,7 +293,7 @@ async fn team(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result
     Ok(made)
 }
 
-/// Loads the month before `now` and a few open tickets through the running platform at
+/// Loads the last month that has ended everywhere before `now`, and a few open tickets through the running platform at
 /// `base`, signed in as the demo's provider admin.
 pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> anyhow::Result<DemoTickets> {
     let http = canopy_kernel::client::http_client(std::time::Duration::from_secs(120));
@@ -306,8 +306,11 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
         .json()
         .await?;
     let token = login["access_token"].as_str().ok_or_else(|| anyhow::anyhow!("no token in {login}"))?;
-    let this_month =
-        NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or_else(|| anyhow::anyhow!("date"))?;
+    // The last month that has ended in every time zone (the last one, UTC−12, is 12 hours
+    // behind), so every customer's month can be billed whatever the hour.
+    let everywhere = now - chrono::TimeDelta::hours(12);
+    let this_month = NaiveDate::from_ymd_opt(everywhere.year(), everywhere.month(), 1)
+        .ok_or_else(|| anyhow::anyhow!("date"))?;
     let first = this_month
         .checked_sub_months(chrono::Months::new(1))
         .ok_or_else(|| anyhow::anyhow!("no previous month"))?;
@@ -379,7 +382,8 @@ pub async fn load(base: &str, customers: &[Customer], now: DateTime<Utc>) -> any
             summary.open += 1;
         }
     }
-    // Today's on-site rounds, planned across the team.
+    // Today's on-site rounds, planned across the team (a provider's day, in UTC: the team
+    // works in several zones, each engineer's round on its own local day).
     let res = http
         .post(format!("{base}/api/v1/dispatch/optimize"))
         .bearer_auth(token)

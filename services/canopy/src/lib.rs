@@ -2,6 +2,7 @@
 //! loopback port, the gateway in front on the public address. The services talk to each
 //! other over HTTP exactly as they do when they run as separate processes.
 
+pub mod config;
 pub mod demo;
 mod demo_catalog;
 pub mod demo_tickets;
@@ -10,11 +11,41 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
+use futures_util::future::select_all;
 use tokio::task::JoinHandle;
 
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::{Settings, UrlList};
+use canopy_kernel::config::UrlList;
+
+pub use crate::config::PlatformConfig;
+use canopy_billing::Billing;
+use canopy_catalog::Catalog;
+use canopy_gateway::Gateway;
+use canopy_kernel::service::{Application, Service};
+use canopy_scheduler::Scheduler;
+use canopy_tenants::TenantsService;
+use canopy_ticketing::Ticketing;
+
+/// One service of the platform, running.
+struct Running {
+    name: &'static str,
+    handle: ServerHandle,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+async fn build<S: Service>(
+    config: S::Settings,
+    backends: &Backends,
+    clock: SharedClock,
+    listener: TcpListener,
+) -> anyhow::Result<Application<S>> {
+    Application::build(Arc::new(config), backends.clone(), clock, listener).await
+}
+
+fn launch<S: Service>(app: Application<S>) -> Running {
+    Running { name: S::NAME, handle: app.handle(), task: tokio::spawn(app.run()) }
+}
 
 pub struct Platform {
     pub gateway: SocketAddr,
@@ -24,119 +55,88 @@ pub struct Platform {
     pub scheduler: SocketAddr,
     pub billing: SocketAddr,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
-    handles: Vec<ServerHandle>,
-    servers: Vec<JoinHandle<std::io::Result<()>>>,
+    services: Vec<Running>,
 }
 
 impl Platform {
-    /// Starts every built service and the gateway on `listener`. Backends (cache, limiter,
-    /// bus) are shared by the services, as Redis would be. `clock` is business time (SLA
-    /// clocks, contracts in force); sign-in and tokens always run on the real clock, which is
-    /// what token verification checks against.
+    /// Starts every service and the gateway on `listener`. Backends (cache, limiter, bus) are
+    /// shared by the services, as Redis would be. `clock` is business time (SLA clocks,
+    /// contracts in force, the gateway's rate limits); sign-in and tokens always run on the real clock, which is what
+    /// token verification checks against.
     pub async fn start(
-        mut settings: Settings,
+        mut settings: PlatformConfig,
         backends: Backends,
         clock: SharedClock,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let internal = || TcpListener::bind("127.0.0.1:0");
-        let (tenants_listener, catalog_listener, ticketing_listener) =
-            (internal()?, internal()?, internal()?);
-        let (tenants_addr, catalog_addr) = (tenants_listener.local_addr()?, catalog_listener.local_addr()?);
-        let ticketing_addr = ticketing_listener.local_addr()?;
-        let scheduler_listener = internal()?;
-        let scheduler_addr = scheduler_listener.local_addr()?;
-        let billing_listener = internal()?;
-        let billing_addr = billing_listener.local_addr()?;
-        settings.upstreams.tenants = UrlList(vec![format!("http://{tenants_addr}")]);
-        settings.upstreams.catalog = UrlList(vec![format!("http://{catalog_addr}")]);
-        settings.upstreams.ticketing = UrlList(vec![format!("http://{ticketing_addr}")]);
-        settings.upstreams.scheduler = UrlList(vec![format!("http://{scheduler_addr}")]);
-        settings.upstreams.billing = UrlList(vec![format!("http://{billing_addr}")]);
+        let listeners = [internal()?, internal()?, internal()?, internal()?, internal()?];
+        let [tenants, catalog, ticketing, scheduler, billing] =
+            [0, 1, 2, 3, 4].map(|i| listeners[i].local_addr());
+        let (tenants, catalog, ticketing, scheduler, billing) =
+            (tenants?, catalog?, ticketing?, scheduler?, billing?);
+        let url = |addr: SocketAddr| UrlList(vec![format!("http://{addr}")]);
+        settings.upstreams.tenants = url(tenants);
+        settings.upstreams.catalog = url(catalog);
+        settings.upstreams.ticketing = url(ticketing);
+        settings.upstreams.scheduler = url(scheduler);
+        settings.upstreams.billing = url(billing);
         if settings.auth.service_secret.is_none() {
             // One process: the services share a secret made for this run.
             let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             settings.auth.service_secret = Some(canopy_kernel::config::Secret::new(secret));
         }
-        let settings = Arc::new(settings);
+        let [l_tenants, l_catalog, l_ticketing, l_scheduler, l_billing] = listeners;
+        let real_clock: SharedClock = Arc::new(canopy_kernel::clock::SystemClock);
 
-        let tenants = canopy_tenants::Application::build(
-            settings.clone(),
-            backends.clone(),
-            Arc::new(canopy_kernel::clock::SystemClock),
-            tenants_listener,
-        )
-        .await?;
-        let tenants_state = tenants.state();
-        let catalog = canopy_catalog::Application::build(
-            settings.clone(),
-            backends.clone(),
-            clock.clone(),
-            catalog_listener,
-        )
-        .await?;
-        let ticketing = canopy_ticketing::Application::build(
-            settings.clone(),
-            backends.clone(),
-            clock.clone(),
-            ticketing_listener,
-        )
-        .await?;
-        let scheduler = canopy_scheduler::Application::build(
-            settings.clone(),
-            backends.clone(),
-            clock.clone(),
-            scheduler_listener,
-        )
-        .await?;
-        let billing =
-            canopy_billing::Application::build(settings.clone(), backends.clone(), clock, billing_listener)
-                .await?;
-        let gateway = canopy_gateway::Application::build(settings, backends, listener).await?;
-        let gateway_addr = gateway.addr();
-        let handles = vec![
-            gateway.handle(),
-            billing.handle(),
-            scheduler.handle(),
-            ticketing.handle(),
-            catalog.handle(),
-            tenants.handle(),
+        let b = &backends;
+        let tenants_app = build::<TenantsService>(settings.tenants(), b, real_clock, l_tenants).await?;
+        let tenants_state = tenants_app.state();
+        let mut services = vec![
+            launch(tenants_app),
+            launch(build::<Catalog>(settings.common.clone(), b, clock.clone(), l_catalog).await?),
+            launch(build::<Ticketing>(settings.ticketing(), b, clock.clone(), l_ticketing).await?),
+            launch(build::<Scheduler>(settings.scheduler(), b, clock.clone(), l_scheduler).await?),
+            launch(build::<Billing>(settings.billing(), b, clock.clone(), l_billing).await?),
         ];
-        let servers = vec![
-            tokio::spawn(tenants.run()),
-            tokio::spawn(catalog.run()),
-            tokio::spawn(ticketing.run()),
-            tokio::spawn(scheduler.run()),
-            tokio::spawn(billing.run()),
-            tokio::spawn(gateway.run()),
-        ];
-        Ok(Self {
-            gateway: gateway_addr,
-            tenants: tenants_addr,
-            catalog: catalog_addr,
-            ticketing: ticketing_addr,
-            scheduler: scheduler_addr,
-            billing: billing_addr,
-            tenants_state,
-            handles,
-            servers,
-        })
+        let gateway_app = build::<Gateway>(settings.common, b, clock, listener).await?;
+        let gateway = gateway_app.addr();
+        services.push(launch(gateway_app));
+        Ok(Self { gateway, tenants, catalog, ticketing, scheduler, billing, tenants_state, services })
     }
 
-    /// Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).
+    /// Runs until one service stops — Ctrl-C or SIGTERM stops them all gracefully; a service
+    /// or worker that fails stops the others, and is the error.
     pub async fn wait(self) -> anyhow::Result<()> {
-        for server in self.servers {
-            server.await??;
+        let names: Vec<_> = self.services.iter().map(|s| s.name).collect();
+        let handles: Vec<_> = self.services.iter().map(|s| s.handle.clone()).collect();
+        let (ended, index, rest) = select_all(self.services.into_iter().map(|s| s.task)).await;
+        let outcome = match ended {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(err),
+            Err(err) => Err(anyhow::anyhow!("the {} service panicked: {err}", names[index])),
+        };
+        if let Err(err) = &outcome {
+            tracing::error!(service = names[index], error = %format!("{err:#}"), "service stopped; stopping the platform");
         }
-        Ok(())
-    }
-
-    pub async fn stop(self) {
-        for handle in &self.handles {
+        for handle in &handles {
             handle.stop(true).await;
         }
-        for server in self.servers {
-            let _ = server.await;
+        for task in rest {
+            let _ = task.await;
+        }
+        outcome
+    }
+
+    /// Stops every service gracefully, gateway first, and waits for their workers.
+    pub async fn stop(self) {
+        for service in self.services.iter().rev() {
+            service.handle.stop(true).await;
+        }
+        for service in self.services {
+            if let Ok(Err(err)) = service.task.await {
+                tracing::warn!(service = service.name, error = %format!("{err:#}"), "service ended with an error");
+            }
         }
     }
 }

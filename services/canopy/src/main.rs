@@ -8,10 +8,12 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use canopy::Platform;
+use canopy::PlatformConfig;
 use canopy_kernel::auth::Role;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::clock::SystemClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::config::{Configuration, Settings};
+use canopy_kernel::service::{Service, run_alone};
 use canopy_tenants::admin::{Shell, TenantSpec};
 use canopy_tenants::domain::config::Locale;
 use canopy_tenants::domain::secrets::{PasswordHasherConfig, random_token};
@@ -92,102 +94,29 @@ enum Admin {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let settings = PlatformConfig::load(cli.config.as_deref())?;
     actix_web::rt::System::new().block_on(run(cli.command, settings))
 }
 
-async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+async fn run(command: Command, settings: PlatformConfig) -> anyhow::Result<()> {
     match command {
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&settings)?);
             Ok(())
         }
         Command::Serve { demo } => serve(settings, demo).await,
-        Command::Gateway => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-gateway")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_gateway::Application::build(Arc::new(settings), backends, listener).await?.run().await?;
-            Ok(())
-        }
-        Command::Tenants => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-tenants")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_tenants::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
-                .await?
-                .run()
-                .await?;
-            Ok(())
-        }
-        Command::Catalog => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-catalog")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_catalog::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
-                .await?
-                .run()
-                .await?;
-            Ok(())
-        }
-        Command::Ticketing => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-ticketing")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_ticketing::Application::build(
-                Arc::new(settings),
-                backends,
-                Arc::new(SystemClock),
-                listener,
-            )
-            .await?
-            .run()
-            .await?;
-            Ok(())
-        }
-        Command::Scheduler => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-scheduler")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_scheduler::Application::build(
-                Arc::new(settings),
-                backends,
-                Arc::new(SystemClock),
-                listener,
-            )
-            .await?
-            .run()
-            .await?;
-            Ok(())
-        }
-        Command::Billing => {
-            let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-billing")?;
-            let backends = Backends::from_settings(&settings).await?;
-            let listener = TcpListener::bind(&settings.listen)?;
-            canopy_billing::Application::build(Arc::new(settings), backends, Arc::new(SystemClock), listener)
-                .await?
-                .run()
-                .await?;
-            Ok(())
-        }
+        Command::Gateway => run_alone::<canopy_gateway::Gateway>(settings.common).await,
+        Command::Tenants => run_alone::<canopy_tenants::TenantsService>(settings.tenants()).await,
+        Command::Catalog => run_alone::<canopy_catalog::Catalog>(settings.common).await,
+        Command::Ticketing => run_alone::<canopy_ticketing::Ticketing>(settings.ticketing()).await,
+        Command::Scheduler => run_alone::<canopy_scheduler::Scheduler>(settings.scheduler()).await,
+        Command::Billing => run_alone::<canopy_billing::Billing>(settings.billing()).await,
         Command::Migrate => {
-            canopy_tenants::migrate(&settings).await?;
-            canopy_catalog::migrate(&settings).await?;
-            canopy_ticketing::migrate(&settings).await?;
-            canopy_scheduler::migrate(&settings).await?;
-            canopy_billing::migrate(&settings).await?;
-            for service in [
-                canopy_tenants::SERVICE,
-                canopy_catalog::SERVICE,
-                canopy_ticketing::SERVICE,
-                canopy_scheduler::SERVICE,
-                canopy_billing::SERVICE,
-            ] {
-                println!(
-                    "migrations applied: {service} ({})",
-                    canopy_kernel::db::describe(&settings, service)
-                );
-            }
+            migrate::<canopy_tenants::TenantsService>(&settings).await?;
+            migrate::<canopy_catalog::Catalog>(&settings).await?;
+            migrate::<canopy_ticketing::Ticketing>(&settings).await?;
+            migrate::<canopy_scheduler::Scheduler>(&settings).await?;
+            migrate::<canopy_billing::Billing>(&settings).await?;
             Ok(())
         }
         Command::Demo => {
@@ -217,7 +146,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+/// Applies `S`'s migrations and says where.
+async fn migrate<S: Service>(settings: &Settings) -> anyhow::Result<()> {
+    canopy_kernel::service::migrate::<S>(settings).await?;
+    println!("migrations applied: {} ({})", S::NAME, canopy_kernel::db::describe(settings, S::NAME));
+    Ok(())
+}
+
+async fn serve(settings: PlatformConfig, demo: bool) -> anyhow::Result<()> {
     let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy")?;
     let demo_summary = if demo { Some(canopy::demo::load(&settings).await?) } else { None };
     let backends = Backends::from_settings(&settings).await?;
@@ -293,8 +229,8 @@ fn print_demo(summary: &canopy::demo::DemoSummary, tickets: Option<&canopy::demo
     }
 }
 
-async fn run_admin(admin: Admin, settings: Settings) -> anyhow::Result<()> {
-    let db = canopy_tenants::migrate(&settings).await?;
+async fn run_admin(admin: Admin, settings: PlatformConfig) -> anyhow::Result<()> {
+    let db = canopy_kernel::service::migrate::<canopy_tenants::TenantsService>(&settings).await?;
     let (memory, iterations) = (settings.auth.argon2_memory_kib, settings.auth.argon2_iterations);
     let passwords =
         tokio::task::spawn_blocking(move || PasswordHasherConfig::new(memory, iterations)).await??;

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use canopy_api::tenants::TenantsClient;
 use canopy_kernel::backends::{Backends, topics};
@@ -20,6 +21,7 @@ pub struct CatalogState {
     pub contracts: Contracts,
     /// The tenants service: tenants' existence and calendars, asked with the caller's token.
     pub tenants: TenantsClient,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 /// What the catalogue tells other services (topic `catalog`).
@@ -28,6 +30,27 @@ pub use canopy_api::events::CatalogEvent;
 impl CatalogState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The tenant's time zone (cached), asked with the caller's credential: contracts and
+    /// policies are in force on the tenant's days.
+    pub async fn tenant_zone(
+        &self,
+        req: &actix_web::HttpRequest,
+        tenant: Uuid,
+    ) -> canopy_kernel::ApiResult<canopy_kernel::days::Zone> {
+        let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default();
+        canopy_kernel::days::tenant_zone(self.tenants.service(), self.backends.cache.as_ref(), token, tenant)
+            .await
+    }
+
+    /// The tenant's day today.
+    pub async fn tenant_today(
+        &self,
+        req: &actix_web::HttpRequest,
+        tenant: Uuid,
+    ) -> canopy_kernel::ApiResult<chrono::NaiveDate> {
+        Ok(self.tenant_zone(req, tenant).await?.day_of(self.now()))
     }
 
     /// Tells other services (the gateway resizes the tenant's rate limit); a failure to

@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use canopy_api::Failure;
 use canopy_api::catalog::CatalogClient;
-use canopy_api::events::BusEvent;
+use canopy_api::events::{CatalogEvent, TenantEvent};
 use canopy_api::tenants::{TenantStatus, TenantsClient};
-use canopy_kernel::backends::{EventBus, StartFrom, topics};
+use canopy_kernel::backends::{EventBus, StartFrom};
 use canopy_kernel::config::QuotaSettings;
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,43 +98,23 @@ impl TenantDirectory {
 
     /// Follows the tenants' and the catalogue's events and forgets every tenant that changes. Each
     /// gateway replica is its own consumer group: every replica must hear every event.
-    pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>) {
-        for topic in [topics::TENANTS, topics::CATALOG] {
-            self.clone().follow_topic(bus.clone(), topic);
-        }
+    pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>, workers: &mut Workers) {
+        self.clone().forget_on::<TenantEvent>(bus.clone(), TenantEvent::TOPIC, workers, |e| e.tenant_id());
+        self.forget_on::<CatalogEvent>(bus, CatalogEvent::TOPIC, workers, |e| e.tenant_id());
     }
 
-    fn follow_topic(self: Arc<Self>, bus: Arc<dyn EventBus>, topic: &'static str) {
+    /// Forgets the tenant each event of `topic`, read as the contract's `T`, is about.
+    fn forget_on<T: DeserializeOwned + Send + 'static>(
+        self: Arc<Self>,
+        bus: Arc<dyn EventBus>,
+        topic: &'static str,
+        workers: &mut Workers,
+        tenant_of: fn(&T) -> Uuid,
+    ) {
         let group = format!("gateway-{}", Uuid::new_v4().simple());
-        tokio::spawn(async move {
-            loop {
-                let mut subscription = match bus.subscribe(topic, &group, "gateway", StartFrom::Latest).await
-                {
-                    Ok(s) => s,
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "cannot follow tenant events; retrying");
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        continue;
-                    }
-                };
-                loop {
-                    match subscription.next(Duration::from_secs(5)).await {
-                        Ok(Some(delivery)) => {
-                            match BusEvent::parse(topic, &delivery.payload) {
-                                Ok(event) => event.tenant_id().into_iter().for_each(|t| self.forget(t)),
-                                Err(err) => tracing::error!(error = %err, "tenant event skipped"),
-                            }
-                            let _ = subscription.ack(&delivery.id).await;
-                        }
-                        Ok(None) => {}
-                        Err(err) => {
-                            tracing::warn!(error = %format!("{err:#}"), "tenant event stream interrupted");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            break;
-                        }
-                    }
-                }
-            }
+        workers.follow(bus, topic, group, StartFrom::Latest, move |received: Received<T>| {
+            self.forget(tenant_of(&received.event));
+            async { Ok(()) }
         });
     }
 }

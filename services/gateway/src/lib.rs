@@ -11,95 +11,83 @@ pub mod routes;
 pub mod state;
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
 use actix_web::{HttpResponse, web};
+use canopy_kernel::service::{DatabaseConnection, DbErr};
 
 use canopy_kernel::auth::TokenVerifier;
-use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, http_client};
 use canopy_kernel::config::Settings;
 use canopy_kernel::http::ServeOptions;
+use canopy_kernel::service::{Context, Service, Workers};
 
 use crate::directory::TenantDirectory;
 use crate::docs::DocsCache;
 use crate::state::GatewayState;
 
-pub const SERVICE: &str = "gateway";
+pub const SERVICE: &str = Gateway::NAME;
 
-pub struct Application {
-    addr: SocketAddr,
-    server: Server,
-}
+pub struct Gateway;
 
-impl Application {
-    pub async fn build(
-        settings: Arc<Settings>,
-        backends: Backends,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            !settings.upstreams.tenants.0.is_empty(),
-            "the gateway needs upstreams.tenants (CANOPY_UPSTREAMS__TENANTS)"
+pub type Application = canopy_kernel::service::Application<Gateway>;
+
+impl Service for Gateway {
+    const NAME: &'static str = "gateway";
+    const UPSTREAMS: &'static [&'static str] = &["tenants"];
+    const DATABASE: bool = false;
+    type Settings = Settings;
+    type State = GatewayState;
+
+    async fn migrate(_db: &DatabaseConnection) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    async fn state(ctx: &Context<Settings>) -> anyhow::Result<GatewayState> {
+        let settings = ctx.settings.clone();
+        let upstreams = HashMap::from(
+            ["tenants", "catalog", "ticketing", "scheduler", "billing"]
+                .map(|name| (name, ctx.upstream(name))),
         );
-        let http = http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs));
-        let upstreams: HashMap<&'static str, ServiceClient> = HashMap::from([
-            ("tenants", ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone())),
-            ("catalog", ServiceClient::new("catalog", settings.upstreams.catalog.0.clone(), http.clone())),
-            (
-                "ticketing",
-                ServiceClient::new("ticketing", settings.upstreams.ticketing.0.clone(), http.clone()),
-            ),
-            (
-                "scheduler",
-                ServiceClient::new("scheduler", settings.upstreams.scheduler.0.clone(), http.clone()),
-            ),
-            ("billing", ServiceClient::new("billing", settings.upstreams.billing.0.clone(), http.clone())),
-        ]);
         let verifier = TokenVerifier::from_source(
             &settings.auth.issuer,
             &settings.auth.audience,
-            upstreams["tenants"].clone(),
+            ctx.upstream("tenants"),
             Duration::from_secs(settings.auth.jwks_min_refresh_secs),
         );
         let directory =
             Arc::new(TenantDirectory::new(Duration::from_secs(settings.gateway.tenant_status_ttl_secs)));
-        directory.clone().follow(backends.bus.clone());
-        let state = web::Data::new(GatewayState {
-            settings: settings.clone(),
-            backends,
+        Ok(GatewayState {
+            settings,
+            backends: ctx.backends.clone(),
             verifier,
             upstreams,
             directory,
             docs: DocsCache::default(),
-        });
-        let addr = listener.local_addr()?;
-        let options = ServeOptions {
+            clock: ctx.clock.clone(),
+        })
+    }
+
+    /// The gateway checks credentials in its own middleware, with its own verifier.
+    fn verifier(_state: &GatewayState) -> Option<Arc<TokenVerifier>> {
+        None
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        configure(cfg);
+    }
+
+    fn workers(state: &web::Data<GatewayState>, workers: &mut Workers) -> anyhow::Result<()> {
+        state.directory.clone().follow(state.backends.bus.clone(), workers);
+        Ok(())
+    }
+
+    fn serve_options(settings: &Settings) -> ServeOptions {
+        ServeOptions {
             max_body_bytes: settings.gateway.max_body_bytes,
             workers: None,
             cors_origins: settings.gateway.cors_allowed_origins.clone(),
-        };
-        let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
-            cfg.app_data(state.clone());
-            configure(cfg);
-        })?;
-        tracing::info!(%addr, "gateway listening");
-        Ok(Self { addr, server })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        }
     }
 }
 

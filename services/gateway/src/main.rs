@@ -1,17 +1,6 @@
-//! The gateway on its own: `canopy-gateway` (same as `canopy gateway`).
-
-use std::net::TcpListener;
-use std::sync::Arc;
-
-use canopy_kernel::backends::Backends;
-use canopy_kernel::config::Settings;
+//! The gateway service on its own: `canopy-gateway` (same as `canopy gateway`).
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Arc::new(Settings::load(None)?);
-    let _telemetry = canopy_kernel::telemetry::init(&settings.telemetry, "canopy-gateway")?;
-    let backends = Backends::from_settings(&settings).await?;
-    let listener = TcpListener::bind(&settings.listen)?;
-    canopy_gateway::Application::build(settings, backends, listener).await?.run().await?;
-    Ok(())
+    canopy_kernel::service::main::<canopy_gateway::Gateway>().await
 }

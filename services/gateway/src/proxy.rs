@@ -104,7 +104,7 @@ pub async fn forward(
     let client = client_address(&state, &req);
     let (bucket, quota) =
         limits::bucket(&state.settings.gateway.rate_limits, principal, tier.as_ref(), &client);
-    let decision = match state.backends.limiter.check(&bucket, quota).await {
+    let decision = match state.backends.limiter.check(&bucket, quota, state.clock.now()).await {
         Ok(decision) => Some(decision),
         Err(err) => {
             // A limiter outage must not take the platform down with it.

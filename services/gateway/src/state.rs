@@ -6,6 +6,7 @@ use canopy_api::tenants::TenantsClient;
 use canopy_kernel::auth::TokenVerifier;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::ServiceClient;
+use canopy_kernel::clock::SharedClock;
 use canopy_kernel::config::Settings;
 
 use crate::directory::TenantDirectory;
@@ -19,6 +20,8 @@ pub struct GatewayState {
     pub upstreams: HashMap<&'static str, ServiceClient>,
     pub directory: Arc<TenantDirectory>,
     pub docs: DocsCache,
+    /// The time rate limits are counted in. Tokens' expiry is the real clock's, always.
+    pub clock: SharedClock,
 }
 
 impl GatewayState {

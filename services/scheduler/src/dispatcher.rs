@@ -4,8 +4,6 @@
 //! replicas race on the same ticket, one assignment wins and the other is refused (412) and
 //! dropped. Every decision is stored with its candidates and reasons.
 
-use std::time::Duration;
-
 use actix_web::web;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -14,52 +12,35 @@ use canopy_api::Failure;
 use canopy_api::events::{TicketChange, TicketEvent, TicketingEvent};
 use canopy_api::ticketing::TicketPatch;
 use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use crate::domain::dispatch::{Candidate, Need, Ranked, rank};
 use crate::domain::engineer::EngineerSpec;
-use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
-use crate::store::entities::decision;
+use crate::store::dispatch::DecisionRow;
+use crate::store::engineers::spec_of;
 
 const GROUP: &str = "scheduler-dispatch";
 
-pub fn spawn(state: web::Data<SchedulerState>) {
-    tokio::spawn(async move {
-        let consumer = format!("{}-dispatch", state.replica);
-        loop {
-            let bus = state.backends.bus.clone();
-            let mut events = match bus.subscribe(topics::TICKETING, GROUP, &consumer, StartFrom::Latest).await
-            {
-                Ok(s) => s,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "cannot follow ticket events; retrying");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
+/// Follows ticketing's events. Each is handled once: a failure is logged, not retried.
+pub fn follow(state: &web::Data<SchedulerState>, workers: &mut Workers) {
+    let state = state.clone();
+    workers.follow(
+        state.backends.bus.clone(),
+        topics::TICKETING,
+        GROUP,
+        StartFrom::Latest,
+        move |received: Received<TicketingEvent>| {
+            let state = state.clone();
+            async move {
+                if let Err(e) = on_event(&state, &received.event).await {
+                    tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
                 }
-            };
-            loop {
-                match events.next(Duration::from_secs(5)).await {
-                    Ok(Some(delivery)) => {
-                        let event = TicketingEvent::parse(&delivery.payload)
-                            .inspect_err(|err| tracing::error!(error = %err, "ticketing event skipped"));
-                        if let Ok(event) = event
-                            && let Err(e) = on_event(&state, &event).await
-                        {
-                            tracing::warn!(error = ?e, "dispatch could not handle a ticket event");
-                        }
-                        let _ = events.ack(&delivery.id).await;
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "ticket event stream interrupted");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        break;
-                    }
-                }
+                Ok(())
             }
-        }
-    });
+        },
+    );
 }
 
 async fn on_event(state: &SchedulerState, event: &TicketingEvent) -> ApiResult<()> {
@@ -103,7 +84,7 @@ async fn on_event(state: &SchedulerState, event: &TicketingEvent) -> ApiResult<(
 /// Each engineer with their spec: (engineer, user, active, spec).
 type Specs = Vec<(Uuid, Option<Uuid>, bool, EngineerSpec)>;
 
-fn specs_of(engineers: &[crate::store::entities::engineer::Model]) -> ApiResult<Specs> {
+fn specs_of(engineers: &[crate::store::engineers::EngineerRow]) -> ApiResult<Specs> {
     engineers.iter().map(|e| Ok((e.id, e.user_id, e.active, spec_of(e)?))).collect()
 }
 
@@ -207,16 +188,16 @@ async fn decide(
     }
     state
         .dispatch
-        .record(decision::ActiveModel {
-            ticket_id: sea_orm::Set(ticket),
-            id: sea_orm::Set(Uuid::now_v7()),
-            decided_at: sea_orm::Set(now),
-            tenant_id: sea_orm::Set(tenant),
-            engineer_id: sea_orm::Set(chosen),
-            mode: sea_orm::Set(mode.into()),
-            decided_by: sea_orm::Set(decided_by),
-            reason: sea_orm::Set(reason.chars().take(500).collect()),
-            candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+        .record(DecisionRow {
+            ticket_id: ticket,
+            id: Uuid::now_v7(),
+            decided_at: now,
+            tenant_id: tenant,
+            engineer_id: chosen,
+            mode: mode.into(),
+            decided_by,
+            reason: reason.chars().take(500).collect(),
+            candidates: serde_json::to_value(&ranked).map_err(ApiError::internal)?,
         })
         .await?;
     Ok(Outcome { engineer_id: chosen, ranked })
@@ -311,16 +292,16 @@ pub async fn assign_batch(
         let ranked = rank(&t.need, &candidates, now);
         state
             .dispatch
-            .record(decision::ActiveModel {
-                ticket_id: sea_orm::Set(*id),
-                id: sea_orm::Set(Uuid::now_v7()),
-                decided_at: sea_orm::Set(now),
-                tenant_id: sea_orm::Set(t.tenant),
-                engineer_id: sea_orm::Set(placed),
-                mode: sea_orm::Set(if placed.is_some() { "batch" } else { "none" }.into()),
-                decided_by: sea_orm::Set(Some(by)),
-                reason: sea_orm::Set("assigned with its batch by maximum-weight matching".into()),
-                candidates: sea_orm::Set(serde_json::to_value(&ranked).map_err(ApiError::internal)?),
+            .record(DecisionRow {
+                ticket_id: *id,
+                id: Uuid::now_v7(),
+                decided_at: now,
+                tenant_id: t.tenant,
+                engineer_id: placed,
+                mode: if placed.is_some() { "batch" } else { "none" }.into(),
+                decided_by: Some(by),
+                reason: "assigned with its batch by maximum-weight matching".into(),
+                candidates: serde_json::to_value(&ranked).map_err(ApiError::internal)?,
             })
             .await?;
         out.push((*id, placed));

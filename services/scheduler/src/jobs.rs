@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use actix_web::web;
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -16,12 +16,13 @@ use canopy_api::billing::RunRequest;
 use canopy_api::ticketing::{Channel, NewTicket, ReportRun, TicketKind};
 use canopy_api::{CallError, Failure};
 use canopy_kernel::ApiResult;
+use canopy_kernel::days::Zone;
 
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
 use crate::state::SchedulerState;
-use crate::store::entities::{job_run, schedule};
 use crate::store::jobs::{FAILED, SUCCEEDED};
+use crate::store::jobs::{RunRow, ScheduleRow};
 
 /// The provider's system jobs, with fixed ids so every replica installs the same ones once.
 fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
@@ -39,9 +40,11 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
             Action::PlanRounds { region: None, days_ahead: 0 },
         ),
         (
+            // 12:00 UTC on the 1st: the month has ended in every tenant's time zone (UTC−12
+            // is the last), and a tenant's period runs from its own midnight.
             uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_5c4e_d000_0003),
             "Monthly billing run",
-            "0 2 1 * *",
+            "0 12 1 * *",
             Action::BillingRun,
         ),
         (
@@ -61,42 +64,31 @@ fn system_jobs() -> [(uuid::Uuid, &'static str, &'static str, Action); 5] {
     ]
 }
 
-/// Installs the system jobs that are not there yet.
+/// Installs the system jobs that are not there yet, and moves those whose time changed.
 pub async fn install_system_jobs(state: &SchedulerState) -> ApiResult<()> {
     let now = state.now();
     for (id, name, cron, action) in system_jobs() {
         let next = Recurrence::parse(cron, "UTC").ok().and_then(|r| r.next_after(now));
         state
             .jobs
-            .ensure_schedule(schedule::ActiveModel {
-                id: sea_orm::Set(id),
-                tenant_id: sea_orm::Set(None),
-                name: sea_orm::Set(name.to_owned()),
-                cron: sea_orm::Set(cron.to_owned()),
-                timezone: sea_orm::Set("UTC".to_owned()),
-                action: sea_orm::Set(
-                    serde_json::to_value(&action).map_err(canopy_kernel::ApiError::internal)?,
-                ),
-                active: sea_orm::Set(true),
-                next_run_at: sea_orm::Set(next),
-                created_by: sea_orm::Set(uuid::Uuid::nil()),
-                created_at: sea_orm::Set(now),
+            .ensure_schedule(ScheduleRow {
+                id,
+                tenant_id: None,
+                name: name.to_owned(),
+                cron: cron.to_owned(),
+                timezone: "UTC".to_owned(),
+                action: serde_json::to_value(&action).map_err(canopy_kernel::ApiError::internal)?,
+                active: true,
+                next_run_at: next,
+                created_by: uuid::Uuid::nil(),
+                created_at: now,
             })
             .await?;
+        // An installation from before a system job's time changed (the billing run moved to
+        // when the month has ended in every tenant's zone) follows the new time.
+        state.jobs.reschedule_system(id, cron, next).await?;
     }
     Ok(())
-}
-
-pub fn spawn(state: web::Data<SchedulerState>) {
-    let every = Duration::from_millis(state.settings.scheduler.tick_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = tick(&state).await {
-                tracing::warn!(error = ?e, "recurring jobs not looked at; retrying");
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
 }
 
 fn lease(state: &SchedulerState) -> TimeDelta {
@@ -138,7 +130,7 @@ enum Done {
     Retry(String),
 }
 
-async fn execute(state: web::Data<SchedulerState>, s: schedule::Model, run: job_run::Model) {
+async fn execute(state: web::Data<SchedulerState>, s: ScheduleRow, run: RunRow) {
     // Renew the lease while working.
     let renewing = {
         let (state, run) = (state.clone(), run.clone());
@@ -177,11 +169,17 @@ async fn execute(state: web::Data<SchedulerState>, s: schedule::Model, run: job_
     }
 }
 
-async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>) -> Done {
+async fn perform(state: &SchedulerState, s: &ScheduleRow, due: DateTime<Utc>) -> Done {
     let action: Action = match serde_json::from_value(s.action.clone()) {
         Ok(a) => a,
         Err(e) => return Done::Finished(FAILED, json!({"error": format!("unreadable action: {e}")})),
     };
+    // A tick's day is the day on the schedule's own clock (a tenant's schedule: the tenant's).
+    let zone = match Zone::named(&s.timezone) {
+        Ok(z) => z,
+        Err(e) => return Done::Finished(FAILED, json!({"error": format!("{e:#}")})),
+    };
+    let today = zone.day_of(due);
     match action {
         Action::ShiftHandover => match crate::dispatcher::handover(state).await {
             Ok(outcome) => Done::Finished(SUCCEEDED, outcome),
@@ -193,7 +191,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Ok(t) => t,
                 Err(e) => return Done::Retry(format!("{e:#}")),
             };
-            let ask = RunRequest { period: month_before(due) };
+            let ask = RunRequest { period: month_before(today) };
             outcome(
                 billing.run(&token, &ask).await,
                 &ask,
@@ -213,7 +211,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Ok(t) => t,
                 Err(e) => return Done::Retry(format!("{e:#}")),
             };
-            let ask = ReportRun { period: month_before(due) };
+            let ask = ReportRun { period: month_before(today) };
             outcome(
                 state.ticketing.run_monthly_reports(&token, &ask).await,
                 &ask,
@@ -225,7 +223,7 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
                 Ok(t) => t,
                 Err(e) => return Done::Retry(format!("{e:#}")),
             };
-            let day = due.date_naive() + TimeDelta::days(i64::from(days_ahead));
+            let day = today + TimeDelta::days(i64::from(days_ahead));
             let settings = &state.settings.scheduler;
             let (budget, threshold) =
                 (settings.optimize_budget_secs.max(1), settings.replan_threshold_percent);
@@ -272,9 +270,9 @@ async fn perform(state: &SchedulerState, s: &schedule::Model, due: DateTime<Utc>
     }
 }
 
-/// `YYYY-MM` of the month that ended before `due`.
-fn month_before(due: DateTime<Utc>) -> String {
-    let first = due.date_naive().with_day(1).unwrap_or(due.date_naive());
+/// `YYYY-MM` of the month that ended before `day`.
+fn month_before(day: NaiveDate) -> String {
+    let first = day.with_day(1).unwrap_or(day);
     (first - TimeDelta::days(1)).format("%Y-%m").to_string()
 }
 

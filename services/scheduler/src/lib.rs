@@ -8,131 +8,95 @@ pub mod jobs;
 pub mod openapi;
 pub mod rounds;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod store;
 
-use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
 use actix_web::web;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use utoipa::OpenApi;
 
 use canopy_kernel::auth::TokenVerifier;
-use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, ServiceToken, http_client};
-use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::client::ServiceToken;
+use canopy_kernel::service::{Context, Service, Workers};
 use canopy_migrations::MigratorTrait;
 
 use crate::state::SchedulerState;
 use crate::store::engineers::Engineers;
 use crate::store::jobs::Jobs;
 
-pub const SERVICE: &str = "scheduler";
+pub const SERVICE: &str = Scheduler::NAME;
 
-pub async fn migrate(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = canopy_kernel::db::connect(settings, SERVICE).await?;
-    canopy_migrations::scheduler::Migrator::up(&db, None).await?;
-    Ok(db)
-}
+pub struct Scheduler;
 
-pub struct Application {
-    addr: SocketAddr,
-    server: Server,
-    state: web::Data<SchedulerState>,
-}
+pub type Application = canopy_kernel::service::Application<Scheduler>;
 
-impl Application {
-    pub async fn build(
-        settings: Arc<Settings>,
-        backends: Backends,
-        clock: SharedClock,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            !settings.upstreams.tenants.0.is_empty(),
-            "the scheduler needs upstreams.tenants (CANOPY_UPSTREAMS__TENANTS)"
-        );
-        let db = migrate(&settings).await?;
-        let tenants = ServiceClient::new(
-            "tenants",
-            settings.upstreams.tenants.0.clone(),
-            http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs)),
-        );
-        let verifier = TokenVerifier::from_source(
-            &settings.auth.issuer,
-            &settings.auth.audience,
-            tenants.clone(),
-            Duration::from_secs(settings.auth.jwks_min_refresh_secs),
-        );
-        let ticketing = ServiceClient::new(
-            "ticketing",
-            settings.upstreams.ticketing.0.clone(),
-            http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs)),
-        );
-        let state = web::Data::new(SchedulerState {
+impl Service for Scheduler {
+    const NAME: &'static str = "scheduler";
+    const UPSTREAMS: &'static [&'static str] = &["tenants"];
+    const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::SchedulerConfig;
+    type State = SchedulerState;
+
+    async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+        canopy_migrations::scheduler::Migrator::up(db, None).await
+    }
+
+    /// Also installs the system jobs (shift handover, rounds, billing, reports) when enabled.
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<SchedulerState> {
+        let (settings, db) = (ctx.settings.clone(), ctx.db()?);
+        let tenants = ctx.upstream("tenants");
+        let state = SchedulerState {
             engineers: Engineers::new(db.clone()),
             jobs: Jobs::new(db.clone()),
             dispatch: crate::store::dispatch::Dispatch::new(db.clone()),
             rounds: crate::store::rounds::Rounds::new(db.clone()),
             db,
-            service_token: ServiceToken::new(SERVICE, tenants.clone(), settings.auth.service_secret.clone()),
+            service_token: ServiceToken::new(
+                Self::NAME,
+                tenants.clone(),
+                settings.auth.service_secret.clone(),
+            ),
+            verifier: ctx.jwks_verifier(),
             tenants: canopy_api::tenants::TenantsClient::new(tenants),
-            ticketing: canopy_api::ticketing::TicketingClient::new(ticketing),
-            billing: (!settings.upstreams.billing.0.is_empty()).then(|| {
-                canopy_api::billing::BillingClient::new(ServiceClient::new(
-                    "billing",
-                    settings.upstreams.billing.0.clone(),
-                    http_client(Duration::from_secs(600)),
-                ))
+            ticketing: canopy_api::ticketing::TicketingClient::new(ctx.upstream("ticketing")),
+            // A billing run can take minutes.
+            billing: ctx.optional_upstream("billing").map(|_| {
+                canopy_api::billing::BillingClient::new(
+                    ctx.upstream_with_timeout("billing", Duration::from_secs(600)),
+                )
             }),
             replica: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
             settings: settings.clone(),
-            clock,
-            backends,
-        });
+            clock: ctx.clock.clone(),
+            backends: ctx.backends.clone(),
+        };
         if settings.scheduler.system_jobs {
             jobs::install_system_jobs(&state).await.map_err(|e| anyhow::anyhow!("system jobs: {e}"))?;
         }
-        jobs::spawn(state.clone());
-        dispatcher::spawn(state.clone());
-        let addr = listener.local_addr()?;
-        let verifier = web::Data::new(Arc::new(verifier));
-        let app_state = state.clone();
-        let dependencies = web::Data::new(canopy_kernel::http::Dependencies {
-            db: state.db.clone(),
-            backends: state.backends.clone(),
+        Ok(state)
+    }
+
+    fn verifier(state: &SchedulerState) -> Option<Arc<TokenVerifier>> {
+        Some(state.verifier.clone())
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    /// Recurring jobs' ticks and the instant dispatcher.
+    fn workers(state: &web::Data<SchedulerState>, workers: &mut Workers) -> anyhow::Result<()> {
+        let ticking = state.clone();
+        let every = Duration::from_millis(state.settings.scheduler.tick_ms.max(10));
+        workers.every("recurring_jobs", every, move || {
+            let state = ticking.clone();
+            async move { jobs::tick(&state).await.map(|_| false) }
         });
-        let options = canopy_kernel::http::ServeOptions::new(settings.gateway.max_body_bytes);
-        let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
-            cfg.app_data(app_state.clone()).app_data(verifier.clone()).app_data(dependencies.clone());
-            configure(cfg);
-        })?;
-        tracing::info!(%addr, database = %canopy_kernel::db::describe(&settings, SERVICE), "scheduler service listening");
-        Ok(Self { addr, server, state })
+        dispatcher::follow(state, workers);
+        Ok(())
     }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    pub fn state(&self) -> web::Data<SchedulerState> {
-        self.state.clone()
-    }
-
-    pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
-    }
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::configure(cfg);
-    canopy_kernel::http::service_routes(cfg, openapi::ApiDoc::openapi);
 }

@@ -18,9 +18,9 @@ use canopy_sla::{BusinessCalendar, Metric};
 use crate::domain::rounds::{
     Budget, Crew, Geometry, Goal, Plan, Point, RoundProblem, Score, Travel, Visit, solve,
 };
-use crate::routes::engineers::spec_of;
 use crate::state::SchedulerState;
-use crate::store::entities::{round_plan, visit};
+use crate::store::engineers::spec_of;
+use crate::store::rounds::{RoundPlanRow, VisitRow};
 
 /// One stop of a published round.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -98,16 +98,8 @@ async fn onsite_tickets(state: &SchedulerState, token: &str) -> ApiResult<Vec<Ti
 
 /// Midnight to midnight of `day` in `timezone`, as UTC instants.
 fn local_day(day: NaiveDate, timezone: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let tz = jiff::tz::TimeZone::get(timezone).ok()?;
-    let date = jiff::civil::Date::new(
-        i16::try_from(chrono::Datelike::year(&day)).ok()?,
-        i8::try_from(chrono::Datelike::month(&day)).ok()?,
-        i8::try_from(chrono::Datelike::day(&day)).ok()?,
-    )
-    .ok()?;
-    let start = date.to_zoned(tz.clone()).ok()?.timestamp().as_second();
-    let end = date.tomorrow().ok()?.to_zoned(tz).ok()?.timestamp().as_second();
-    Some((DateTime::from_timestamp(start, 0)?, DateTime::from_timestamp(end, 0)?))
+    let zone = canopy_kernel::days::Zone::named(timezone).ok()?;
+    Some(zone.span(day, day.succ_opt()?))
 }
 
 fn secs(t: DateTime<Utc>, origin: DateTime<Utc>) -> f64 {
@@ -146,7 +138,7 @@ pub async fn optimize(
         }
     }
     let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
-    let held: HashMap<Uuid, visit::Model> =
+    let held: HashMap<Uuid, VisitRow> =
         state.rounds.held(&ids).await?.into_iter().map(|v| (v.ticket_id, v)).collect();
 
     // The team on that day.
@@ -175,7 +167,7 @@ pub async fn optimize(
 
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut unplanned: Vec<UnplannedView> = Vec::new();
-    let mut kept: Vec<(Uuid, visit::Model)> = Vec::new();
+    let mut kept: Vec<(Uuid, VisitRow)> = Vec::new();
     // Reference and site name of visits kept in place, for the plan's view.
     let mut labels: HashMap<Uuid, (String, String)> = HashMap::new();
     for t in &tickets {
@@ -314,18 +306,18 @@ pub async fn optimize(
         }
     };
     let plan_id = Uuid::now_v7();
-    let row = round_plan::ActiveModel {
-        id: sea_orm::Set(plan_id),
-        day: sea_orm::Set(day_key.clone()),
-        region: sea_orm::Set(region.clone().unwrap_or_default()),
-        created_at: sea_orm::Set(now),
-        created_by: sea_orm::Set(by),
-        published: sea_orm::Set(published),
-        unplanned: sea_orm::Set(i32::try_from(plan.unplanned.len()).unwrap_or(i32::MAX)),
-        lateness_secs: sea_orm::Set(plan.lateness_secs),
-        distance_m: sea_orm::Set((plan.distance_km * 1000.0).round() as i64),
-        budget_ms: sea_orm::Set(i64::try_from(solver_ms).unwrap_or(i64::MAX)),
-        plan: sea_orm::Set(serde_json::to_value(&plan).map_err(ApiError::internal)?),
+    let row = RoundPlanRow {
+        id: plan_id,
+        day: day_key.clone(),
+        region: region.clone().unwrap_or_default(),
+        created_at: now,
+        created_by: by,
+        published,
+        unplanned: i32::try_from(plan.unplanned.len()).unwrap_or(i32::MAX),
+        lateness_secs: plan.lateness_secs,
+        distance_m: (plan.distance_km * 1000.0).round() as i64,
+        budget_ms: i64::try_from(solver_ms).unwrap_or(i64::MAX),
+        plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
     };
     if published {
         let regions: Vec<String> = match &region {
@@ -339,7 +331,7 @@ pub async fn optimize(
             .iter()
             .flat_map(|r| r.stops.iter().map(move |s| (r.engineer_id, s)))
             .filter(|(_, s)| s.state == "planned")
-            .map(|(engineer_id, s)| visit::Model {
+            .map(|(engineer_id, s)| VisitRow {
                 ticket_id: s.ticket_id,
                 tenant_id: s.tenant_id,
                 day: day_key.clone(),
@@ -368,7 +360,7 @@ fn view(
     solved: &Plan,
     candidates: &[Candidate],
     crews: &[(Uuid, String)],
-    kept: &[(Uuid, visit::Model)],
+    kept: &[(Uuid, VisitRow)],
     labels: &HashMap<Uuid, (String, String)>,
     mut unplanned: Vec<UnplannedView>,
     origin: DateTime<Utc>,

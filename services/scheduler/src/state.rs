@@ -9,7 +9,6 @@ use canopy_api::ticketing::TicketingClient;
 use canopy_kernel::backends::Backends;
 use canopy_kernel::client::ServiceToken;
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 
 use crate::store::dispatch::Dispatch;
 use crate::store::engineers::Engineers;
@@ -17,7 +16,7 @@ use crate::store::jobs::Jobs;
 use crate::store::rounds::Rounds;
 
 pub struct SchedulerState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::SchedulerConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,
@@ -33,6 +32,7 @@ pub struct SchedulerState {
     pub service_token: ServiceToken,
     /// This replica's name on the runs it owns.
     pub replica: String,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 impl SchedulerState {

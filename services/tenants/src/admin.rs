@@ -13,9 +13,8 @@ use crate::domain::secrets::PasswordHasherConfig;
 use crate::domain::tenant::check_key;
 use crate::domain::user::{check_email, check_password};
 use crate::store::configs::Configs;
-use crate::store::entities::{tenant, user};
-use crate::store::tenants::{NewTenant, Tenants};
-use crate::store::users::{NewUser, UserScope, Users};
+use crate::store::tenants::{NewTenant, TenantRow, Tenants};
+use crate::store::users::{NewUser, UserRow, UserScope, Users};
 
 /// The system actor recorded for changes made from the shell.
 pub const SHELL_ACTOR: Uuid = Uuid::nil();
@@ -46,7 +45,7 @@ impl Shell {
         }
     }
 
-    pub async fn create_tenant(&self, spec: TenantSpec<'_>, now: DateTime<Utc>) -> ApiResult<tenant::Model> {
+    pub async fn create_tenant(&self, spec: TenantSpec<'_>, now: DateTime<Utc>) -> ApiResult<TenantRow> {
         let mut v = Violations::new();
         check_key(spec.key, &mut v);
         check_timezone(spec.timezone, &mut v);
@@ -71,7 +70,7 @@ impl Shell {
         password: &str,
         roles: Vec<Role>,
         now: DateTime<Utc>,
-    ) -> ApiResult<user::Model> {
+    ) -> ApiResult<UserRow> {
         let mut v = Violations::new();
         check_email(email, &mut v);
         check_password(password, "password", &mut v);

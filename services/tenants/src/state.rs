@@ -7,7 +7,6 @@ use uuid::Uuid;
 use canopy_kernel::auth::{Claims, PrincipalKind, Role, TokenKind, TokenSigner};
 use canopy_kernel::backends::{Backends, topics};
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
 
 use crate::domain::secrets::PasswordHasherConfig;
@@ -18,7 +17,7 @@ use crate::store::{
 };
 
 pub struct TenantsState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::TenantsConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,
@@ -30,6 +29,7 @@ pub struct TenantsState {
     pub deliveries: Deliveries,
     pub keys: Keys,
     pub signer: TokenSigner,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
     pub passwords: PasswordHasherConfig,
 }
 

@@ -14,20 +14,44 @@ use uuid::Uuid;
 
 use canopy_api::events::TicketingEvent;
 use canopy_kernel::backends::{StartFrom, topics};
+use canopy_kernel::service::{Received, Workers};
 use canopy_kernel::{ApiResult, TenantId, TenantScope};
 
 use crate::domain::config::Webhook;
 use crate::domain::webhooks::{SIGNATURE_HEADER, backoff, signature, wants};
 use crate::state::TenantsState;
 use crate::store::configs::document;
-use crate::store::entities::webhook_delivery;
-use crate::store::webhooks::{NewDelivery, Outcome};
+use crate::store::webhooks::{DeliveryRow, NewDelivery, Outcome};
 
 const GROUP: &str = "tenants-webhooks";
 
-pub fn spawn(state: web::Data<TenantsState>) {
-    tokio::spawn(follow(state.clone()));
-    tokio::spawn(send_loop(state));
+/// The follower of ticketing's events and the sender of due deliveries.
+pub fn start(state: &web::Data<TenantsState>, workers: &mut Workers) {
+    let follower = state.clone();
+    workers.follow(
+        state.backends.bus.clone(),
+        topics::TICKETING,
+        GROUP,
+        StartFrom::Earliest,
+        move |received: Received<TicketingEvent>| {
+            let state = follower.clone();
+            // Acknowledged only once its deliveries are stored; otherwise it is offered again.
+            async move { fan_out(&state, &received.event).await.map(|_| ()).map_err(anyhow::Error::from) }
+        },
+    );
+    let settings = &state.settings.webhooks;
+    // Redirects are not followed: the address checked is the address posted to.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
+    let sender = state.clone();
+    workers.every("webhook_sender", Duration::from_millis(settings.poll_interval_ms), move || {
+        let (state, http) = (sender.clone(), http.clone());
+        async move { send_due(&state, &http).await.map(|n| n > 0) }
+    });
 }
 
 /// Turns one bus event into deliveries; events of tenants without matching hooks add nothing.
@@ -87,73 +111,6 @@ async fn fan_out_one(state: &TenantsState, event: &TicketingEvent) -> ApiResult<
     let n = rows.len();
     state.deliveries.enqueue(rows, state.now()).await?;
     Ok(n)
-}
-
-async fn follow(state: web::Data<TenantsState>) {
-    let consumer = format!("tenants-{}", Uuid::new_v4().simple());
-    loop {
-        let bus = state.backends.bus.clone();
-        let mut subscription = match bus
-            .subscribe(topics::TICKETING, GROUP, &consumer, StartFrom::Earliest)
-            .await
-        {
-            Ok(s) => s,
-            Err(err) => {
-                tracing::warn!(error = %format!("{err:#}"), "cannot follow ticketing events for webhooks; retrying");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                continue;
-            }
-        };
-        loop {
-            match subscription.next(Duration::from_secs(5)).await {
-                Ok(Some(delivery)) => {
-                    let event = match TicketingEvent::parse(&delivery.payload) {
-                        Ok(event) => event,
-                        Err(err) => {
-                            tracing::error!(id = %delivery.id, error = %err, "unreadable ticketing event skipped");
-                            let _ = subscription.ack(&delivery.id).await;
-                            continue;
-                        }
-                    };
-                    match fan_out(&state, &event).await {
-                        // Acknowledged only once its deliveries are stored; otherwise it is offered again.
-                        Ok(_) => {
-                            let _ = subscription.ack(&delivery.id).await;
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = ?err, "webhook deliveries not recorded; the event will be offered again");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                    }
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "ticketing event stream interrupted");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    break;
-                }
-            }
-        }
-    }
-}
-
-async fn send_loop(state: web::Data<TenantsState>) {
-    let settings = &state.settings.webhooks;
-    // Redirects are not followed: the address checked is the address posted to.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_millis(settings.timeout_ms))
-        .connect_timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
-    loop {
-        match send_due(&state, &http).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = ?err, "webhook sender could not read its work; retrying"),
-        }
-        tokio::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
-    }
 }
 
 /// Sends the deliveries that are due now; returns how many were attempted. A row that cannot
@@ -279,7 +236,7 @@ enum Attempt {
 async fn attempt(
     http: &reqwest::Client,
     hook: &Webhook,
-    row: &webhook_delivery::Model,
+    row: &DeliveryRow,
     timestamp: i64,
     allow_private: bool,
 ) -> Attempt {

@@ -5,83 +5,41 @@
 //! replicas, so each change is applied once; the version check makes a concurrent edit of a
 //! ticket win and the recalculation try again.
 
-use std::time::Duration;
-
 use actix_web::web;
-use serde_json::json;
 use uuid::Uuid;
 
-use canopy_api::events::{CatalogEvent, TicketChange};
-use canopy_kernel::backends::{StartFrom, topics};
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
-use canopy_sla::Priority;
+use canopy_api::events::CatalogEvent;
+use canopy_kernel::backends::StartFrom;
+use canopy_kernel::service::{Received, Workers};
+use canopy_kernel::{ApiResult, ErrorCode, TenantId, TenantScope};
 
-use crate::domain::clocks;
-use crate::domain::parse_name;
 use crate::domain::snapshot::PolicySnapshot;
-use crate::routes::tickets::deadline;
-use crate::routes::views::snapshot;
 use crate::state::TicketingState;
 use crate::store::tickets::{Actor, Change};
 
 const GROUP: &str = "ticketing-contracts";
 
-pub fn spawn(state: web::Data<TicketingState>) {
-    tokio::spawn(async move {
-        let consumer = format!("ticketing-{}", Uuid::new_v4().simple());
-        loop {
-            let bus = state.backends.bus.clone();
-            let mut subscription = match bus
-                .subscribe(topics::CATALOG, GROUP, &consumer, StartFrom::Latest)
-                .await
-            {
-                Ok(s) => s,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "cannot follow contract changes; retrying");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
-                }
-            };
-            loop {
-                match subscription.next(Duration::from_secs(5)).await {
-                    Ok(Some(delivery)) => {
-                        let event = CatalogEvent::parse(&delivery.payload);
-                        let done = match event {
-                            Ok(CatalogEvent::ContractChanged {
-                                tenant_id, at, policy: Some(policy), ..
-                            }) => {
-                                let policy = PolicySnapshot::announced(policy, at);
-                                apply(&state, tenant_id, &policy).await.map(|n| {
-                                    tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
-                                })
-                            }
-                            Ok(CatalogEvent::ContractChanged { policy: None, .. }) => Ok(()),
-                            // Never readable: said once, and not offered again.
-                            Err(err) => {
-                                tracing::error!(error = %err, "catalog event skipped");
-                                Ok(())
-                            }
-                        };
-                        match done {
-                            Ok(()) => {
-                                let _ = subscription.ack(&delivery.id).await;
-                            }
-                            // Left unacknowledged: offered again later.
-                            Err(err) => {
-                                tracing::warn!(error = ?err, "contract change not applied to open tickets yet")
-                            }
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "contract event stream interrupted");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        break;
-                    }
-                }
+/// Follows the catalogue's events; a contract change recalculates the tenant's open tickets.
+pub fn follow(state: &web::Data<TicketingState>, workers: &mut Workers) {
+    let state = state.clone();
+    workers.follow(
+        state.backends.bus.clone(),
+        CatalogEvent::TOPIC,
+        GROUP,
+        StartFrom::Latest,
+        move |received: Received<CatalogEvent>| {
+            let state = state.clone();
+            async move {
+                let CatalogEvent::ContractChanged { tenant_id, at, policy, .. } = received.event;
+                // No contract in force, or none worked out: nothing to judge tickets by anew.
+                let Some(policy) = policy else { return Ok(()) };
+                let policy = PolicySnapshot::announced(policy, at);
+                let n = apply(&state, tenant_id, &policy).await?;
+                tracing::info!(tenant = %tenant_id, tickets = n, "open tickets recalculated for a contract change");
+                Ok(())
             }
-        }
-    });
+        },
+    );
 }
 
 /// Recalculates every open ticket of `tenant` that was judged by other terms; returns how
@@ -112,50 +70,10 @@ async fn recalculate(
     id: Uuid,
     new: &PolicySnapshot,
 ) -> ApiResult<bool> {
-    let (mut t, mut clocks) = state.tickets.load(scope, id).await?;
-    let Some(old) = snapshot(&t)? else { return Ok(false) };
-    let open = parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open());
-    // Announcements can arrive late or twice: one older than the ticket's own terms is stale.
-    let newer = new.as_of.is_some_and(|at| at >= old.as_of.unwrap_or(t.created_at).max(t.created_at));
-    if old.same_terms(new) || !open || !newer {
-        return Ok(false);
-    }
-    let now = state.now();
-    let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
-    let (old_calendar, new_calendar) = (old.calendar(), new.calendar());
-    let same_calendar = old.coverage == new.coverage
-        && old.business_calendar == new.business_calendar
-        && old.timezone == new.timezone;
-    let sla = |_| ApiError::internal(anyhow::anyhow!("the new calendar never opens"));
-    clocks::change_policy(
-        &mut clocks,
-        &new.targets(priority),
-        t.onsite_required,
-        t.created_at.timestamp(),
-        &old_calendar,
-        &new_calendar,
-        same_calendar,
-        now.timestamp(),
-    )
-    .map_err(sla)?;
+    let mut t = state.tickets.load(scope, id).await?;
     let version = t.version;
-    let mut change = Change::new(now, Actor::SYSTEM);
-    change.log(
-        "sla_policy_changed",
-        json!({"from": {"tier": old.tier_name, "coverage": old.coverage, "contract_id": old.contract_id},
-               "to": {"tier": new.tier_name, "coverage": new.coverage, "contract_id": new.contract_id}}),
-    );
-    for c in &clocks {
-        change.log(
-            "clock_retargeted",
-            json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60,
-                   "carried_mins": c.clock.carried_secs / 60,
-                   "due_at": c.due_at.and_then(|s| chrono::DateTime::from_timestamp(s, 0))}),
-        );
-    }
-    t.policy = serde_json::to_value(new).map_err(ApiError::internal)?;
-    t.next_deadline = deadline(&clocks, &new_calendar, &state.settings.sla.warning_bp)?;
-    change.announce(TicketChange::updated(&["sla"]));
-    state.tickets.save(scope, t, version, &clocks, &change).await?;
+    let now = state.moment();
+    let Some(outcome) = t.change_policy(new, now)? else { return Ok(false) };
+    state.tickets.save(scope, &t, version, &Change::new(now.at, Actor::SYSTEM, outcome)).await?;
     Ok(true)
 }

@@ -8,115 +8,85 @@ pub mod domain;
 pub mod openapi;
 pub mod reports;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod watch;
 
-use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
 use actix_web::web;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use utoipa::OpenApi;
 
 use canopy_kernel::auth::TokenVerifier;
-use canopy_kernel::backends::Backends;
-use canopy_kernel::client::{ServiceClient, http_client};
-use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::service::{Context, Service, Workers};
 use canopy_migrations::MigratorTrait;
 
 use crate::state::TicketingState;
 use crate::store::tickets::Tickets;
 
-pub const SERVICE: &str = "ticketing";
+pub const SERVICE: &str = Ticketing::NAME;
 
-pub async fn migrate(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = canopy_kernel::db::connect(settings, SERVICE).await?;
-    canopy_migrations::ticketing::Migrator::up(&db, None).await?;
-    Ok(db)
-}
+pub struct Ticketing;
 
-pub struct Application {
-    addr: SocketAddr,
-    server: Server,
-}
+pub type Application = canopy_kernel::service::Application<Ticketing>;
 
-impl Application {
-    pub async fn build(
-        settings: Arc<Settings>,
-        backends: Backends,
-        clock: SharedClock,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            !settings.upstreams.tenants.0.is_empty() && !settings.upstreams.catalog.0.is_empty(),
-            "ticketing needs upstreams.tenants and upstreams.catalog (CANOPY_UPSTREAMS__TENANTS, CANOPY_UPSTREAMS__CATALOG)"
-        );
-        let db = migrate(&settings).await?;
-        let http = http_client(Duration::from_secs(settings.gateway.upstream_timeout_secs));
-        let tenants = ServiceClient::new("tenants", settings.upstreams.tenants.0.clone(), http.clone());
-        let billing = (!settings.upstreams.billing.0.is_empty())
-            .then(|| ServiceClient::new("billing", settings.upstreams.billing.0.clone(), http.clone()));
-        let catalog = ServiceClient::new("catalog", settings.upstreams.catalog.0.clone(), http);
-        let verifier = TokenVerifier::from_source(
-            &settings.auth.issuer,
-            &settings.auth.audience,
-            tenants.clone(),
-            Duration::from_secs(settings.auth.jwks_min_refresh_secs),
-        );
-        store::outbox::spawn_worker(
-            db.clone(),
-            backends.bus.clone(),
-            Duration::from_millis(settings.events.outbox_interval_ms),
-        );
-        let state = web::Data::new(TicketingState {
+impl Service for Ticketing {
+    const NAME: &'static str = "ticketing";
+    const UPSTREAMS: &'static [&'static str] = &["tenants", "catalog"];
+    const OPENAPI: Option<fn() -> utoipa::openapi::OpenApi> = Some(openapi::ApiDoc::openapi);
+    type Settings = settings::TicketingConfig;
+    type State = TicketingState;
+
+    async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+        canopy_migrations::ticketing::Migrator::up(db, None).await
+    }
+
+    async fn state(ctx: &Context<Self::Settings>) -> anyhow::Result<TicketingState> {
+        let db = ctx.db()?;
+        let settings = ctx.settings.clone();
+        Ok(TicketingState {
             tickets: Tickets::new(db.clone()),
             alerts: store::alerts::Alerts::new(db.clone()),
             knowledge: store::knowledge::Knowledge::new(db.clone()),
             reports: store::reports::Reports::new(db.clone()),
-            billing: billing.map(canopy_api::billing::BillingClient::new),
+            billing: ctx.optional_upstream("billing").map(canopy_api::billing::BillingClient::new),
             ingest: tokio::sync::Semaphore::new(settings.events.ingest_max_in_flight.max(1)),
             db,
-            tenants: canopy_api::tenants::TenantsClient::new(tenants),
-            catalog: canopy_api::catalog::CatalogClient::new(catalog),
-            settings: settings.clone(),
-            clock,
-            backends,
+            tenants: canopy_api::tenants::TenantsClient::new(ctx.upstream("tenants")),
+            catalog: canopy_api::catalog::CatalogClient::new(ctx.upstream("catalog")),
+            verifier: ctx.jwks_verifier(),
+            settings,
+            clock: ctx.clock.clone(),
+            backends: ctx.backends.clone(),
+        })
+    }
+
+    fn verifier(state: &TicketingState) -> Option<Arc<TokenVerifier>> {
+        Some(state.verifier.clone())
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    /// The outbox publisher, the breach watch and the follower of contract changes.
+    fn workers(state: &web::Data<TicketingState>, workers: &mut Workers) -> anyhow::Result<()> {
+        let (db, bus) = (state.db.clone(), state.backends.bus.clone());
+        let every = Duration::from_millis(state.settings.events.outbox_interval_ms);
+        workers.every("outbox", every, move || {
+            let (db, bus) = (db.clone(), bus.clone());
+            async move { store::outbox::publish_pending(&db, bus.as_ref(), 100).await.map(|n| n > 0) }
         });
-        watch::spawn(state.clone());
-        contracts::spawn(state.clone());
-        let addr = listener.local_addr()?;
-        let verifier = web::Data::new(Arc::new(verifier));
-        let dependencies = web::Data::new(canopy_kernel::http::Dependencies {
-            db: state.db.clone(),
-            backends: state.backends.clone(),
+        let watched = state.clone();
+        let every = Duration::from_millis(state.settings.sla.watch_interval_ms);
+        workers.every("breach_watch", every, move || {
+            let state = watched.clone();
+            async move { watch::tick(&state).await.map(|_| false) }
         });
-        let options = canopy_kernel::http::ServeOptions::new(settings.gateway.max_body_bytes);
-        let server = canopy_kernel::http::serve(SERVICE, listener, &options, move |cfg| {
-            cfg.app_data(state.clone()).app_data(verifier.clone()).app_data(dependencies.clone());
-            configure(cfg);
-        })?;
-        tracing::info!(%addr, database = %canopy_kernel::db::describe(&settings, SERVICE), "ticketing service listening");
-        Ok(Self { addr, server })
+        contracts::follow(state, workers);
+        Ok(())
     }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
-    }
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::configure(cfg);
-    canopy_kernel::http::service_routes(cfg, openapi::ApiDoc::openapi);
 }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,17 +11,18 @@ use canopy_api::catalog::CatalogClient;
 use canopy_api::tenants::{TenantConfig, TenantsClient};
 use canopy_kernel::backends::{Backends, CacheExt, generation};
 use canopy_kernel::clock::SharedClock;
-use canopy_kernel::config::Settings;
+use canopy_kernel::days::{self, Zone};
 use canopy_kernel::{ApiError, ApiResult};
 
 use crate::domain::snapshot::PolicySnapshot;
+use crate::domain::ticket::Moment;
 use crate::store::tickets::Tickets;
 
 /// How long a tenant's context is kept at most (changes replace it at once; see `generation`).
 const CONTEXT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct TicketingState {
-    pub settings: Arc<Settings>,
+    pub settings: Arc<crate::settings::TicketingConfig>,
     pub clock: SharedClock,
     pub backends: Backends,
     pub db: DatabaseConnection,
@@ -35,6 +36,7 @@ pub struct TicketingState {
     pub billing: Option<BillingClient>,
     /// Turns for monitoring agents' batches (back-pressure).
     pub ingest: tokio::sync::Semaphore,
+    pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
 }
 
 /// What a ticket needs to know of its tenant when it is raised or changed.
@@ -52,16 +54,37 @@ impl TicketingState {
         self.clock.now()
     }
 
-    /// The tenant's key, status, configuration and SLA policy in force at `at`.
+    /// Now, with the warning fractions: what a ticket's commands need to time its clocks.
+    pub fn moment(&self) -> Moment<'_> {
+        Moment { at: self.now(), warning_bp: &self.settings.sla.warning_bp }
+    }
+
+    /// The tenant's time zone (cached), asked with the caller's credential.
+    pub async fn tenant_zone(&self, token: &str, tenant: Uuid) -> ApiResult<Zone> {
+        days::tenant_zone(self.tenants.service(), self.backends.cache.as_ref(), token, tenant).await
+    }
+
+    /// The tenant's key, status, configuration and SLA policy in force at `at` (on the
+    /// tenant's day at `at`).
     pub async fn tenant_context(
         &self,
         token: &str,
         tenant: Uuid,
         at: DateTime<Utc>,
     ) -> ApiResult<TenantContext> {
+        let zone = self.tenant_zone(token, tenant).await?;
+        self.tenant_context_on(token, tenant, zone.day_of(at)).await
+    }
+
+    /// The tenant's key, status, configuration and the SLA policy in force on its day `on`.
+    pub async fn tenant_context_on(
+        &self,
+        token: &str,
+        tenant: Uuid,
+        on: NaiveDate,
+    ) -> ApiResult<TenantContext> {
         // Cached under the tenant's generation, which the tenants and catalog services change
         // before acknowledging any change to what is cached here.
-        let on = at.date_naive();
         let cache = self.backends.cache.as_ref();
         let key =
             generation::current(cache, tenant).await.map(|g| format!("ticketing:context:{tenant}:{g}:{on}"));
@@ -70,7 +93,7 @@ impl TicketingState {
         {
             return Ok(hit);
         }
-        let context = self.fetch_context(token, tenant, at).await?;
+        let context = self.fetch_context(token, tenant, on).await?;
         if let Some(key) = &key
             && let Err(err) = cache.set_json(key, &context, CONTEXT_TTL).await
         {
@@ -79,7 +102,7 @@ impl TicketingState {
         Ok(context)
     }
 
-    async fn fetch_context(&self, token: &str, tenant: Uuid, at: DateTime<Utc>) -> ApiResult<TenantContext> {
+    async fn fetch_context(&self, token: &str, tenant: Uuid, on: NaiveDate) -> ApiResult<TenantContext> {
         let status =
             self.tenants.status(token, tenant).await.found()?.ok_or_else(|| ApiError::not_found("tenant"))?;
         let settings = self
@@ -89,7 +112,6 @@ impl TicketingState {
             .found()?
             .ok_or_else(|| ApiError::not_found("tenant"))?
             .config;
-        let on = at.date_naive();
         let policy = self.catalog.policy(token, tenant, Some(on)).await.found()?;
         let policy = policy.map(|p| PolicySnapshot::in_force(p, &settings));
         Ok(TenantContext { key: status.key, status: status.status.as_str().to_owned(), settings, policy })

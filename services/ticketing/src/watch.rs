@@ -2,23 +2,14 @@
 //! rescanning open tickets. It sends warnings at the configured fractions and, at the due
 //! time, records the breach once, escalates the ticket and announces `sla.breached`.
 
-use std::time::Duration;
-
-use actix_web::web;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantId, TenantScope};
-use canopy_sla::BusinessCalendar;
+use canopy_kernel::{ApiResult, ErrorCode, TenantId, TenantScope};
 
-use crate::domain::clocks::{self, Finding};
-use crate::domain::lifecycle::{MAX_LEVEL, Status};
-use crate::domain::{name_of, parse_name};
-use crate::routes::views::snapshot;
+use crate::domain::ticket::Moment;
 use crate::state::TicketingState;
-use crate::store::tickets::{Actor, BreachRecord, Change};
+use crate::store::tickets::{Actor, Change};
 
 /// Looks at every ticket whose deadline has come; returns how many it changed.
 pub async fn tick(state: &TicketingState) -> ApiResult<usize> {
@@ -38,50 +29,10 @@ pub async fn tick(state: &TicketingState) -> ApiResult<usize> {
 
 async fn watch_ticket(state: &TicketingState, tenant: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool> {
     let scope = TenantScope::trusted(TenantId(tenant));
-    let (mut t, mut clocks) = state.tickets.load(&scope, id).await?;
-    let calendar = snapshot(&t)?.map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
-    let warnings = &state.settings.sla.warning_bp;
-    let sla = |_| ApiError::internal(anyhow::anyhow!("the ticket's calendar never opens"));
-    let findings = clocks::evaluate(&mut clocks, &calendar, warnings, now.timestamp()).map_err(sla)?;
+    let mut t = state.tickets.load(&scope, id).await?;
     let version = t.version;
-    let mut change = Change::new(now, Actor::SYSTEM);
-    let at = |s: i64| DateTime::from_timestamp(s, 0);
-    let mut breached = Vec::new();
-    for f in &findings {
-        match *f {
-            Finding::Warning { metric, bp, due_at } => {
-                change.log("sla_warning", json!({"metric": metric, "fraction_bp": bp, "due_at": at(due_at)}));
-                change.announce(TicketChange::SlaWarning { metric, fraction_bp: bp, due_at: at(due_at) });
-            }
-            Finding::Breach { metric, due_at } => {
-                change.log("sla_breached", json!({"metric": metric, "due_at": at(due_at)}));
-                change.announce(TicketChange::SlaBreached { metric, due_at: at(due_at), imported: false });
-                change.breaches.push(BreachRecord { metric, due_at, met_at: None });
-                breached.push(name_of(&metric));
-            }
-        }
-    }
-    if !breached.is_empty() && t.support_level < MAX_LEVEL {
-        let to = t.support_level + 1;
-        change.log("escalated", json!({"from": t.support_level, "to": to, "reason": format!("SLA breached: {}", breached.join(", "))}));
-        t.support_level = to;
-    }
-    let open = parse_name::<Status>(&t.status).is_some_and(Status::is_open);
-    let next = if open { clocks::next_deadline(&clocks, &calendar, warnings).map_err(sla)? } else { None };
-    t.next_deadline = next.and_then(|s| DateTime::from_timestamp(s, 0));
-    state.tickets.save(&scope, t, version, &clocks, &change).await?;
-    Ok(!findings.is_empty())
-}
-
-/// Runs the watch until the process ends.
-pub fn spawn(state: web::Data<TicketingState>) {
-    let every = Duration::from_millis(state.settings.sla.watch_interval_ms);
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = tick(&state).await {
-                tracing::warn!(error = ?e, "breach watch failed; retrying");
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
+    let outcome = t.watch(Moment { at: now, warning_bp: &state.settings.sla.warning_bp })?;
+    let found = !outcome.log.is_empty();
+    state.tickets.save(&scope, &t, version, &Change::new(now, Actor::SYSTEM, outcome)).await?;
+    Ok(found)
 }

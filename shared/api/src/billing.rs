@@ -58,7 +58,8 @@ pub struct CreditView {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
-    /// The month to bill, `YYYY-MM`; it must have ended.
+    /// The month to bill, `YYYY-MM`; it must have ended (each tenant's in its time zone; a
+    /// tenant's not ended yet is left for a later run).
     #[schema(example = "2026-10")]
     pub period: String,
 }
@@ -74,7 +75,8 @@ pub struct RunView {
     pub status: String,
     /// Invoices this run wrote.
     pub invoices: i32,
-    /// Tenants left as they were: invoiced already, or without a contract in the period.
+    /// Tenants left as they were: invoiced already, without a contract in the period, or
+    /// whose period has not ended yet in their time zone.
     pub skipped: i32,
     /// What the run did (invoices, credits, the tenants it could not bill and why), or the
     /// error that stopped it.

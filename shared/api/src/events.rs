@@ -201,6 +201,16 @@ pub enum TicketChange {
 }
 
 impl TicketChange {
+    /// `ticket.created` of a ticket raised here.
+    pub fn created() -> Self {
+        Self::Created { imported: false, assignee_id: None }
+    }
+
+    /// `ticket.created` of a ticket brought in with its history, naming its assignee then.
+    pub fn imported(assignee_id: Option<Uuid>) -> Self {
+        Self::Created { imported: true, assignee_id: Some(assignee_id) }
+    }
+
     /// `ticket.updated` naming only what changed.
     pub fn updated(changed: &[&str]) -> Self {
         Self::Updated {
@@ -209,6 +219,39 @@ impl TicketChange {
             rating: None,
             complaint: None,
             decision: None,
+        }
+    }
+
+    /// `ticket.updated` by a comment, saying whether the customer sees it.
+    pub fn commented(public: bool) -> Self {
+        Self::Updated {
+            changed: vec!["comments".to_owned()],
+            public: Some(public),
+            rating: None,
+            complaint: None,
+            decision: None,
+        }
+    }
+
+    /// `ticket.updated` by the customer's feedback.
+    pub fn feedback(rating: i16, complaint: bool) -> Self {
+        Self::Updated {
+            changed: vec!["feedback".to_owned()],
+            public: None,
+            rating: Some(rating),
+            complaint: Some(complaint),
+            decision: None,
+        }
+    }
+
+    /// `ticket.updated` by the tenant admin's decision on a change.
+    pub fn decided(decision: Decision) -> Self {
+        Self::Updated {
+            changed: vec!["approval".to_owned()],
+            public: None,
+            rating: None,
+            complaint: None,
+            decision: Some(decision),
         }
     }
 }

@@ -116,11 +116,6 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
-    pub sla: SlaSettings,
-    pub webhooks: WebhookSettings,
-    pub events: EventSettings,
-    pub billing: BillingSettings,
-    pub scheduler: SchedulerSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -136,6 +131,20 @@ pub struct Upstreams {
     pub scheduler: UrlList,
     /// Base URLs of the billing service replicas.
     pub billing: UrlList,
+}
+
+impl Upstreams {
+    /// The replicas of the service named `name` (none for a name that is not a service).
+    pub fn of(&self, name: &str) -> &[String] {
+        match name {
+            "tenants" => &self.tenants.0,
+            "catalog" => &self.catalog.0,
+            "ticketing" => &self.ticketing.0,
+            "scheduler" => &self.scheduler.0,
+            "billing" => &self.billing.0,
+            _ => &[],
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -196,148 +205,6 @@ pub struct RateLimitSettings {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
-pub struct SlaSettings {
-    /// Warnings go out when this share of a target is used, in basis points (7500 = 75 %).
-    pub warning_bp: Vec<u32>,
-    /// How often the breach watch looks at the next deadlines.
-    pub watch_interval_ms: u64,
-}
-
-impl Default for SlaSettings {
-    fn default() -> Self {
-        Self { warning_bp: vec![7500, 9000], watch_interval_ms: 500 }
-    }
-}
-
-/// Recurring jobs: how often a scheduler replica looks for due ticks, and how long a run is
-/// held by its replica without renewal before another takes it over.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SchedulerSettings {
-    pub tick_ms: u64,
-    pub lease_secs: u64,
-    /// Attempts at a run (its own and takeovers) before it is marked failed.
-    pub max_attempts: u32,
-    /// On-site rounds: how long a visit lasts on site, how fast engineers travel between
-    /// sites (km/h, after the road factor stretches straight lines into roads), and how much
-    /// shorter a new plan must drive to replace the one in force when it is otherwise no
-    /// better (percent).
-    pub visit_minutes: u32,
-    pub travel_kmh: u32,
-    pub road_factor_percent: u32,
-    pub replan_threshold_percent: u32,
-    /// The solver's time budget per optimisation unless the request sets one (seconds).
-    pub optimize_budget_secs: u32,
-    /// Whether the scheduler installs its system jobs (shift handover every 5 minutes,
-    /// hourly re-planning of the day's rounds) when it starts.
-    pub system_jobs: bool,
-}
-
-impl Default for SchedulerSettings {
-    fn default() -> Self {
-        Self {
-            tick_ms: 1_000,
-            lease_secs: 60,
-            max_attempts: 5,
-            visit_minutes: 60,
-            travel_kmh: 30,
-            road_factor_percent: 130,
-            replan_threshold_percent: 5,
-            optimize_budget_secs: 5,
-            system_jobs: true,
-        }
-    }
-}
-
-/// Billing: days an invoice may stay unpaid past its due date before the tenant is suspended;
-/// the payment provider (`ledger`, the embedded default, or `stripe`) and Stripe's keys.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BillingSettings {
-    pub grace_days: u32,
-    pub provider: String,
-    pub stripe_secret_key: Option<Secret<String>>,
-    /// The webhook endpoint's signing secret (`whsec_…`).
-    pub stripe_webhook_secret: Option<Secret<String>>,
-    /// Stripe's API base; only tests change it (a local server with recorded answers).
-    pub stripe_api_base: String,
-    /// How often the payment worker looks for invoices to hand to the provider.
-    pub outbox_interval_ms: u64,
-}
-
-impl Default for BillingSettings {
-    fn default() -> Self {
-        Self {
-            grace_days: 14,
-            provider: "ledger".into(),
-            stripe_secret_key: None,
-            stripe_webhook_secret: None,
-            stripe_api_base: "https://api.stripe.com".into(),
-            outbox_interval_ms: 1_000,
-        }
-    }
-}
-
-/// Domain events leaving a service through its outbox.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EventSettings {
-    /// How often the outbox worker looks for events written but not yet published.
-    pub outbox_interval_ms: u64,
-    /// Monitoring agents' batches being written at once per replica; more wait up to
-    /// `ingest_wait_ms` for a turn, then are answered 429 (back-pressure, nothing lost).
-    pub ingest_max_in_flight: usize,
-    pub ingest_wait_ms: u64,
-    /// Events in one batch, at most.
-    pub ingest_max_batch: usize,
-    /// How long an event sent again (an agent retrying) is recognised as a duplicate.
-    pub ingest_dedup_secs: u64,
-}
-
-impl Default for EventSettings {
-    fn default() -> Self {
-        Self {
-            outbox_interval_ms: 100,
-            ingest_max_in_flight: 8,
-            ingest_wait_ms: 250,
-            ingest_max_batch: 1000,
-            ingest_dedup_secs: 3600,
-        }
-    }
-}
-
-/// Outgoing tenant webhooks: how patiently deliveries are retried.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WebhookSettings {
-    /// The wait before the first retry; each further retry waits twice as long (capped at 6 h).
-    pub retry_base_ms: u64,
-    /// Attempts before a delivery is given up as failed.
-    pub max_attempts: u32,
-    /// How long one attempt may take.
-    pub timeout_ms: u64,
-    /// How often the sender looks for due deliveries.
-    pub poll_interval_ms: u64,
-    /// Deliver to loopback and private networks too (development and tests only): by default
-    /// a webhook whose host resolves to such an address is refused, so tenants cannot use
-    /// webhooks to probe the provider's network.
-    pub allow_private_targets: bool,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        Self {
-            retry_base_ms: 30_000,
-            max_attempts: 10,
-            timeout_ms: 10_000,
-            poll_interval_ms: 1_000,
-            allow_private_targets: false,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
 pub struct DatabaseSettings {
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
@@ -376,11 +243,6 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             database: DatabaseSettings::default(),
             telemetry: TelemetrySettings::default(),
-            sla: SlaSettings::default(),
-            webhooks: WebhookSettings::default(),
-            events: EventSettings::default(),
-            billing: BillingSettings::default(),
-            scheduler: SchedulerSettings::default(),
         }
     }
 }
@@ -453,29 +315,90 @@ pub enum ConfigError {
     Invalid(Vec<String>),
 }
 
-impl Settings {
-    /// Defaults, then the file (if any: the argument or `CANOPY_CONFIG`), then `CANOPY_*`.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+/// A process's whole configuration: the kernel's common [`Settings`] and the sections of the
+/// services the process runs, each service owning its own. Loaded in layers — embedded
+/// defaults, then the file (the argument or `CANOPY_CONFIG`), then `CANOPY_*` — and
+/// validated once, every problem reported at once.
+pub trait Configuration:
+    Serialize + serde::de::DeserializeOwned + Default + AsRef<Settings> + AsMut<Settings>
+{
+    /// Problems in the sections beyond the common ones.
+    fn check(&self, _problems: &mut Vec<String>) {}
+
+    fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
         let env_file = std::env::var_os("CANOPY_CONFIG").map(PathBuf::from);
         if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
             figment = figment.merge(Toml::file_exact(path));
         }
         figment =
             figment.merge(Env::prefixed("CANOPY_").ignore(&["config", "log", "test_backends"]).split("__"));
-        let mut settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.apply_verbatim(|name| std::env::var(name).ok());
-        if settings.telemetry.otlp_endpoint.is_none() {
-            settings.telemetry.otlp_endpoint =
+        let mut loaded: Self = figment.extract().map_err(Box::new)?;
+        let common = loaded.as_mut();
+        common.apply_verbatim(|name| std::env::var(name).ok());
+        if common.telemetry.otlp_endpoint.is_none() {
+            common.telemetry.otlp_endpoint =
                 std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|s| !s.is_empty());
         }
         if let Ok(filter) = std::env::var("CANOPY_LOG") {
-            settings.telemetry.log_filter = filter;
+            common.telemetry.log_filter = filter;
         }
-        settings.validate()?;
-        Ok(settings)
+        loaded.validate_all()?;
+        Ok(loaded)
     }
 
+    fn validate_all(&self) -> Result<(), ConfigError> {
+        let mut problems = self.as_ref().problems();
+        self.check(&mut problems);
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+    }
+}
+
+impl AsRef<Settings> for Settings {
+    fn as_ref(&self) -> &Settings {
+        self
+    }
+}
+
+impl AsMut<Settings> for Settings {
+    fn as_mut(&mut self) -> &mut Settings {
+        self
+    }
+}
+
+/// A process that runs only services without sections of their own.
+impl Configuration for Settings {}
+
+/// For a service's own configuration type, which holds the common settings in a `common`
+/// field flattened beside its sections: reads of the common settings go straight through.
+#[macro_export]
+macro_rules! with_common_settings {
+    ($config:ty) => {
+        impl ::std::ops::Deref for $config {
+            type Target = $crate::config::Settings;
+            fn deref(&self) -> &$crate::config::Settings {
+                &self.common
+            }
+        }
+        impl ::std::ops::DerefMut for $config {
+            fn deref_mut(&mut self) -> &mut $crate::config::Settings {
+                &mut self.common
+            }
+        }
+        impl AsRef<$crate::config::Settings> for $config {
+            fn as_ref(&self) -> &$crate::config::Settings {
+                &self.common
+            }
+        }
+        impl AsMut<$crate::config::Settings> for $config {
+            fn as_mut(&mut self) -> &mut $crate::config::Settings {
+                &mut self.common
+            }
+        }
+    };
+}
+
+impl Settings {
     /// Environment values are parsed as numbers, booleans or lists where they look like one,
     /// which would turn the password `0123456789` into `123456789`. Values that are text by
     /// nature are taken again exactly as written.
@@ -507,19 +430,13 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let problems = self.problems();
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+    }
+
+    /// Everything wrong with the common settings.
+    pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        match self.billing.provider.as_str() {
-            "ledger" => {}
-            "stripe" => {
-                if self.billing.stripe_secret_key.is_none() || self.billing.stripe_webhook_secret.is_none() {
-                    problems.push(
-                        "billing: the stripe provider needs billing.stripe_secret_key and billing.stripe_webhook_secret"
-                            .into(),
-                    );
-                }
-            }
-            other => problems.push(format!("billing.provider: `{other}` is not ledger or stripe")),
-        }
         if self.listen.parse::<SocketAddr>().is_err() {
             problems.push(format!("listen: `{}` is not an address such as 127.0.0.1:8080", self.listen));
         }
@@ -608,18 +525,10 @@ impl Settings {
                     .push(format!("gateway.rate_limits.{name}: requests and period_secs must be positive"));
             }
         }
-        if self.sla.warning_bp.iter().any(|bp| !(1..10_000).contains(bp))
-            || !self.sla.warning_bp.windows(2).all(|w| w[0] < w[1])
-        {
-            problems.push("sla.warning_bp: ascending basis points between 1 and 9999".into());
-        }
-        if !(50..=60_000).contains(&self.sla.watch_interval_ms) {
-            problems.push("sla.watch_interval_ms: must be 50–60000".into());
-        }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be positive".into());
         }
-        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+        problems
     }
 }
 

@@ -5,12 +5,15 @@ pub mod backends;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod csv;
+pub mod days;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod service;
 pub mod telemetry;
 pub mod tenancy;
 pub mod validate;
 
 pub use error::{ApiError, ApiResult, ErrorCode, FieldError, Problem, Violations};
-pub use tenancy::{ListScope, Principal, TenantId, TenantOwned, TenantScope};
+pub use tenancy::{CrossTenant, ListScope, Principal, TenantId, TenantOwned, TenantScope};

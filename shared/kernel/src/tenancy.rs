@@ -153,7 +153,27 @@ pub enum ListScope {
     Tenant(TenantScope),
 }
 
-/// An entity whose rows belong to a tenant. Queries start from these constructors.
+/// Why a query on a tenant-owned table is not confined to one tenant. The few such queries
+/// name their reason, so that they stand out (search for `across_tenants`) and can be reviewed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossTenant {
+    /// Resolving a presented credential (login e-mail, API key, refresh token, a token's
+    /// subject): no tenant is known until it is resolved.
+    Credential,
+    /// Finding which tenant owns an id; the caller checks the answer against its scope
+    /// before anything is shown.
+    Owner,
+    /// Provider staff's work over every tenant (dispatch, rounds, finance), behind provider
+    /// roles the route checks.
+    ProviderStaff,
+    /// Platform work that serves every tenant rather than one caller: event outboxes, the
+    /// breach watch, billing and dunning runs, payment and webhook delivery queues, scheduled
+    /// jobs, the payment provider's callbacks.
+    Worker,
+}
+
+/// An entity whose rows belong to a tenant. Queries start from these constructors; implement
+/// it with [`tenant_owned!`](crate::tenant_owned).
 pub trait TenantOwned: EntityTrait {
     fn tenant_column() -> Self::Column;
 
@@ -175,6 +195,37 @@ pub trait TenantOwned: EntityTrait {
     fn scoped_delete(scope: &TenantScope) -> DeleteMany<Self> {
         Self::delete_many().filter(Self::tenant_column().eq(scope.tenant_id().0).into_condition())
     }
+
+    /// The rows of no tenant (the provider's own), where the tenant column may be null.
+    fn unowned() -> Select<Self> {
+        Self::find().filter(Self::tenant_column().is_null())
+    }
+
+    /// Every tenant's rows, for one of the reasons [`CrossTenant`] names.
+    fn across_tenants(_why: CrossTenant) -> Select<Self> {
+        Self::find()
+    }
+
+    fn update_across_tenants(_why: CrossTenant) -> UpdateMany<Self> {
+        Self::update_many()
+    }
+
+    fn delete_across_tenants(_why: CrossTenant) -> DeleteMany<Self> {
+        Self::delete_many()
+    }
+}
+
+/// Declares the entity of the module it is used in tenant-owned, its tenant in `column`:
+/// `canopy_kernel::tenant_owned!(Column::TenantId);` after the entity's model.
+#[macro_export]
+macro_rules! tenant_owned {
+    ($column:path) => {
+        impl $crate::TenantOwned for Entity {
+            fn tenant_column() -> Column {
+                $column
+            }
+        }
+    };
 }
 
 impl From<AuthError> for ApiError {
@@ -274,6 +325,56 @@ mod tests {
         let t = Uuid::now_v7();
         assert_eq!(p.scope_for(t).map(|s| s.tenant_id().0).ok(), Some(t));
         assert_eq!(p.list_scope(), ListScope::AllTenants);
+    }
+
+    /// A tenant-owned table as the services declare theirs.
+    mod note {
+        use sea_orm::entity::prelude::*;
+
+        #[sea_orm::model]
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "notes")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub tenant_id: Option<Uuid>,
+            pub body: String,
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+
+        crate::tenant_owned!(Column::TenantId);
+    }
+
+    #[test]
+    fn tenant_owned_queries_filter_by_the_tenant() {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{DbBackend, QueryTrait};
+
+        let t = Uuid::now_v7();
+        let scope = TenantScope::trusted(TenantId(t));
+        let sql = |q: sea_orm::Statement| q.to_string();
+        let filter = format!(r#"WHERE "notes"."tenant_id" = '{t}'"#);
+        let select = sql(note::Entity::scoped(&scope).build(DbBackend::Sqlite));
+        assert!(select.ends_with(&filter), "{select}");
+        let listed = sql(note::Entity::listed(&ListScope::Tenant(scope)).build(DbBackend::Sqlite));
+        assert_eq!(listed, select);
+        let update = sql(note::Entity::scoped_update(&scope)
+            .col_expr(note::Column::Body, Expr::value("x"))
+            .build(DbBackend::Sqlite));
+        assert!(update.ends_with(&filter), "{update}");
+        let delete = sql(note::Entity::scoped_delete(&scope).build(DbBackend::Sqlite));
+        assert!(delete.ends_with(&filter), "{delete}");
+        let unowned = sql(note::Entity::unowned().build(DbBackend::Sqlite));
+        assert!(unowned.ends_with(r#"WHERE "notes"."tenant_id" IS NULL"#), "{unowned}");
+
+        // Only the named ways reach every tenant.
+        for q in
+            [note::Entity::listed(&ListScope::AllTenants), note::Entity::across_tenants(CrossTenant::Worker)]
+        {
+            let all = sql(q.build(DbBackend::Sqlite));
+            assert!(!all.contains("WHERE"), "{all}");
+        }
     }
 
     #[test]

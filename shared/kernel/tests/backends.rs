@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use canopy_kernel::backends::{Backends, CacheExt, Quota, StartFrom};
+use chrono::{DateTime, TimeDelta, Utc};
 
 async fn each(test: impl AsyncFn(&Backends)) {
     let names = std::env::var("CANOPY_TEST_BACKENDS").unwrap_or_else(|_| "sqlite".into());
@@ -54,20 +55,25 @@ async fn the_cache_stores_expires_and_deletes() {
 }
 
 #[tokio::test]
-async fn the_limiter_refuses_past_the_quota_and_recovers() {
+async fn the_limiter_refuses_past_the_quota_and_recovers_on_the_time_it_is_given() {
     each(async |b| {
         let q = Quota { requests: 3, period: Duration::from_millis(600) };
+        let t0: DateTime<Utc> = "2026-11-23T09:00:00Z".parse().unwrap();
         for expected in [2, 1, 0] {
-            let d = b.limiter.check("client", q).await.unwrap();
+            let d = b.limiter.check("client", q, t0).await.unwrap();
             assert!(d.allowed);
             assert_eq!(d.remaining, expected);
         }
-        let d = b.limiter.check("client", q).await.unwrap();
+        let d = b.limiter.check("client", q, t0).await.unwrap();
         assert!(!d.allowed);
-        assert!(d.retry_after > Duration::ZERO && d.retry_after <= Duration::from_millis(200));
-        assert!(b.limiter.check("someone-else", q).await.unwrap().allowed);
-        tokio::time::sleep(Duration::from_millis(650)).await;
-        assert_eq!(b.limiter.check("client", q).await.unwrap().remaining, 2);
+        assert_eq!(d.retry_after, Duration::from_millis(200));
+        assert!(b.limiter.check("someone-else", q, t0).await.unwrap().allowed);
+        // A clock set back gives nothing back.
+        assert!(!b.limiter.check("client", q, t0 - TimeDelta::seconds(60)).await.unwrap().allowed);
+        assert_eq!(
+            b.limiter.check("client", q, t0 + TimeDelta::milliseconds(650)).await.unwrap().remaining,
+            2
+        );
     })
     .await;
 }

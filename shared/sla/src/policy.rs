@@ -20,8 +20,25 @@ pub enum Coverage {
     BusinessHours,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+/// Stored by its wire name (`first_response`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Metric {
     FirstResponse,
     Resolution,
@@ -147,10 +164,6 @@ impl CreditPolicy {
         for (metric, per) in &self.per_breach_bp {
             for (priority, bp) in per {
                 if !bp_ok(*bp) {
-                    let metric = serde_json::to_value(metric)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
                     out.push((
                         format!("credit_policy.per_breach_bp.{metric}.{priority}"),
                         "must be 0–10000 basis points".into(),
@@ -222,6 +235,14 @@ mod tests {
         let err = tier.with_overrides(&t(Some(30), None, None), "P1").unwrap_err();
         assert_eq!(err[0].0, "P1.first_response_mins");
         assert!(err[0].1.contains("looser"));
+    }
+
+    #[test]
+    fn metrics_are_stored_by_their_wire_names() {
+        for m in [Metric::FirstResponse, Metric::Resolution, Metric::Onsite] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.to_string());
+            assert_eq!(m.to_string().parse::<Metric>().unwrap(), m);
+        }
     }
 
     #[test]

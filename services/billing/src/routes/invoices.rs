@@ -17,7 +17,7 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
 use super::parse;
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::{credit, credit_note, invoice, line};
+use crate::store::invoices::{AvailabilityRow, CreditNoteRow, CreditRow, InvoiceRow, LineRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/billing/invoices").route(web::get().to(list)))
@@ -52,8 +52,8 @@ fn limit(l: Option<u64>) -> ApiResult<u64> {
 
 pub use canopy_api::billing::{CreditView, InvoiceView};
 
-impl From<invoice::Model> for InvoiceView {
-    fn from(i: invoice::Model) -> Self {
+impl From<InvoiceRow> for InvoiceView {
+    fn from(i: InvoiceRow) -> Self {
         Self {
             id: i.id,
             tenant_id: i.tenant_id,
@@ -94,8 +94,8 @@ pub struct LineView {
     pub details: Value,
 }
 
-impl From<line::Model> for LineView {
-    fn from(l: line::Model) -> Self {
+impl From<LineRow> for LineView {
+    fn from(l: LineRow) -> Self {
         Self {
             line_no: l.line_no,
             kind: l.kind,
@@ -148,8 +148,8 @@ pub struct CreditNoteView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<credit_note::Model> for CreditNoteView {
-    fn from(n: credit_note::Model) -> Self {
+impl From<CreditNoteRow> for CreditNoteView {
+    fn from(n: CreditNoteRow) -> Self {
         Self {
             id: n.id,
             tenant_id: n.tenant_id,
@@ -206,11 +206,11 @@ async fn read(
     state: &BillingState,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<(invoice::Model, Vec<line::Model>, Vec<credit_note::Model>)> {
+) -> ApiResult<(InvoiceRow, Vec<LineRow>, Vec<CreditNoteRow>)> {
     principal.require_any(&READERS)?;
-    let own = principal.tenant_id.map(canopy_kernel::TenantScope::trusted);
-    let inv = state.invoices.get(own.as_ref(), id).await?;
-    let lines = state.invoices.lines(inv.id).await?;
+    let scope = principal.list_scope();
+    let inv = state.invoices.get(&scope, id).await?;
+    let lines = state.invoices.lines(&scope, inv.id).await?;
     let mut notes = state.invoices.notes(&ListScope::AllTenants, Some(inv.id), 500).await?;
     notes.sort_by_key(|n| n.created_at);
     Ok((inv, lines, notes))
@@ -233,10 +233,6 @@ pub async fn get(
     }))
 }
 
-fn cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
 /// Minor units as a decimal amount (two decimals: the currencies Canopy bills in).
 fn decimal(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
@@ -253,22 +249,31 @@ pub async fn csv(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (inv, lines, notes) = read(&state, &principal, *id).await?;
-    let mut out =
-        String::from("invoice,period,line,kind,description,service_period,quantity,unit,amount,currency\r\n");
+    let mut out = canopy_kernel::csv::Writer::new(&[
+        "invoice",
+        "period",
+        "line",
+        "kind",
+        "description",
+        "service_period",
+        "quantity",
+        "unit",
+        "amount",
+        "currency",
+    ]);
     for l in &lines {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\r\n",
-            cell(&inv.number),
-            inv.period,
-            l.line_no,
-            l.kind,
-            cell(&l.description),
-            l.period,
-            l.quantity,
+        out.row([
+            inv.number.clone(),
+            inv.period.clone(),
+            l.line_no.to_string(),
+            l.kind.clone(),
+            l.description.clone(),
+            l.period.clone(),
+            l.quantity.to_string(),
             decimal(l.unit_minor),
             decimal(l.amount_minor),
-            inv.currency
-        ));
+            inv.currency.clone(),
+        ]);
     }
     for (what, amount) in [
         ("subtotal", inv.subtotal_minor),
@@ -276,29 +281,29 @@ pub async fn csv(
         ("tax", inv.tax_minor),
         ("total", inv.total_minor),
     ] {
-        out.push_str(&format!(
-            "{},{},,{what},,,,,{},{}\r\n",
-            cell(&inv.number),
-            inv.period,
-            decimal(amount),
-            inv.currency
-        ));
+        let amount = decimal(amount);
+        out.row([&inv.number, &inv.period, "", what, "", "", "", "", &amount, &inv.currency]);
     }
     // Credit notes issued on it since, each as the amount it took off (tax included).
     for n in &notes {
-        out.push_str(&format!(
-            "{},{},,credit_note,{},,1,,{},{}\r\n",
-            cell(&n.number),
-            inv.period,
-            cell(&n.description),
-            decimal(-n.total_minor),
-            inv.currency
-        ));
+        let amount = decimal(-n.total_minor);
+        out.row([
+            &n.number,
+            &inv.period,
+            "",
+            "credit_note",
+            &n.description,
+            "",
+            "1",
+            "",
+            &amount,
+            &inv.currency,
+        ]);
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.csv\"", inv.number)))
-        .body(out))
+        .body(out.finish()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -330,7 +335,7 @@ pub async fn pay(
         Some(r) if r.is_empty() => None,
         r => r,
     };
-    let current = state.invoices.get(None, *id).await?;
+    let current = state.invoices.get(&ListScope::AllTenants, *id).await?;
     let version = canopy_kernel::http::if_match(&req)?.unwrap_or(current.version);
     let paid = state.invoices.mark_paid(*id, version, principal.subject, reference, state.now()).await?;
     crate::dunning::after_payment(&state, paid.tenant_id).await?;
@@ -339,8 +344,8 @@ pub async fn pay(
         .json(InvoiceView::from(paid)))
 }
 
-impl From<credit::Model> for CreditView {
-    fn from(c: credit::Model) -> Self {
+impl From<CreditRow> for CreditView {
+    fn from(c: CreditRow) -> Self {
         Self {
             id: c.id,
             tenant_id: c.tenant_id,
@@ -411,8 +416,8 @@ pub struct AvailabilityView {
     pub recorded_at: DateTime<Utc>,
 }
 
-impl From<crate::store::entities::availability::Model> for AvailabilityView {
-    fn from(a: crate::store::entities::availability::Model) -> Self {
+impl From<AvailabilityRow> for AvailabilityView {
+    fn from(a: AvailabilityRow) -> Self {
         Self {
             tenant_id: a.tenant_id,
             period: a.period,
@@ -434,6 +439,7 @@ impl From<crate::store::entities::availability::Model> for AvailabilityView {
 pub async fn record_availability(
     state: web::Data<BillingState>,
     principal: Principal,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     if !principal.is_service() {
@@ -447,12 +453,20 @@ pub async fn record_availability(
     v.check(note.chars().count() <= 500, "note", "at most 500 characters");
     v.into_result()?;
     let period = period.ok_or_else(|| ApiError::invalid("period", "not a month"))?;
-    if period.first_day() > state.now().date_naive() {
+    let token = canopy_kernel::tenancy::bearer_token(&req).unwrap_or_default();
+    let zone = canopy_kernel::days::tenant_zone(
+        state.tenants.service(),
+        state.backends.cache.as_ref(),
+        token,
+        ask.tenant_id,
+    )
+    .await?;
+    if zone.midnight(period.first_day()) > state.now() {
         return Err(ApiError::invalid("period", "a period is measured once it has begun"));
     }
     let row = state
         .invoices
-        .record_availability(crate::store::entities::availability::Model {
+        .record_availability(AvailabilityRow {
             tenant_id: ask.tenant_id,
             period: period.to_string(),
             availability_bp: ask.availability_bp,

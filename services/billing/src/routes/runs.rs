@@ -9,7 +9,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::parse;
 use crate::domain::money::Period;
 use crate::state::BillingState;
-use crate::store::entities::run;
+use crate::store::invoices::RunRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -20,8 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub use canopy_api::billing::{DunningOutcome, RunRequest, RunView};
 
-impl From<run::Model> for RunView {
-    fn from(r: run::Model) -> Self {
+impl From<RunRow> for RunView {
+    fn from(r: RunRow) -> Self {
         Self {
             id: r.id,
             period: r.period,
@@ -53,7 +53,7 @@ pub async fn start(
     }
     let ask: RunRequest = parse(body.into_inner())?;
     let period = Period::parse(&ask.period).map_err(|m| ApiError::invalid("period", m))?;
-    if period.end().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() > state.now() {
+    if !crate::run::ended_somewhere(period, state.now()) {
         return Err(ApiError::invalid("period", "a period is billed once it has ended"));
     }
     let by = (!principal.is_service()).then_some(principal.subject);

@@ -47,7 +47,7 @@ pub async fn stripe(
     if applied
         && status == Some("paid")
         && let Some(id) = invoice
-        && let Ok(inv) = state.invoices.get(None, id).await
+        && let Ok(inv) = state.invoices.get(&canopy_kernel::ListScope::AllTenants, id).await
     {
         crate::dunning::after_payment(&state, inv.tenant_id).await?;
     }

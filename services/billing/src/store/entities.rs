@@ -1,3 +1,5 @@
+//! Table definitions, kept apart from the logic that uses them.
+
 pub mod run {
     use sea_orm::entity::prelude::*;
 
@@ -51,11 +53,7 @@ pub mod invoice {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod line {
@@ -82,11 +80,7 @@ pub mod line {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod credit {
@@ -110,11 +104,7 @@ pub mod credit {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod credited {
@@ -136,11 +126,7 @@ pub mod credited {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod dunning {
@@ -157,6 +143,8 @@ pub mod dunning {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod payment_op {
@@ -179,6 +167,8 @@ pub mod payment_op {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod stripe_customer {
@@ -194,6 +184,8 @@ pub mod stripe_customer {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod stripe_event {
@@ -231,11 +223,7 @@ pub mod availability {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 /// A credit note on an invoice already handed to the provider: one credit, its tax, and the
@@ -271,9 +259,5 @@ pub mod credit_note {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }

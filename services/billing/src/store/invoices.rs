@@ -13,9 +13,21 @@ use sea_orm::{
 use uuid::Uuid;
 
 use canopy_kernel::db::is_unique_violation;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, TenantOwned, TenantScope};
+use canopy_kernel::{
+    ApiError, ApiResult, CrossTenant, ErrorCode, ListScope, TenantId, TenantOwned, TenantScope,
+};
 
 use super::entities::{availability, credit, credit_note, credited, dunning, invoice, line, payment_op, run};
+
+pub use super::entities::availability::Model as AvailabilityRow;
+pub use super::entities::credit::Model as CreditRow;
+pub use super::entities::credit_note::Model as CreditNoteRow;
+pub use super::entities::credited::Model as CreditedRow;
+pub use super::entities::dunning::Model as DunningRow;
+pub use super::entities::invoice::Model as InvoiceRow;
+pub use super::entities::line::Model as LineRow;
+pub use super::entities::payment_op::Model as PaymentOpRow;
+pub use super::entities::run::Model as RunRow;
 
 #[derive(Clone)]
 pub struct Invoices {
@@ -73,9 +85,9 @@ impl Invoices {
         Ok(run::Entity::find().order_by_desc(run::Column::StartedAt).limit(limit).all(&self.db).await?)
     }
 
-    /// Tenants that already have an invoice for the period.
+    /// Tenants that already have an invoice for the period (the billing run's).
     pub async fn invoiced(&self, period: &str) -> ApiResult<HashSet<Uuid>> {
-        let rows: Vec<Uuid> = invoice::Entity::find()
+        let rows: Vec<Uuid> = invoice::Entity::across_tenants(CrossTenant::Worker)
             .select_only()
             .column(invoice::Column::TenantId)
             .filter(invoice::Column::Period.eq(period))
@@ -85,11 +97,11 @@ impl Invoices {
         Ok(rows.into_iter().collect())
     }
 
-    /// Breaches credited already, as (tenant, ticket, metric).
+    /// Breaches credited already, as (tenant, ticket, metric), for the billing run.
     pub async fn credited(&self, tenants: &[Uuid]) -> ApiResult<HashSet<(Uuid, Uuid, String)>> {
         let mut out = HashSet::new();
         for chunk in tenants.chunks(500) {
-            let rows: Vec<(Uuid, Uuid, String)> = credited::Entity::find()
+            let rows: Vec<(Uuid, Uuid, String)> = credited::Entity::across_tenants(CrossTenant::Worker)
                 .select_only()
                 .column(credited::Column::TenantId)
                 .column(credited::Column::TicketId)
@@ -103,11 +115,11 @@ impl Invoices {
         Ok(out)
     }
 
-    /// Credits given so far per (contract, period), for the cap.
+    /// Credits given so far per (contract, period), for the billing run's cap.
     pub async fn credited_amounts(&self, tenants: &[Uuid]) -> ApiResult<HashMap<(Uuid, String), i64>> {
         let mut out = HashMap::new();
         for chunk in tenants.chunks(500) {
-            let rows: Vec<(Uuid, String, i64)> = credit::Entity::find()
+            let rows: Vec<(Uuid, String, i64)> = credit::Entity::across_tenants(CrossTenant::Worker)
                 .select_only()
                 .column(credit::Column::ContractId)
                 .column(credit::Column::Period)
@@ -194,10 +206,9 @@ impl Invoices {
         Ok(true)
     }
 
-    /// The tenant's invoice for a period, if it has one.
+    /// The tenant's invoice for a period, if it has one (the billing run names the tenant).
     pub async fn of_period(&self, tenant: Uuid, period: &str) -> ApiResult<Option<invoice::Model>> {
-        Ok(invoice::Entity::find()
-            .filter(invoice::Column::TenantId.eq(tenant))
+        Ok(invoice::Entity::scoped(&TenantScope::trusted(TenantId(tenant)))
             .filter(invoice::Column::Period.eq(period))
             .one(&self.db)
             .await?)
@@ -239,19 +250,16 @@ impl Invoices {
     }
 
     /// The invoice; another tenant's is not found.
-    pub async fn get(&self, scope: Option<&TenantScope>, id: Uuid) -> ApiResult<invoice::Model> {
-        let q = match scope {
-            Some(s) => invoice::Entity::scoped(s),
-            None => invoice::Entity::find(),
-        };
-        q.filter(invoice::Column::Id.eq(id))
+    pub async fn get(&self, scope: &ListScope, id: Uuid) -> ApiResult<invoice::Model> {
+        invoice::Entity::listed(scope)
+            .filter(invoice::Column::Id.eq(id))
             .one(&self.db)
             .await?
             .ok_or_else(|| ApiError::not_found("invoice"))
     }
 
-    pub async fn lines(&self, invoice_id: Uuid) -> ApiResult<Vec<line::Model>> {
-        Ok(line::Entity::find()
+    pub async fn lines(&self, scope: &ListScope, invoice_id: Uuid) -> ApiResult<Vec<line::Model>> {
+        Ok(line::Entity::listed(scope)
             .filter(line::Column::InvoiceId.eq(invoice_id))
             .order_by_asc(line::Column::LineNo)
             .all(&self.db)
@@ -276,9 +284,10 @@ impl Invoices {
     /// Records a period's measured availability for a tenant; refused once the period is
     /// invoiced for it (the credit it earns would be lost).
     pub async fn record_availability(&self, row: availability::Model) -> ApiResult<availability::Model> {
+        // Provider staff (or monitoring) record it for the tenant they name.
+        let scope = TenantScope::trusted(TenantId(row.tenant_id));
         let tx = self.db.begin().await?;
-        let invoiced = invoice::Entity::find()
-            .filter(invoice::Column::TenantId.eq(row.tenant_id))
+        let invoiced = invoice::Entity::scoped(&scope)
             .filter(invoice::Column::Period.eq(row.period.clone()))
             .one(&tx)
             .await?;
@@ -291,7 +300,10 @@ impl Invoices {
                 ),
             ));
         }
-        availability::Entity::delete_by_id((row.tenant_id, row.period.clone())).exec(&tx).await?;
+        availability::Entity::scoped_delete(&scope)
+            .filter(availability::Column::Period.eq(row.period.clone()))
+            .exec(&tx)
+            .await?;
         availability::Entity::insert(availability::ActiveModel::from(row.clone()))
             .exec_without_returning(&tx)
             .await?;
@@ -312,16 +324,16 @@ impl Invoices {
     }
 
     /// Invoices unpaid (issued or failed, something to pay) whose due date is before `day`, of
-    /// every tenant or one.
+    /// every tenant (the dunning run) or one.
     pub async fn overdue(
         &self,
         day: chrono::NaiveDate,
         tenant: Option<Uuid>,
     ) -> ApiResult<Vec<invoice::Model>> {
-        let mut q = invoice::Entity::find();
-        if let Some(t) = tenant {
-            q = q.filter(invoice::Column::TenantId.eq(t));
-        }
+        let q = match tenant {
+            Some(t) => invoice::Entity::scoped(&TenantScope::trusted(TenantId(t))),
+            None => invoice::Entity::across_tenants(CrossTenant::Worker),
+        };
         Ok(q.filter(invoice::Column::Status.is_in(["issued", "payment_failed"]))
             .filter(invoice::Column::DueOn.lt(day))
             .filter(invoice::Column::TotalMinor.gt(0))
@@ -330,9 +342,9 @@ impl Invoices {
             .await?)
     }
 
-    /// Tenants billing suspended for non-payment.
+    /// Tenants billing suspended for non-payment (for the dunning run).
     pub async fn dunned(&self) -> ApiResult<Vec<dunning::Model>> {
-        Ok(dunning::Entity::find().all(&self.db).await?)
+        Ok(dunning::Entity::across_tenants(CrossTenant::Worker).all(&self.db).await?)
     }
 
     pub async fn mark_dunned(&self, row: dunning::Model) -> ApiResult<()> {
@@ -347,15 +359,15 @@ impl Invoices {
     }
 
     pub async fn is_dunned(&self, tenant: Uuid) -> ApiResult<bool> {
-        Ok(dunning::Entity::find_by_id(tenant).one(&self.db).await?.is_some())
+        Ok(dunning::Entity::scoped(&TenantScope::trusted(TenantId(tenant))).one(&self.db).await?.is_some())
     }
 
     pub async fn clear_dunned(&self, tenant: Uuid) -> ApiResult<()> {
-        dunning::Entity::delete_by_id(tenant).exec(&self.db).await?;
+        dunning::Entity::scoped_delete(&TenantScope::trusted(TenantId(tenant))).exec(&self.db).await?;
         Ok(())
     }
 
-    /// Marks an invoice paid (the local ledger's finance action) at `version`.
+    /// Marks an invoice paid (the local ledger's finance action, provider staff's) at `version`.
     pub async fn mark_paid(
         &self,
         id: Uuid,
@@ -364,7 +376,7 @@ impl Invoices {
         reference: Option<String>,
         at: DateTime<Utc>,
     ) -> ApiResult<invoice::Model> {
-        let done = invoice::Entity::update_many()
+        let done = invoice::Entity::update_across_tenants(CrossTenant::ProviderStaff)
             .col_expr(invoice::Column::Status, Expr::value("paid"))
             .col_expr(invoice::Column::PaidAt, Expr::value(at))
             .col_expr(invoice::Column::PaidBy, Expr::value(by))
@@ -375,7 +387,7 @@ impl Invoices {
             .filter(invoice::Column::Status.is_in(["issued", "payment_failed"]))
             .exec(&self.db)
             .await?;
-        let now = self.get(None, id).await?;
+        let now = self.get(&ListScope::AllTenants, id).await?;
         if done.rows_affected == 0 {
             if now.status == "paid" || now.status == "void" {
                 return Err(ApiError::new(

@@ -1,5 +1,7 @@
 //! Storage of billing.
+//! The table definitions stay private to the store: the rest of the service sees rows
+//! (`…Row`) and reaches a tenant's rows only through a method taking its scope.
 
-pub mod entities;
+mod entities;
 pub mod invoices;
 pub mod payments;

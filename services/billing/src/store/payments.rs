@@ -1,5 +1,7 @@
 //! The payment outbox (invoices and credit notes to hand to Stripe, claimed with a lease so one
 //! replica works on each), tenants' Stripe customers, and webhook events seen (once each).
+//! The outbox workers and Stripe's webhooks serve every tenant: what they claim or name by id
+//! is reached across tenants, a row once claimed within its own tenant.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -9,8 +11,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use canopy_kernel::ApiResult;
 use canopy_kernel::db::is_unique_violation;
+use canopy_kernel::{ApiResult, CrossTenant, TenantId, TenantOwned, TenantScope};
 
 use super::entities::{credit_note, invoice, payment_op, stripe_customer, stripe_event};
 
@@ -30,7 +32,7 @@ impl Payments {
         let free = Condition::any()
             .add(payment_op::Column::LeaseUntil.is_null())
             .add(payment_op::Column::LeaseUntil.lt(now));
-        let Some(op) = payment_op::Entity::find()
+        let Some(op) = payment_op::Entity::across_tenants(CrossTenant::Worker)
             .filter(payment_op::Column::Status.eq("pending"))
             .filter(payment_op::Column::NextAttemptAt.lte(now))
             .filter(free.clone())
@@ -41,7 +43,7 @@ impl Payments {
         else {
             return Ok(None);
         };
-        let taken = payment_op::Entity::update_many()
+        let taken = payment_op::Entity::scoped_update(&TenantScope::trusted(TenantId(op.tenant_id)))
             .col_expr(payment_op::Column::LeaseUntil, Expr::value(now + lease))
             .filter(payment_op::Column::InvoiceId.eq(op.invoice_id))
             .filter(payment_op::Column::Status.eq("pending"))
@@ -54,7 +56,7 @@ impl Payments {
     /// Handed over: the op is done and the invoice carries Stripe's id.
     pub async fn done(&self, invoice_id: Uuid, reference: Option<&str>, now: DateTime<Utc>) -> ApiResult<()> {
         let tx = self.db.begin().await?;
-        payment_op::Entity::update_many()
+        payment_op::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(payment_op::Column::Status, Expr::value("done"))
             .col_expr(payment_op::Column::DoneAt, Expr::value(now))
             .col_expr(payment_op::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -62,7 +64,7 @@ impl Payments {
             .exec(&tx)
             .await?;
         if let Some(reference) = reference {
-            invoice::Entity::update_many()
+            invoice::Entity::update_across_tenants(CrossTenant::Worker)
                 .col_expr(invoice::Column::ProviderRef, Expr::value(reference))
                 .filter(invoice::Column::Id.eq(invoice_id))
                 .exec(&tx)
@@ -79,7 +81,7 @@ impl Payments {
         error: &str,
         next: Option<DateTime<Utc>>,
     ) -> ApiResult<()> {
-        let mut update = payment_op::Entity::update_many()
+        let mut update = payment_op::Entity::scoped_update(&TenantScope::trusted(TenantId(op.tenant_id)))
             .col_expr(payment_op::Column::Attempts, Expr::value(op.attempts + 1))
             .col_expr(payment_op::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
             .col_expr(payment_op::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None));
@@ -100,7 +102,7 @@ impl Payments {
         let free = Condition::any()
             .add(credit_note::Column::LeaseUntil.is_null())
             .add(credit_note::Column::LeaseUntil.lt(now));
-        let Some(note) = credit_note::Entity::find()
+        let Some(note) = credit_note::Entity::across_tenants(CrossTenant::Worker)
             .filter(credit_note::Column::Status.eq("pending"))
             .filter(credit_note::Column::NextAttemptAt.lte(now))
             .filter(free.clone())
@@ -111,7 +113,7 @@ impl Payments {
         else {
             return Ok(None);
         };
-        let taken = credit_note::Entity::update_many()
+        let taken = credit_note::Entity::scoped_update(&TenantScope::trusted(TenantId(note.tenant_id)))
             .col_expr(credit_note::Column::LeaseUntil, Expr::value(now + lease))
             .filter(credit_note::Column::Id.eq(note.id))
             .filter(credit_note::Column::Status.eq("pending"))
@@ -123,7 +125,7 @@ impl Payments {
 
     /// The note is with the provider (Stripe's id, if it has one).
     pub async fn note_done(&self, id: Uuid, reference: Option<&str>, now: DateTime<Utc>) -> ApiResult<()> {
-        credit_note::Entity::update_many()
+        credit_note::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(credit_note::Column::Status, Expr::value("issued"))
             .col_expr(credit_note::Column::DoneAt, Expr::value(now))
             .col_expr(credit_note::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -141,7 +143,7 @@ impl Payments {
         error: &str,
         next: Option<DateTime<Utc>>,
     ) -> ApiResult<()> {
-        let mut update = credit_note::Entity::update_many()
+        let mut update = credit_note::Entity::scoped_update(&TenantScope::trusted(TenantId(note.tenant_id)))
             .col_expr(credit_note::Column::Attempts, Expr::value(note.attempts + 1))
             .col_expr(
                 credit_note::Column::LastError,
@@ -157,11 +159,17 @@ impl Payments {
     }
 
     pub async fn op(&self, invoice_id: Uuid) -> ApiResult<Option<payment_op::Model>> {
-        Ok(payment_op::Entity::find_by_id(invoice_id).one(&self.db).await?)
+        Ok(payment_op::Entity::across_tenants(CrossTenant::Worker)
+            .filter(payment_op::Column::InvoiceId.eq(invoice_id))
+            .one(&self.db)
+            .await?)
     }
 
     pub async fn customer(&self, tenant: Uuid) -> ApiResult<Option<String>> {
-        Ok(stripe_customer::Entity::find_by_id(tenant).one(&self.db).await?.map(|c| c.customer_id))
+        Ok(stripe_customer::Entity::scoped(&TenantScope::trusted(TenantId(tenant)))
+            .one(&self.db)
+            .await?
+            .map(|c| c.customer_id))
     }
 
     pub async fn remember_customer(&self, tenant: Uuid, customer: &str) -> ApiResult<()> {
@@ -200,7 +208,7 @@ impl Payments {
             Err(e) => return Err(e.into()),
         }
         if let (Some(id), Some(status)) = (invoice_id, status) {
-            let mut update = invoice::Entity::update_many()
+            let mut update = invoice::Entity::update_across_tenants(CrossTenant::Worker)
                 .col_expr(invoice::Column::Status, Expr::value(status))
                 .col_expr(invoice::Column::Version, Expr::col(invoice::Column::Version).add(1));
             if status == "paid" {

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use canopy_kernel::config::{QuotaSettings, Secret, Settings};
+use canopy::PlatformConfig;
+use canopy_kernel::config::{Configuration, QuotaSettings, Secret};
 use serde_json::{Value, json};
 
 pub fn env_num(name: &str, default: u64) -> u64 {
@@ -14,9 +15,9 @@ pub fn env_num(name: &str, default: u64) -> u64 {
 
 /// Settings from the CANOPY_* environment (default SQLite + in-process) with a bench admin,
 /// quiet logs and rate limits that never refuse.
-pub fn settings() -> (Settings, std::path::PathBuf) {
+pub fn settings() -> (PlatformConfig, std::path::PathBuf) {
     let data = std::env::temp_dir().join(format!("canopy-bench-{}", uuid::Uuid::new_v4().simple()));
-    let mut settings = Settings::load(None).expect("configuration");
+    let mut settings = PlatformConfig::load(None).expect("configuration");
     settings.data_dir = data.clone();
     settings.admin_email = Some("bench@canopy.test".into());
     settings.admin_password = Some(Secret::new("bench-password-1".into()));
@@ -113,4 +114,28 @@ impl Latencies {
     pub fn max(&self) -> f64 {
         self.0.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     }
+}
+
+/// A column's value for [`insert_rows`].
+pub fn v(value: impl Into<sea_orm::Value>) -> sea_orm::Value {
+    value.into()
+}
+
+/// Writes rows straight into a service's table, as an insider with the database would (the
+/// services keep their table definitions to themselves). Every row names the same columns.
+pub async fn insert_rows(
+    db: &sea_orm::DatabaseConnection,
+    table: &str,
+    rows: impl IntoIterator<Item = Vec<(&'static str, sea_orm::Value)>>,
+) {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    let mut rows = rows.into_iter().peekable();
+    let Some(first) = rows.peek() else { return };
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(table)).columns(first.iter().map(|(column, _)| Alias::new(*column)));
+    for row in rows {
+        insert.values_panic(row.into_iter().map(|(_, value)| value.into()));
+    }
+    db.execute(&insert).await.unwrap();
 }

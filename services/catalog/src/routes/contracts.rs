@@ -16,8 +16,7 @@ use crate::domain::{
     NewContract, TargetTable, Unit, check_dates, check_quantity, effective_targets, monthly_fee,
 };
 use crate::state::{CatalogEvent, CatalogState};
-use crate::store::contracts::Terms;
-use crate::store::entities::{contract, contract_terms};
+use crate::store::contracts::{ContractRow, Terms, TermsRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -32,7 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub use canopy_api::catalog::{ContractView, TermsView};
 
-fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
+fn terms_view(t: &TermsRow) -> ApiResult<TermsView> {
     Ok(TermsView {
         effective_on: t.effective_on,
         plan_id: t.plan_id,
@@ -41,9 +40,14 @@ fn terms_view(t: &contract_terms::Model) -> ApiResult<TermsView> {
     })
 }
 
-async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> ApiResult<ContractView> {
+/// The contract as shown on `today`, the tenant's day.
+async fn view(
+    state: &CatalogState,
+    scope: &TenantScope,
+    c: ContractRow,
+    today: NaiveDate,
+) -> ApiResult<ContractView> {
     let rows = state.contracts.terms(scope, c.id).await?;
-    let today = state.now().date_naive();
     let current = rows
         .iter()
         .rev()
@@ -67,15 +71,15 @@ async fn view(state: &CatalogState, scope: &TenantScope, c: contract::Model) -> 
     })
 }
 
-/// Does the tenant exist? Asked of the tenants service with the caller's own credential.
-/// The SLA in force today, in the shape tickets copy, for the `contract.changed` event: open
-/// tickets are recalculated from it. `None` (logged) when it cannot be worked out.
+/// The SLA in force on the tenant's `today`, in the shape tickets copy, for the
+/// `contract.changed` event: open tickets are recalculated from it. `None` (logged) when it
+/// cannot be worked out.
 async fn policy_notice(
     state: &CatalogState,
     req: &HttpRequest,
     scope: &TenantScope,
+    today: NaiveDate,
 ) -> Option<ContractPolicy> {
-    let today = state.now().date_naive();
     let policy = match super::policy::effective(state, scope, today).await {
         Ok(Some(p)) => p,
         Ok(None) => return None,
@@ -102,6 +106,7 @@ async fn policy_notice(
     })
 }
 
+/// Does the tenant exist? Asked of the tenants service with the caller's own credential.
 async fn tenant_exists(state: &CatalogState, req: &HttpRequest, tenant: Uuid) -> ApiResult<bool> {
     let token = canopy_kernel::tenancy::bearer_token(req).unwrap_or_default();
     Ok(state.tenants.tenant(token, tenant).await.found()?.is_some())
@@ -159,8 +164,9 @@ pub async fn create(
         overrides: new.overrides,
     };
     let now = state.now();
+    let today = state.tenant_today(&req, new.tenant_id).await?;
     let row = state.contracts.create(&scope, new.ends_on, terms, principal.subject, now).await?;
-    let policy = policy_notice(&state, &req, &scope).await;
+    let policy = policy_notice(&state, &req, &scope, today).await;
     state
         .publish(CatalogEvent::ContractChanged {
             tenant_id: row.tenant_id,
@@ -171,7 +177,7 @@ pub async fn create(
         })
         .await;
     let location = format!("/api/v1/catalog/contracts/{}", row.id);
-    let body = view(&state, &scope, row).await?;
+    let body = view(&state, &scope, row, today).await?;
     Ok(HttpResponse::Created().insert_header(("location", location)).json(body))
 }
 
@@ -193,6 +199,7 @@ const READERS: [Role; 5] =
 pub async fn list(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&READERS)?;
@@ -205,9 +212,18 @@ pub async fn list(
     let (rows, limit) = state.contracts.list(&scope, &page).await?;
     let page = Page::from_rows(rows, limit, |c| c.id);
     let mut items = Vec::with_capacity(page.items.len());
+    let mut today: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
     for c in page.items {
         let scope = TenantScope::trusted(canopy_kernel::TenantId(c.tenant_id));
-        items.push(view(&state, &scope, c).await?);
+        let day = match today.get(&c.tenant_id) {
+            Some(day) => *day,
+            None => {
+                let day = state.tenant_today(&req, c.tenant_id).await?;
+                today.insert(c.tenant_id, day);
+                day
+            }
+        };
+        items.push(view(&state, &scope, c, day).await?);
     }
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
@@ -223,12 +239,14 @@ async fn contract_scope(state: &CatalogState, principal: &Principal, id: Uuid) -
 pub async fn get(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let scope = contract_scope(&state, &principal, *id).await?;
     principal.require_any(&READERS)?;
     let row = state.contracts.get(&scope, *id).await?;
-    Ok(HttpResponse::Ok().json(view(&state, &scope, row).await?))
+    let today = state.tenant_today(&req, row.tenant_id).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &scope, row, today).await?))
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
@@ -244,7 +262,8 @@ pub struct ContractChange {
     /// Replaces the agreed overrides.
     #[schema(value_type = Option<std::collections::BTreeMap<String, Targets>>)]
     pub overrides: Option<TargetTable>,
-    /// When the new quantity, plan or overrides take effect; default today.
+    /// The tenant's day from which the new quantity, plan or overrides take effect (from its
+    /// local midnight); default the tenant's today.
     #[schema(value_type = Option<String>)]
     pub effective_on: Option<NaiveDate>,
     /// A new last day; `null` makes the contract open-ended.
@@ -268,8 +287,9 @@ pub async fn update(
     principal.require_any(&[Role::ProviderAdmin])?;
     let change: ContractChange = parse(body.into_inner())?;
     let now = state.now();
+    let today = state.tenant_today(&req, scope.tenant_id().0).await?;
     let terms = if change.quantity.is_some() || change.plan_id.is_some() || change.overrides.is_some() {
-        let effective_on = change.effective_on.unwrap_or(now.date_naive());
+        let effective_on = change.effective_on.unwrap_or(today);
         let existing = state.contracts.terms(&scope, *id).await?;
         let base = existing.iter().rev().find(|t| t.effective_on <= effective_on).or(existing.first());
         let base = base.ok_or_else(|| ApiError::internal(anyhow::anyhow!("contract {id} has no terms")))?;
@@ -298,15 +318,15 @@ pub async fn update(
         ));
     }
     let row = state.contracts.change(&scope, *id, terms, change.ends_on, principal.subject, now).await?;
-    let policy = policy_notice(&state, &req, &scope).await;
+    let policy = policy_notice(&state, &req, &scope, today).await;
     state
         .publish(CatalogEvent::ContractChanged {
             tenant_id: row.tenant_id,
             contract_id: row.id,
             at: now,
-            effective_on: change.effective_on.unwrap_or(now.date_naive()),
+            effective_on: change.effective_on.unwrap_or(today),
             policy,
         })
         .await;
-    Ok(HttpResponse::Ok().json(view(&state, &scope, row).await?))
+    Ok(HttpResponse::Ok().json(view(&state, &scope, row, today).await?))
 }

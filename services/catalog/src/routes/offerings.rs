@@ -11,7 +11,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::{parse, stored};
 use crate::domain::{NewPlan, NewService, NewTier, Unit};
 use crate::state::CatalogState;
-use crate::store::entities::{plan, service, tier};
+use crate::store::offerings::{PlanRow, ServiceRow, TierRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -44,8 +44,8 @@ pub struct ServiceView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<service::Model> for ServiceView {
-    fn from(s: service::Model) -> Self {
+impl From<ServiceRow> for ServiceView {
+    fn from(s: ServiceRow) -> Self {
         Self {
             id: s.id,
             key: s.key,
@@ -59,10 +59,10 @@ impl From<service::Model> for ServiceView {
 
 pub use canopy_api::catalog::{PlanView, TierView};
 
-impl TryFrom<&tier::Model> for TierView {
+impl TryFrom<&TierRow> for TierView {
     type Error = ApiError;
 
-    fn try_from(t: &tier::Model) -> ApiResult<Self> {
+    fn try_from(t: &TierRow) -> ApiResult<Self> {
         Ok(Self {
             id: t.id,
             name: t.name.clone(),
@@ -76,10 +76,10 @@ impl TryFrom<&tier::Model> for TierView {
     }
 }
 
-impl TryFrom<&plan::Model> for PlanView {
+impl TryFrom<&PlanRow> for PlanView {
     type Error = ApiError;
 
-    fn try_from(p: &plan::Model) -> ApiResult<Self> {
+    fn try_from(p: &PlanRow) -> ApiResult<Self> {
         Ok(Self {
             id: p.id,
             name: p.name.clone(),

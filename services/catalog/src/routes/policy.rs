@@ -61,7 +61,7 @@ fn no_contract(tenant: Uuid, on: NaiveDate) -> ApiError {
 #[into_params(parameter_in = Query)]
 pub struct PolicyQuery {
     pub tenant_id: Uuid,
-    /// The day (`YYYY-MM-DD`, UTC); default today.
+    /// The tenant's day (`YYYY-MM-DD`, in its time zone); default its today.
     pub on: Option<NaiveDate>,
 }
 
@@ -70,11 +70,15 @@ pub struct PolicyQuery {
 pub async fn policy(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     query: web::Query<PolicyQuery>,
 ) -> ApiResult<HttpResponse> {
     let scope = principal.scope_for(query.tenant_id)?;
     principal.require_role_or_scope(&Role::ALL, &["tickets:write", "events:write"])?;
-    let on = query.on.unwrap_or(state.now().date_naive());
+    let on = match query.on {
+        Some(on) => on,
+        None => state.tenant_today(&req, query.tenant_id).await?,
+    };
     let policy = effective(&state, &scope, on).await?.ok_or_else(|| no_contract(query.tenant_id, on))?;
     Ok(HttpResponse::Ok().json(policy))
 }
@@ -186,7 +190,7 @@ pub async fn preview(
         let ask: TenantPreview = parse(body)?;
         let scope = principal.scope_for(ask.tenant_id)?;
         principal.require_any(&Role::ALL)?;
-        let on = ask.start.date_naive();
+        let on = state.tenant_zone(&req, ask.tenant_id).await?.day_of(ask.start);
         let policy = effective(&state, &scope, on).await?.ok_or_else(|| no_contract(ask.tenant_id, on))?;
         let targets = policy.targets.get(&ask.priority).copied().unwrap_or_default();
         let cal = match policy.coverage {
@@ -218,14 +222,17 @@ pub async fn preview(
     Ok(HttpResponse::Ok().json(answer(&cal, &ask.targets, ask.start, onsite)?))
 }
 
-/// For the gateway: the tier (and its rate limit) of the tenant's contract in force today.
+/// For the gateway: the tier (and its rate limit) of the tenant's contract in force on its
+/// day today.
 pub async fn rate_limit(
     state: web::Data<CatalogState>,
     principal: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let scope = principal.scope_for(*id)?;
-    let policy = effective(&state, &scope, state.now().date_naive()).await?;
+    let today = state.tenant_today(&req, *id).await?;
+    let policy = effective(&state, &scope, today).await?;
     Ok(HttpResponse::Ok().json(TenantRateLimit {
         tier: policy.as_ref().map(|p| p.tier_name.to_lowercase()),
         rate_limit: policy.and_then(|p| p.rate_limit),

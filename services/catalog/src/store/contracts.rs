@@ -8,10 +8,13 @@ use uuid::Uuid;
 
 use canopy_kernel::db::paged;
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ListScope, TenantOwned, TenantScope};
 
 use super::entities::{contract, contract_terms};
 use crate::domain::{TargetTable, overlaps};
+
+pub use super::entities::contract::Model as ContractRow;
+pub use super::entities::contract_terms::Model as TermsRow;
 
 /// Terms that take effect on a date.
 pub struct Terms {
@@ -100,8 +103,7 @@ impl Contracts {
     /// The tenant a contract id belongs to, for callers that know only the id. The answer is
     /// checked against the caller's scope before anything is shown.
     pub async fn owner(&self, id: Uuid) -> ApiResult<Uuid> {
-        use sea_orm::EntityTrait;
-        contract::Entity::find()
+        contract::Entity::across_tenants(CrossTenant::Owner)
             .filter(contract::Column::Id.eq(id))
             .one(&self.db)
             .await?

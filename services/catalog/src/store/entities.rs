@@ -94,11 +94,7 @@ pub mod contract {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod contract_terms {
@@ -125,9 +121,5 @@ pub mod contract_terms {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }

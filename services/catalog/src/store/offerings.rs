@@ -11,6 +11,10 @@ use canopy_kernel::{ApiError, ApiResult};
 use super::entities::{plan, service, tier};
 use crate::domain::{NewPlan, NewService, NewTier};
 
+pub use super::entities::plan::Model as PlanRow;
+pub use super::entities::service::Model as ServiceRow;
+pub use super::entities::tier::Model as TierRow;
+
 #[derive(Clone)]
 pub struct Offerings {
     db: DatabaseConnection,

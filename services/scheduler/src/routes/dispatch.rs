@@ -18,7 +18,7 @@ use super::parse;
 use crate::dispatcher::assign as dispatch;
 use crate::domain::dispatch::Ranked;
 use crate::state::SchedulerState;
-use crate::store::entities::decision;
+use crate::store::dispatch::DecisionRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/dispatch/assign").route(web::post().to(assign)))
@@ -54,8 +54,8 @@ pub struct DecisionView {
     pub candidates: Value,
 }
 
-impl From<decision::Model> for DecisionView {
-    fn from(d: decision::Model) -> Self {
+impl From<DecisionRow> for DecisionView {
+    fn from(d: DecisionRow) -> Self {
         Self {
             ticket_id: d.ticket_id,
             tenant_id: d.tenant_id,

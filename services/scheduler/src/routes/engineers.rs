@@ -13,11 +13,10 @@ use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
-use super::{parse, stored};
+use super::parse;
 use crate::domain::engineer::{EngineerSpec, GeoPoint, Skill, TimeOff};
 use crate::state::SchedulerState;
-use crate::store::engineers::ListFilter;
-use crate::store::entities::engineer;
+use crate::store::engineers::{EngineerRow, ListFilter, spec_of};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/engineers").route(web::post().to(create)).route(web::get().to(list)))
@@ -62,25 +61,7 @@ pub struct EngineerView {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
-    Ok(EngineerSpec {
-        name: e.name.clone(),
-        email: e.email.clone(),
-        user_id: e.user_id,
-        support_level: u8::try_from(e.support_level).unwrap_or(1),
-        skills: stored(&e.skills)?,
-        home_region: e.home_region.clone(),
-        regions: stored(&e.regions)?,
-        timezone: e.timezone.clone(),
-        shifts: stored(&e.shifts)?,
-        time_off: stored(&e.time_off)?,
-        capacity: u32::try_from(e.capacity).unwrap_or(1),
-        on_call: e.on_call,
-        base: e.base.as_ref().map(stored).transpose()?,
-    })
-}
-
-fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<EngineerView> {
+fn view(e: EngineerRow, now: DateTime<Utc>, load: u32) -> ApiResult<EngineerView> {
     let spec = spec_of(&e)?;
     Ok(EngineerView {
         on_shift: e.active && spec.on_shift(now),
@@ -114,7 +95,7 @@ fn view(e: engineer::Model, now: DateTime<Utc>, load: u32) -> ApiResult<Engineer
 async fn answer(
     state: &SchedulerState,
     status: actix_web::http::StatusCode,
-    e: engineer::Model,
+    e: EngineerRow,
     now: DateTime<Utc>,
 ) -> ApiResult<HttpResponse> {
     let etag = format!("\"{}\"", e.version);

@@ -16,8 +16,8 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 use super::parse;
 use crate::rounds::{OptimizeAnswer, PlanView, optimize as plan_day};
 use crate::state::SchedulerState;
-use crate::store::entities::visit;
 use crate::store::rounds::VISIT_STATES;
+use crate::store::rounds::VisitRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/dispatch/optimize").route(web::post().to(optimize)))
@@ -72,6 +72,8 @@ pub async fn optimize(
     principal.require_any(&[Role::Dispatcher, Role::ProviderAdmin])?;
     let ask: OptimizeRequest = parse(body.into_inner())?;
     let date = day(&ask.date, "date")?;
+    // A provider's planning day spans its engineers' zones (each planned on its own local
+    // day); the UTC date with a day either side is only a bound on which days may be asked.
     let today = state.now().date_naive();
     if date < today - chrono::TimeDelta::days(1) || date > today + chrono::TimeDelta::days(31) {
         return Err(ApiError::invalid("date", "plans are made from yesterday up to 31 days ahead"));
@@ -142,8 +144,8 @@ pub struct VisitView {
     pub version: i64,
 }
 
-impl From<visit::Model> for VisitView {
-    fn from(v: visit::Model) -> Self {
+impl From<VisitRow> for VisitView {
+    fn from(v: VisitRow) -> Self {
         Self {
             ticket_id: v.ticket_id,
             tenant_id: v.tenant_id,

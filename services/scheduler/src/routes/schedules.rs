@@ -17,7 +17,7 @@ use super::{parse, stored};
 use crate::domain::action::Action;
 use crate::domain::cron::Recurrence;
 use crate::state::SchedulerState;
-use crate::store::entities::{job_run, schedule};
+use crate::store::jobs::{RunRow, ScheduleRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/schedules").route(web::post().to(create)).route(web::get().to(list)))
@@ -59,7 +59,7 @@ pub struct ScheduleView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(s: schedule::Model) -> ApiResult<ScheduleView> {
+fn view(s: ScheduleRow) -> ApiResult<ScheduleView> {
     Ok(ScheduleView {
         action: stored(&s.action)?,
         id: s.id,
@@ -127,17 +127,17 @@ pub async fn create(
     v.into_result()?;
     let row = state
         .jobs
-        .create_schedule(schedule::ActiveModel {
-            id: sea_orm::Set(Uuid::now_v7()),
-            tenant_id: sea_orm::Set(new.tenant_id),
-            name: sea_orm::Set(name),
-            cron: sea_orm::Set(new.cron.trim().to_owned()),
-            timezone: sea_orm::Set(new.timezone.trim().to_owned()),
-            action: sea_orm::Set(serde_json::to_value(&new.action).map_err(ApiError::internal)?),
-            active: sea_orm::Set(true),
-            next_run_at: sea_orm::Set(next),
-            created_by: sea_orm::Set(principal.subject),
-            created_at: sea_orm::Set(now),
+        .create_schedule(ScheduleRow {
+            id: Uuid::now_v7(),
+            tenant_id: new.tenant_id,
+            name,
+            cron: new.cron.trim().to_owned(),
+            timezone: new.timezone.trim().to_owned(),
+            action: serde_json::to_value(&new.action).map_err(ApiError::internal)?,
+            active: true,
+            next_run_at: next,
+            created_by: principal.subject,
+            created_at: now,
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -214,8 +214,8 @@ pub struct RunView {
     pub outcome: Option<Value>,
 }
 
-impl From<job_run::Model> for RunView {
-    fn from(r: job_run::Model) -> Self {
+impl From<RunRow> for RunView {
+    fn from(r: RunRow) -> Self {
         Self {
             schedule_id: r.schedule_id,
             tenant_id: r.tenant_id,

@@ -1,5 +1,6 @@
 //! Who works on what (open assignments, for load and continuity) and every dispatch decision
-//! with its candidates and reasons.
+//! with its candidates and reasons. Dispatch is the provider's work over every tenant's
+//! tickets: only the dispatcher and provider staff reach this store.
 
 use std::collections::HashMap;
 
@@ -8,9 +9,11 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use canopy_kernel::ApiResult;
+use canopy_kernel::{ApiResult, CrossTenant, TenantId, TenantOwned, TenantScope};
 
 use super::entities::{assignment, decision};
+
+pub use super::entities::decision::Model as DecisionRow;
 
 #[derive(Clone)]
 pub struct Dispatch {
@@ -25,7 +28,11 @@ impl Dispatch {
     /// Open tickets per engineer.
     pub async fn loads(&self) -> ApiResult<HashMap<Uuid, u32>> {
         let mut out = HashMap::new();
-        for a in assignment::Entity::find().filter(assignment::Column::Open.eq(true)).all(&self.db).await? {
+        for a in assignment::Entity::across_tenants(CrossTenant::ProviderStaff)
+            .filter(assignment::Column::Open.eq(true))
+            .all(&self.db)
+            .await?
+        {
             *out.entry(a.engineer_id).or_insert(0) += 1;
         }
         Ok(out)
@@ -33,7 +40,7 @@ impl Dispatch {
 
     /// Every open assignment.
     pub async fn open(&self) -> ApiResult<Vec<assignment::Model>> {
-        Ok(assignment::Entity::find()
+        Ok(assignment::Entity::across_tenants(CrossTenant::ProviderStaff)
             .filter(assignment::Column::Open.eq(true))
             .order_by_asc(assignment::Column::AssignedAt)
             .all(&self.db)
@@ -43,9 +50,8 @@ impl Dispatch {
     /// Tickets of `tenant` each engineer worked on.
     pub async fn history(&self, tenant: Uuid) -> ApiResult<HashMap<Uuid, u32>> {
         let mut out = HashMap::new();
-        for a in
-            assignment::Entity::find().filter(assignment::Column::TenantId.eq(tenant)).all(&self.db).await?
-        {
+        // The ticket being dispatched names its tenant.
+        for a in assignment::Entity::scoped(&TenantScope::trusted(TenantId(tenant))).all(&self.db).await? {
             *out.entry(a.engineer_id).or_insert(0) += 1;
         }
         Ok(out)
@@ -81,7 +87,7 @@ impl Dispatch {
 
     /// The ticket no longer weighs on its engineer (resolved, closed, cancelled, unassigned).
     pub async fn released(&self, ticket: Uuid) -> ApiResult<()> {
-        assignment::Entity::update_many()
+        assignment::Entity::update_across_tenants(CrossTenant::ProviderStaff)
             .col_expr(assignment::Column::Open, Expr::value(false))
             .filter(assignment::Column::TicketId.eq(ticket))
             .exec(&self.db)
@@ -89,13 +95,13 @@ impl Dispatch {
         Ok(())
     }
 
-    pub async fn record(&self, row: decision::ActiveModel) -> ApiResult<()> {
-        decision::Entity::insert(row).exec_without_returning(&self.db).await?;
+    pub async fn record(&self, row: DecisionRow) -> ApiResult<()> {
+        decision::Entity::insert(decision::ActiveModel::from(row)).exec_without_returning(&self.db).await?;
         Ok(())
     }
 
     pub async fn decisions(&self, ticket: Uuid) -> ApiResult<Vec<decision::Model>> {
-        Ok(decision::Entity::find()
+        Ok(decision::Entity::across_tenants(CrossTenant::ProviderStaff)
             .filter(decision::Column::TicketId.eq(ticket))
             .order_by_asc(decision::Column::Id)
             .all(&self.db)

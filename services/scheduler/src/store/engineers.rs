@@ -8,9 +8,12 @@ use uuid::Uuid;
 
 use canopy_kernel::db::{conflict_on_unique, paged};
 use canopy_kernel::http::PageParams;
+use canopy_kernel::validate::stored;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 use super::entities::engineer;
+
+pub use super::entities::engineer::Model as EngineerRow;
 use crate::domain::engineer::EngineerSpec;
 
 #[derive(Clone)]
@@ -27,6 +30,25 @@ pub struct ListFilter {
 
 fn json<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {
     serde_json::to_value(v).map_err(ApiError::internal)
+}
+
+/// What a stored engineer is: the way back from the row [`Engineers::create`] writes.
+pub fn spec_of(e: &engineer::Model) -> ApiResult<EngineerSpec> {
+    Ok(EngineerSpec {
+        name: e.name.clone(),
+        email: e.email.clone(),
+        user_id: e.user_id,
+        support_level: u8::try_from(e.support_level).unwrap_or(1),
+        skills: stored(&e.skills)?,
+        home_region: e.home_region.clone(),
+        regions: stored(&e.regions)?,
+        timezone: e.timezone.clone(),
+        shifts: stored(&e.shifts)?,
+        time_off: stored(&e.time_off)?,
+        capacity: u32::try_from(e.capacity).unwrap_or(1),
+        on_call: e.on_call,
+        base: e.base.as_ref().map(stored).transpose()?,
+    })
 }
 
 impl Engineers {

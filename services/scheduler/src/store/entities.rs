@@ -1,3 +1,7 @@
+//! Table definitions, kept apart from the logic that uses them. Engineers and round plans are
+//! the provider's own; the other tables belong to the tenant of their row (none for the
+//! platform's own scheduled jobs).
+
 pub mod engineer {
     use sea_orm::entity::prelude::*;
 
@@ -51,6 +55,8 @@ pub mod schedule {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod job_run {
@@ -75,6 +81,8 @@ pub mod job_run {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod assignment {
@@ -93,6 +101,8 @@ pub mod assignment {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod decision {
@@ -116,6 +126,8 @@ pub mod decision {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod round_plan {
@@ -165,4 +177,6 @@ pub mod visit {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }

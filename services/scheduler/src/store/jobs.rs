@@ -1,7 +1,8 @@
 //! Schedules and their runs. A tick becomes a run by inserting its row, keyed by (schedule,
 //! due time): whichever replica inserts it owns it, for a lease it renews while working; a run
 //! whose lease ran out (its replica died) is taken over by a conditional update that only one
-//! replica can win.
+//! replica can win. The runner serves every tenant (and the platform's own jobs), so its
+//! queries reach across tenants.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -12,9 +13,12 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use canopy_kernel::{ApiError, ApiResult, ListScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ListScope, TenantOwned};
 
 use super::entities::{job_run, schedule};
+
+pub use super::entities::job_run::Model as RunRow;
+pub use super::entities::schedule::Model as ScheduleRow;
 
 pub const RUNNING: &str = "running";
 pub const SUCCEEDED: &str = "succeeded";
@@ -30,14 +34,14 @@ impl Jobs {
         Self { db }
     }
 
-    pub async fn create_schedule(&self, row: schedule::ActiveModel) -> ApiResult<schedule::Model> {
-        Ok(row.insert(&self.db).await?)
+    pub async fn create_schedule(&self, row: ScheduleRow) -> ApiResult<ScheduleRow> {
+        Ok(schedule::ActiveModel::from(row).insert(&self.db).await?)
     }
 
     /// Creates the schedule unless one with its id exists (system jobs, installed by every
     /// replica as it starts).
-    pub async fn ensure_schedule(&self, row: schedule::ActiveModel) -> ApiResult<()> {
-        schedule::Entity::insert(row)
+    pub async fn ensure_schedule(&self, row: ScheduleRow) -> ApiResult<()> {
+        schedule::Entity::insert(schedule::ActiveModel::from(row))
             .on_conflict(sea_orm::sea_query::OnConflict::column(schedule::Column::Id).do_nothing().to_owned())
             .try_insert()
             .exec(&self.db)
@@ -45,21 +49,46 @@ impl Jobs {
         Ok(())
     }
 
+    /// Moves a system job installed with another cron expression to `cron` (its next tick with
+    /// it); a schedule already on `cron` is left as it is, so replicas starting change nothing.
+    pub async fn reschedule_system(
+        &self,
+        id: Uuid,
+        cron: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        schedule::Entity::update_across_tenants(CrossTenant::Worker)
+            .col_expr(schedule::Column::Cron, Expr::value(cron))
+            .col_expr(schedule::Column::NextRunAt, Expr::value(next))
+            .filter(schedule::Column::Id.eq(id))
+            .filter(schedule::Column::TenantId.is_null())
+            .filter(schedule::Column::Cron.ne(cron))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// A schedule by id, whoever's: the route checks its tenant against the caller's, the
+    /// job runner serves every tenant.
     pub async fn schedule(&self, id: Uuid) -> ApiResult<schedule::Model> {
-        schedule::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ApiError::not_found("schedule"))
+        schedule::Entity::across_tenants(CrossTenant::Owner)
+            .filter(schedule::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("schedule"))
     }
 
     pub async fn schedules(&self, scope: &ListScope, limit: u64) -> ApiResult<Vec<schedule::Model>> {
-        let mut q = schedule::Entity::find().order_by_asc(schedule::Column::Id).limit(limit);
-        if let ListScope::Tenant(t) = scope {
-            q = q.filter(schedule::Column::TenantId.eq(t.tenant_id().0));
-        }
-        Ok(q.all(&self.db).await?)
+        Ok(schedule::Entity::listed(scope)
+            .order_by_asc(schedule::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
     }
 
     /// Active schedules whose next tick has come, earliest first.
     pub async fn due(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<schedule::Model>> {
-        Ok(schedule::Entity::find()
+        Ok(schedule::Entity::across_tenants(CrossTenant::Worker)
             .filter(schedule::Column::Active.eq(true))
             .filter(schedule::Column::NextRunAt.lte(now))
             .order_by_asc(schedule::Column::NextRunAt)
@@ -100,7 +129,7 @@ impl Jobs {
             )
             .exec_without_returning(&txn)
             .await?;
-        let moved = schedule::Entity::update_many()
+        let moved = schedule::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(schedule::Column::NextRunAt, Expr::value(next))
             .filter(schedule::Column::Id.eq(s.id))
             .filter(schedule::Column::NextRunAt.eq(due))
@@ -111,12 +140,25 @@ impl Jobs {
             return Ok(None);
         }
         txn.commit().await?;
-        Ok(job_run::Entity::find_by_id((s.id, due)).one(&self.db).await?)
+        Self::run(&self.db, s.id, due).await
+    }
+
+    /// A run by its key.
+    async fn run(
+        db: &DatabaseConnection,
+        schedule: Uuid,
+        due: DateTime<Utc>,
+    ) -> ApiResult<Option<job_run::Model>> {
+        Ok(job_run::Entity::across_tenants(CrossTenant::Worker)
+            .filter(job_run::Column::ScheduleId.eq(schedule))
+            .filter(job_run::Column::DueAt.eq(due))
+            .one(db)
+            .await?)
     }
 
     /// Runs whose replica stopped renewing their lease.
     pub async fn abandoned(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<job_run::Model>> {
-        Ok(job_run::Entity::find()
+        Ok(job_run::Entity::across_tenants(CrossTenant::Worker)
             .filter(job_run::Column::Status.eq(RUNNING))
             .filter(job_run::Column::LeaseUntil.lt(now))
             .limit(limit)
@@ -132,7 +174,7 @@ impl Jobs {
         now: DateTime<Utc>,
         lease: TimeDelta,
     ) -> ApiResult<Option<job_run::Model>> {
-        let done = job_run::Entity::update_many()
+        let done = job_run::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(job_run::Column::Owner, Expr::value(owner))
             .col_expr(job_run::Column::LeaseUntil, Expr::value(now + lease))
             .col_expr(job_run::Column::Attempts, Expr::value(run.attempts + 1))
@@ -146,12 +188,12 @@ impl Jobs {
         if done.rows_affected == 0 {
             return Ok(None);
         }
-        Ok(job_run::Entity::find_by_id((run.schedule_id, run.due_at)).one(&self.db).await?)
+        Self::run(&self.db, run.schedule_id, run.due_at).await
     }
 
     /// Keeps the lease while working; false when the run is no longer ours.
     pub async fn renew(&self, run: &job_run::Model, owner: &str, until: DateTime<Utc>) -> ApiResult<bool> {
-        let done = job_run::Entity::update_many()
+        let done = job_run::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(job_run::Column::LeaseUntil, Expr::value(until))
             .filter(job_run::Column::ScheduleId.eq(run.schedule_id))
             .filter(job_run::Column::DueAt.eq(run.due_at))
@@ -170,7 +212,7 @@ impl Jobs {
         outcome: Value,
         now: DateTime<Utc>,
     ) -> ApiResult<bool> {
-        let done = job_run::Entity::update_many()
+        let done = job_run::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(job_run::Column::Status, Expr::value(status))
             .col_expr(job_run::Column::Outcome, Expr::value(outcome))
             .col_expr(job_run::Column::FinishedAt, Expr::value(now))
@@ -190,10 +232,7 @@ impl Jobs {
         schedule: Option<Uuid>,
         limit: u64,
     ) -> ApiResult<Vec<job_run::Model>> {
-        let mut q = job_run::Entity::find().order_by_desc(job_run::Column::DueAt).limit(limit);
-        if let ListScope::Tenant(t) = scope {
-            q = q.filter(job_run::Column::TenantId.eq(t.tenant_id().0));
-        }
+        let mut q = job_run::Entity::listed(scope).order_by_desc(job_run::Column::DueAt).limit(limit);
         if let Some(id) = schedule {
             q = q.filter(job_run::Column::ScheduleId.eq(id));
         }

@@ -1,14 +1,18 @@
 //! Round plans (every one the optimiser made, the published ones in force) and the visits of
-//! the published plan, with the state engineers move them through.
+//! the published plan, with the state engineers move them through. Rounds are planned over
+//! every tenant's on-site visits by provider staff: visits are reached across tenants.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ErrorCode, TenantOwned};
 
 use super::entities::{round_plan, visit};
+
+pub use super::entities::round_plan::Model as RoundPlanRow;
+pub use super::entities::visit::Model as VisitRow;
 
 #[derive(Clone)]
 pub struct Rounds {
@@ -36,8 +40,8 @@ impl Rounds {
     }
 
     /// Records a plan that was not published (it did not beat the one in force).
-    pub async fn record(&self, plan: round_plan::ActiveModel) -> ApiResult<()> {
-        round_plan::Entity::insert(plan).exec(&self.db).await?;
+    pub async fn record(&self, plan: RoundPlanRow) -> ApiResult<()> {
+        round_plan::Entity::insert(round_plan::ActiveModel::from(plan)).exec(&self.db).await?;
         Ok(())
     }
 
@@ -45,14 +49,14 @@ impl Rounds {
     /// visits of its region by the plan's. Visits confirmed, started or done are not touched.
     pub async fn publish(
         &self,
-        plan: round_plan::ActiveModel,
+        plan: RoundPlanRow,
         day: &str,
         regions: &[String],
         visits: Vec<visit::Model>,
     ) -> ApiResult<()> {
         let tx = self.db.begin().await?;
-        round_plan::Entity::insert(plan).exec(&tx).await?;
-        let mut stale = visit::Entity::delete_many()
+        round_plan::Entity::insert(round_plan::ActiveModel::from(plan)).exec(&tx).await?;
+        let mut stale = visit::Entity::delete_across_tenants(CrossTenant::ProviderStaff)
             .filter(visit::Column::Day.eq(day))
             .filter(visit::Column::State.eq("planned"));
         if !regions.is_empty() {
@@ -60,11 +64,17 @@ impl Rounds {
         }
         stale.exec(&tx).await?;
         for v in visits {
-            let held = visit::Entity::find_by_id(v.ticket_id).one(&tx).await?;
+            let held = visit::Entity::across_tenants(CrossTenant::ProviderStaff)
+                .filter(visit::Column::TicketId.eq(v.ticket_id))
+                .one(&tx)
+                .await?;
             match held {
                 Some(h) if h.state != "planned" => continue,
                 Some(_) => {
-                    visit::Entity::delete_by_id(v.ticket_id).exec(&tx).await?;
+                    visit::Entity::delete_across_tenants(CrossTenant::ProviderStaff)
+                        .filter(visit::Column::TicketId.eq(v.ticket_id))
+                        .exec(&tx)
+                        .await?;
                 }
                 None => {}
             }
@@ -75,7 +85,7 @@ impl Rounds {
     }
 
     pub async fn visits(&self, day: &str) -> ApiResult<Vec<visit::Model>> {
-        Ok(visit::Entity::find()
+        Ok(visit::Entity::across_tenants(CrossTenant::ProviderStaff)
             .filter(visit::Column::Day.eq(day))
             .order_by_asc(visit::Column::EngineerId)
             .order_by_asc(visit::Column::ArriveAt)
@@ -88,14 +98,18 @@ impl Rounds {
         if tickets.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(visit::Entity::find()
+        Ok(visit::Entity::across_tenants(CrossTenant::ProviderStaff)
             .filter(visit::Column::TicketId.is_in(tickets.iter().copied()))
             .all(&self.db)
             .await?)
     }
 
     pub async fn visit(&self, ticket: Uuid) -> ApiResult<visit::Model> {
-        visit::Entity::find_by_id(ticket).one(&self.db).await?.ok_or_else(|| ApiError::not_found("visit"))
+        visit::Entity::across_tenants(CrossTenant::ProviderStaff)
+            .filter(visit::Column::TicketId.eq(ticket))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("visit"))
     }
 
     /// Moves a visit to `state` at `version` (412 when it changed meanwhile).
@@ -107,7 +121,7 @@ impl Rounds {
         started_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> ApiResult<visit::Model> {
-        let mut update = visit::Entity::update_many()
+        let mut update = visit::Entity::update_across_tenants(CrossTenant::ProviderStaff)
             .col_expr(visit::Column::State, Expr::value(state))
             .col_expr(visit::Column::Version, Expr::col(visit::Column::Version).add(1))
             .col_expr(visit::Column::UpdatedAt, Expr::value(now));

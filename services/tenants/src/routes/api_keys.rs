@@ -10,8 +10,7 @@ use canopy_kernel::validate::clean_text;
 use canopy_kernel::{ApiResult, Principal, Problem, Violations};
 
 use crate::state::{TenantEvent, TenantsState};
-use crate::store::api_keys::API_KEY_SCOPES;
-use crate::store::entities::api_key;
+use crate::store::api_keys::{API_KEY_SCOPES, ApiKeyRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -41,8 +40,8 @@ pub struct ApiKeyView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl From<api_key::Model> for ApiKeyView {
-    fn from(k: api_key::Model) -> Self {
+impl From<ApiKeyRow> for ApiKeyView {
+    fn from(k: ApiKeyRow) -> Self {
         Self {
             id: k.id,
             tenant_id: k.tenant_id,

@@ -11,9 +11,8 @@ use super::users::UserView;
 use crate::domain::tenant::TenantStatus;
 use crate::domain::user::roles_from_column;
 use crate::state::TenantsState;
-use crate::store::entities::user;
 use crate::store::sessions::Refresh;
-use crate::store::users::UserScope;
+use crate::store::users::{UserRow, UserScope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/auth/login", web::post().to(login))
@@ -64,7 +63,7 @@ fn invalid_credentials() -> ApiError {
 /// Tokens for a user who may sign in: active, and not of a cancelled tenant.
 async fn issue(
     state: &TenantsState,
-    user: &user::Model,
+    user: &UserRow,
     family_token: Option<(String, chrono::DateTime<chrono::Utc>)>,
 ) -> ApiResult<TokenResponse> {
     if let Some(tenant) = user.tenant_id {

@@ -12,8 +12,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 pub use crate::domain::config::ConfigView;
 use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig, Validate};
 use crate::state::{TenantEvent, TenantsState};
-use crate::store::configs::document;
-use crate::store::entities::tenant_config;
+use crate::store::configs::{ConfigRow, document};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -48,7 +47,7 @@ pub struct HistoryQuery {
     pub cursor: Option<String>,
 }
 
-fn view(row: &tenant_config::Model) -> ApiResult<ConfigView> {
+fn view(row: &ConfigRow) -> ApiResult<ConfigView> {
     Ok(ConfigView {
         tenant_id: row.tenant_id,
         version: row.version,
@@ -58,7 +57,7 @@ fn view(row: &tenant_config::Model) -> ApiResult<ConfigView> {
     })
 }
 
-fn respond(status: actix_web::http::StatusCode, row: &tenant_config::Model) -> ApiResult<HttpResponse> {
+fn respond(status: actix_web::http::StatusCode, row: &ConfigRow) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::build(status)
         .insert_header((header::ETAG, format!("\"{}\"", row.version)))
         .json(view(row)?))

@@ -42,8 +42,9 @@ pub async fn exchange(
     }))
 }
 
-/// A tenant's key, status and tier, for the gateway (read-only enforcement, rate-limit size)
-/// and ticketing (ticket numbers); any credential of the tenant may ask.
+/// A tenant's key, status, tier and time zone, for the gateway (read-only enforcement,
+/// rate-limit size), ticketing (ticket numbers) and every service that needs the tenant's
+/// days; any credential of the tenant may ask.
 pub async fn status(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -52,12 +53,14 @@ pub async fn status(
     let scope = principal.scope_for(*id)?;
     let tenant = state.tenants.get(&scope).await?;
     let status = TenantStatus::parse(&tenant.status).unwrap_or(TenantStatus::Suspended);
+    let config = crate::store::configs::document(&state.configs.current(&scope).await?)?;
     Ok(HttpResponse::Ok().json(TenantStatusView {
         tenant_id: tenant.id,
         key: tenant.key,
         name: tenant.name,
         status,
         tier: tenant.tier,
+        timezone: config.timezone,
     }))
 }
 

@@ -13,9 +13,8 @@ use super::users::{Joining, NewUserRequest, UserView, validate_new_user};
 use crate::domain::config::{Locale, TenantConfig, check_timezone};
 use crate::domain::tenant::{Lifecycle, TenantStatus, check_key, check_tier};
 use crate::state::{TenantEvent, TenantsState};
-use crate::store::entities::tenant;
-use crate::store::tenants::{NewTenant, TenantPatch};
-use crate::store::users::{NewUser, UserScope};
+use crate::store::tenants::{NewTenant, TenantPatch, TenantRow};
+use crate::store::users::NewUser;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/tenants").route(web::post().to(create)).route(web::get().to(list)))
@@ -29,8 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub use canopy_api::tenants::{LifecycleRequest, TenantView};
 
-impl From<tenant::Model> for TenantView {
-    fn from(t: tenant::Model) -> Self {
+impl From<TenantRow> for TenantView {
+    fn from(t: TenantRow) -> Self {
         Self {
             id: t.id,
             key: t.key,
@@ -128,15 +127,9 @@ pub async fn create(
     let now = state.now();
     let tenant_id = Uuid::now_v7();
     let first_admin = match admin {
-        Some((email, display_name, password, roles)) => Some(
-            NewUser { email, display_name, password_hash: state.hash_password(password).await?, roles }
-                .into_active(
-                    UserScope::Tenant(canopy_kernel::TenantScope::trusted(canopy_kernel::TenantId(
-                        tenant_id,
-                    ))),
-                    now,
-                ),
-        ),
+        Some((email, display_name, password, roles)) => {
+            Some(NewUser { email, display_name, password_hash: state.hash_password(password).await?, roles })
+        }
         None => None,
     };
     let config = TenantConfig::initial(&timezone, body.locale.unwrap_or(Locale::En));

@@ -11,8 +11,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem, Violations};
 
 use crate::domain::user::{check_display_name, check_email, check_password, parse_roles, roles_from_column};
 use crate::state::TenantsState;
-use crate::store::entities::user;
-use crate::store::users::{NewUser, UserPatch, UserScope};
+use crate::store::users::{NewUser, UserPatch, UserRow, UserScope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -51,8 +50,8 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<user::Model> for UserView {
-    fn from(u: user::Model) -> Self {
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
         Self {
             id: u.id,
             tenant_id: u.tenant_id,

@@ -13,8 +13,7 @@ use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 use crate::state::TenantsState;
-use crate::store::entities::webhook_delivery;
-use crate::store::webhooks::{DELIVERED, FAILED, PENDING};
+use crate::store::webhooks::{DELIVERED, DeliveryRow, FAILED, PENDING};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/tenants/{tenant_id}/webhook-deliveries").route(web::get().to(list)))
@@ -50,8 +49,8 @@ pub struct DeliveryView {
     pub payload: Value,
 }
 
-impl From<webhook_delivery::Model> for DeliveryView {
-    fn from(d: webhook_delivery::Model) -> Self {
+impl From<DeliveryRow> for DeliveryView {
+    fn from(d: DeliveryRow) -> Self {
         Self {
             payload: serde_json::from_str(&d.payload).unwrap_or(Value::String(d.payload)),
             id: d.id,

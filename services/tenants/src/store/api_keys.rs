@@ -1,14 +1,17 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
 use uuid::Uuid;
 
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, TenantId, TenantOwned, TenantScope};
 
 use super::entities::api_key;
+
 use super::paged;
 use crate::domain::secrets::{api_key_prefix, digests_equal, new_api_key, sha256_hex};
+
+pub use super::entities::api_key::Model as ApiKeyRow;
 
 /// What a tenant API key may do.
 pub const API_KEY_SCOPES: [&str; 3] = ["events:write", "tickets:read", "tickets:write"];
@@ -93,8 +96,10 @@ impl ApiKeys {
         now: DateTime<Utc>,
     ) -> ApiResult<Option<api_key::Model>> {
         let Some(prefix) = api_key_prefix(presented) else { return Ok(None) };
-        let Some(key) =
-            api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(&self.db).await?
+        let Some(key) = api_key::Entity::across_tenants(CrossTenant::Credential)
+            .filter(api_key::Column::Prefix.eq(prefix))
+            .one(&self.db)
+            .await?
         else {
             return Ok(None);
         };
@@ -103,9 +108,9 @@ impl ApiKeys {
             return Ok(None);
         }
         if key.last_used_at.is_none_or(|at| now - at > TimeDelta::minutes(1)) {
-            api_key::Entity::update_many()
+            // The key just matched says whose it is.
+            api_key::Entity::scoped_update(&TenantScope::trusted(TenantId(key.tenant_id)))
                 .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-                .filter(api_key::Column::TenantId.eq(key.tenant_id))
                 .filter(api_key::Column::Id.eq(key.id))
                 .exec(&self.db)
                 .await?;

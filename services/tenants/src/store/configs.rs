@@ -10,6 +10,8 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantOwned, TenantScope};
 use super::entities::tenant_config;
 use crate::domain::config::{TenantConfig, changed_paths};
 
+pub use super::entities::tenant_config::Model as ConfigRow;
+
 #[derive(Clone)]
 pub struct Configs {
     db: DatabaseConnection,

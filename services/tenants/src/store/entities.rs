@@ -23,11 +23,7 @@ pub mod tenant {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::Id
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::Id);
 }
 
 pub mod user {
@@ -54,11 +50,7 @@ pub mod user {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod refresh_token {
@@ -83,6 +75,8 @@ pub mod refresh_token {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod api_key {
@@ -110,11 +104,7 @@ pub mod api_key {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod tenant_config {
@@ -138,11 +128,7 @@ pub mod tenant_config {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod signing_key {
@@ -191,9 +177,5 @@ pub mod webhook_delivery {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }

@@ -1,9 +1,11 @@
 //! Storage, one repository per aggregate. Tenant-owned tables are reached only through a
 //! `TenantScope` (see `canopy_kernel::TenantOwned`).
+//! The table definitions stay private to the store: the rest of the service sees rows
+//! (`…Row`) and reaches a tenant's rows only through a method taking its scope.
 
 pub mod api_keys;
 pub mod configs;
-pub mod entities;
+mod entities;
 pub mod keys;
 pub mod sessions;
 pub mod tenants;

@@ -1,15 +1,15 @@
 //! Refresh tokens: opaque, stored as SHA-256, rotated on every use. Each login starts a
 //! family; presenting a token that was already spent means it leaked, so the whole family
-//! is revoked (the attacker's copy and the user's).
+//! is revoked (the attacker's copy and the user's). Tokens are found by what is presented
+//! (or by a user the caller has checked), before any tenant is known: every query here
+//! reaches across tenants.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
-use canopy_kernel::ApiResult;
+use canopy_kernel::{ApiResult, CrossTenant, TenantOwned};
 
 use super::entities::refresh_token;
 use crate::domain::secrets::{new_refresh_token, sha256_hex};
@@ -73,7 +73,7 @@ impl Sessions {
     pub async fn rotate(&self, presented: &str, now: DateTime<Utc>, ttl: TimeDelta) -> ApiResult<Refresh> {
         let hash = sha256_hex(presented);
         let txn = self.db.begin().await?;
-        let Some(current) = refresh_token::Entity::find()
+        let Some(current) = refresh_token::Entity::across_tenants(CrossTenant::Credential)
             .filter(refresh_token::Column::TokenHash.eq(&hash))
             .one(&txn)
             .await?
@@ -84,7 +84,7 @@ impl Sessions {
             return Ok(Refresh::Invalid);
         }
         // Spend it, but only if nobody spent it first (the update is the arbiter).
-        let spent = refresh_token::Entity::update_many()
+        let spent = refresh_token::Entity::update_across_tenants(CrossTenant::Credential)
             .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
             .filter(refresh_token::Column::Id.eq(current.id))
             .filter(refresh_token::Column::UsedAt.is_null())
@@ -110,7 +110,7 @@ impl Sessions {
         family: Uuid,
         now: DateTime<Utc>,
     ) -> ApiResult<()> {
-        refresh_token::Entity::update_many()
+        refresh_token::Entity::update_across_tenants(CrossTenant::Credential)
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(refresh_token::Column::FamilyId.eq(family))
             .filter(refresh_token::Column::RevokedAt.is_null())
@@ -122,7 +122,7 @@ impl Sessions {
     /// Logout: revokes the family of the presented token. Unknown tokens are ignored.
     pub async fn revoke(&self, presented: &str, now: DateTime<Utc>) -> ApiResult<Option<Uuid>> {
         let hash = sha256_hex(presented);
-        let found = refresh_token::Entity::find()
+        let found = refresh_token::Entity::across_tenants(CrossTenant::Credential)
             .filter(refresh_token::Column::TokenHash.eq(&hash))
             .one(&self.db)
             .await?;
@@ -134,7 +134,7 @@ impl Sessions {
 
     /// Ends every session of a user (deactivation, password change).
     pub async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
-        refresh_token::Entity::update_many()
+        refresh_token::Entity::update_across_tenants(CrossTenant::Credential)
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(refresh_token::Column::UserId.eq(user_id))
             .filter(refresh_token::Column::RevokedAt.is_null())

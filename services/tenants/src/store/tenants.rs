@@ -6,10 +6,13 @@ use uuid::Uuid;
 use canopy_kernel::http::PageParams;
 use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 
-use super::entities::{tenant, tenant_config, user};
+use super::entities::{tenant, tenant_config};
+use super::users::{NewUser, UserRow, UserScope};
 use super::{conflict_on_unique, paged};
 use crate::domain::config::TenantConfig;
 use crate::domain::tenant::{Lifecycle, StatusRules, TenantStatus};
+
+pub use super::entities::tenant::Model as TenantRow;
 
 pub struct NewTenant {
     pub id: Uuid,
@@ -42,9 +45,10 @@ impl Tenants {
         new: NewTenant,
         config: &TenantConfig,
         actor: Uuid,
-        first_admin: Option<user::ActiveModel>,
+        first_admin: Option<NewUser>,
         now: DateTime<Utc>,
-    ) -> ApiResult<(tenant::Model, Option<user::Model>)> {
+    ) -> ApiResult<(tenant::Model, Option<UserRow>)> {
+        let scope = TenantScope::trusted(canopy_kernel::TenantId(new.id));
         let txn = self.db.begin().await?;
         let status = if new.trial_ends_at.is_some() { TenantStatus::Trial } else { TenantStatus::Active };
         let tenant = tenant::ActiveModel {
@@ -75,6 +79,7 @@ impl Tenants {
         let admin = match first_admin {
             Some(admin) => Some(
                 admin
+                    .into_active(UserScope::Tenant(scope), now)
                     .insert(&txn)
                     .await
                     .map_err(|e| conflict_on_unique(e, "A user with this email already exists"))?,

@@ -1,17 +1,18 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, Select, Set};
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, TenantOwned, TenantScope};
 
 use super::entities::user;
+
 use super::{conflict_on_unique, paged};
 use crate::domain::user::roles_to_column;
+
+pub use super::entities::user::Model as UserRow;
 
 /// Whose users: one tenant's, or the provider's own staff (no tenant).
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +25,7 @@ impl UserScope {
     fn select(&self) -> Select<user::Entity> {
         match self {
             UserScope::Tenant(scope) => user::Entity::scoped(scope),
-            UserScope::Provider => user::Entity::find().filter(user::Column::TenantId.is_null()),
+            UserScope::Provider => user::Entity::unowned(),
         }
     }
 
@@ -44,7 +45,7 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn into_active(self, scope: UserScope, now: DateTime<Utc>) -> user::ActiveModel {
+    pub(super) fn into_active(self, scope: UserScope, now: DateTime<Utc>) -> user::ActiveModel {
         user::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(scope.tenant_id()),
@@ -87,12 +88,18 @@ impl Users {
 
     /// Login looks users up by email across every tenant: emails are unique platform-wide.
     pub async fn find_for_login(&self, email: &str) -> ApiResult<Option<user::Model>> {
-        Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(&self.db).await?)
+        Ok(user::Entity::across_tenants(CrossTenant::Credential)
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await?)
     }
 
     /// A user by id for token refresh (the token names it; no scope is known yet).
     pub async fn find_for_refresh(&self, id: Uuid) -> ApiResult<Option<user::Model>> {
-        Ok(user::Entity::find_by_id(id).one(&self.db).await?)
+        Ok(user::Entity::across_tenants(CrossTenant::Credential)
+            .filter(user::Column::Id.eq(id))
+            .one(&self.db)
+            .await?)
     }
 
     pub async fn get(&self, scope: UserScope, id: Uuid) -> ApiResult<user::Model> {
@@ -133,8 +140,9 @@ impl Users {
         Ok(active.update(&self.db).await?)
     }
 
+    /// Records a login of the user just signed in (by e-mail, before any scope).
     pub async fn touch_login(&self, id: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
-        user::Entity::update_many()
+        user::Entity::update_across_tenants(CrossTenant::Credential)
             .col_expr(user::Column::LastLoginAt, Expr::value(now))
             .filter(user::Column::Id.eq(id))
             .exec(&self.db)

@@ -10,10 +10,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, TenantId, TenantOwned, TenantScope};
 
 use super::entities::webhook_delivery;
+
 use super::paged;
+
+pub use super::entities::webhook_delivery::Model as DeliveryRow;
 
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
@@ -89,7 +92,8 @@ impl Deliveries {
         limit: u64,
     ) -> ApiResult<Vec<webhook_delivery::Model>> {
         let txn = self.db.begin().await?;
-        let mut query = webhook_delivery::Entity::find()
+        // The sender works through every tenant's deliveries.
+        let mut query = webhook_delivery::Entity::across_tenants(CrossTenant::Worker)
             .filter(webhook_delivery::Column::Status.eq(PENDING))
             .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
             .order_by_asc(webhook_delivery::Column::NextAttemptAt)
@@ -101,9 +105,8 @@ impl Deliveries {
         for row in &mut rows {
             // The lease's end also marks this claim: `record` applies only while it holds.
             row.next_attempt_at = Some(now + lease);
-            webhook_delivery::Entity::update_many()
+            webhook_delivery::Entity::scoped_update(&TenantScope::trusted(TenantId(row.tenant_id)))
                 .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now + lease))
-                .filter(webhook_delivery::Column::TenantId.eq(row.tenant_id))
                 .filter(webhook_delivery::Column::Id.eq(row.id))
                 .exec(&txn)
                 .await?;
@@ -125,7 +128,7 @@ impl Deliveries {
             }
             Outcome::GiveUp { status_code, error } => (FAILED, status_code, Some(error), None, None),
         };
-        webhook_delivery::Entity::update_many()
+        webhook_delivery::Entity::scoped_update(&TenantScope::trusted(TenantId(row.tenant_id)))
             .col_expr(webhook_delivery::Column::Status, Expr::value(status))
             .col_expr(webhook_delivery::Column::Attempts, Expr::value(row.attempts + 1))
             .col_expr(webhook_delivery::Column::LastAttemptAt, Expr::value(at))
@@ -136,7 +139,6 @@ impl Deliveries {
             )
             .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
             .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(delivered))
-            .filter(webhook_delivery::Column::TenantId.eq(row.tenant_id))
             .filter(webhook_delivery::Column::Id.eq(row.id))
             .filter(webhook_delivery::Column::Status.eq(PENDING))
             .filter(webhook_delivery::Column::NextAttemptAt.eq(row.next_attempt_at))

@@ -1,11 +1,14 @@
 //! What problems and changes carry beyond an incident, and the rule that a normal change
 //! waits for the tenant admin's approval.
 
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Violations};
+use canopy_kernel::Violations;
 
 use super::lifecycle::Status;
+use super::ticket::TicketError;
 
-pub use canopy_api::ticketing::{Approval, ChangeDetails, ChangeType, NewChange, ProblemDetails, Risk};
+pub use canopy_api::ticketing::{
+    Approval, ChangeDetails, ChangePatch, ChangeType, Decision, NewChange, ProblemDetails, Risk,
+};
 
 /// What a problem's or a change's details must satisfy.
 pub trait Check {
@@ -60,20 +63,18 @@ impl IntoDetails for NewChange {
 
 /// Whether a change may move to a status, by its approval.
 pub trait ApprovalGate {
-    fn check_move(&self, to: Status) -> ApiResult<()>;
+    fn check_move(&self, to: Status) -> Result<(), TicketError>;
 }
 
 impl ApprovalGate for ChangeDetails {
     /// A normal change starts only once approved; a rejected one goes nowhere but cancelled.
-    fn check_move(&self, to: Status) -> ApiResult<()> {
+    fn check_move(&self, to: Status) -> Result<(), TicketError> {
         let working = matches!(to, Status::InProgress | Status::Resolved | Status::PendingVendor);
         match (self.change_type, self.approval, working) {
-            (_, Approval::Rejected, true) => Err(ApiError::new(
-                ErrorCode::InvalidTransition,
-                "The change was rejected; it can only be cancelled",
-            )),
-            (ChangeType::Normal, Approval::Pending, true) => Err(ApiError::new(
-                ErrorCode::InvalidTransition,
+            (_, Approval::Rejected, true) => {
+                Err(TicketError::NotNow("The change was rejected; it can only be cancelled"))
+            }
+            (ChangeType::Normal, Approval::Pending, true) => Err(TicketError::NotNow(
                 "A normal change waits for the tenant admin's approval before work starts",
             )),
             _ => Ok(()),

@@ -43,14 +43,21 @@ impl Month {
 
     /// The month's first instant and the next month's, in `tz` (an IANA name), as UTC.
     pub fn bounds(self, tz: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let zone = jiff::tz::TimeZone::get(tz).ok()?;
-        let first = |y: i32, m: u32| -> Option<DateTime<Utc>> {
-            let d = jiff::civil::date(i16::try_from(y).ok()?, m as i8, 1);
-            let z = d.to_zoned(zone.clone()).ok()?;
-            DateTime::from_timestamp(z.timestamp().as_second(), 0)
-        };
-        let after = Month { year: self.year + i32::from(self.month == 12), month: self.month % 12 + 1 };
-        Some((first(self.year, self.month)?, first(after.year, after.month)?))
+        let zone = canopy_kernel::days::Zone::named(tz).ok()?;
+        Some(zone.span(self.first_day()?, self.next().first_day()?))
+    }
+
+    fn first_day(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1)
+    }
+
+    fn next(self) -> Self {
+        Month { year: self.year + i32::from(self.month == 12), month: self.month % 12 + 1 }
+    }
+
+    /// The month's last day (a day of whoever's month it is).
+    pub fn last_day(self) -> Option<NaiveDate> {
+        self.next().first_day()?.pred_opt()
     }
 }
 
@@ -151,6 +158,8 @@ mod tests {
             ("2026-09-30T22:00:00+00:00", "2026-10-31T23:00:00+00:00")
         );
         assert_eq!(Month::parse("2026-01").unwrap().back(3).to_string(), "2025-10");
+        assert_eq!(oct.last_day(), NaiveDate::from_ymd_opt(2026, 10, 31));
+        assert_eq!(Month::parse("2026-12").unwrap().last_day(), NaiveDate::from_ymd_opt(2026, 12, 31));
         assert_eq!(
             Month::parse("2026-12").unwrap().bounds("UTC").unwrap().1.to_rfc3339(),
             "2027-01-01T00:00:00+00:00"

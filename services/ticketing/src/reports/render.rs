@@ -77,10 +77,6 @@ fn money(minor: i64) -> String {
     format!("{}{}.{:02}", if minor < 0 { "-" } else { "" }, minor.abs() / 100, minor.abs() % 100)
 }
 
-fn cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
 pub fn csv(r: &MonthlyReport) -> String {
     let f = &r.figures;
     let mut rows: Vec<(String, String, String)> = vec![
@@ -135,11 +131,11 @@ pub fn csv(r: &MonthlyReport) -> String {
             format!("{} failures, {} resolved", t.failures, t.resolved),
         ));
     }
-    let mut out = String::from("section,key,value\r\n");
+    let mut out = canopy_kernel::csv::Writer::new(&["section", "key", "value"]);
     for (a, b, c) in rows {
-        let _ = write!(out, "{},{},{}\r\n", cell(&a), cell(&b), cell(&c));
+        out.row([a, b, c]);
     }
-    out
+    out.finish()
 }
 
 fn esc(s: &str) -> String {

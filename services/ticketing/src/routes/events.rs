@@ -18,19 +18,15 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
 use canopy_kernel::auth::{PrincipalKind, Role};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, FieldError, Principal, Problem, TenantScope};
 use canopy_monitoring::{Action, Event, RawEvent, Rules};
-use canopy_sla::BusinessCalendar;
 
-use super::tickets::{NewTicket, check_tenant_writable, deadline, enter_status, raise, token};
-use super::views::snapshot;
-use crate::domain::lifecycle::{Channel, Moves, Status, TicketKind};
-use crate::domain::parse_name;
+use super::tickets::{NewTicket, check_tenant_writable, raise, token};
+use crate::domain::lifecycle::{Channel, Status, TicketKind};
+use crate::domain::ticket::Ticket;
 use crate::state::{TenantContext, TicketingState};
-use crate::store::alerts::{Folded, Incoming};
-use crate::store::entities::{agent_event, alert};
+use crate::store::alerts::{AgentEventRow, AlertRow, Folded, Incoming};
 use crate::store::tickets::{Actor, Change};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -265,7 +261,7 @@ async fn follow_up(
                 ticket = Some(t.id);
                 incidents.opened.push(IncidentRef {
                     ticket_id: t.id,
-                    reference: t.reference,
+                    reference: t.reference.clone(),
                     alert_id: a.id,
                 });
             }
@@ -297,8 +293,8 @@ async fn open(
     scope: &TenantScope,
     ctx: &TenantContext,
     rules: &Rules,
-    a: &alert::Model,
-) -> ApiResult<crate::store::entities::ticket::Model> {
+    a: &AlertRow,
+) -> ApiResult<Ticket> {
     let active: Vec<&str> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.as_str()).collect();
     let peak = canopy_monitoring::Severity::parse(&a.peak).unwrap_or(canopy_monitoring::Severity::Error);
@@ -326,7 +322,7 @@ async fn open(
     };
     // One incident per alert episode, however often this is tried.
     let key = format!("alert-{}-{}", a.id, a.episode);
-    let (t, _, _) = raise(state, principal, token, *scope, new, Some((key.clone(), key))).await?;
+    let (t, _) = raise(state, principal, token, *scope, new, Some((key.clone(), key))).await?;
     Ok(t)
 }
 
@@ -337,38 +333,21 @@ async fn auto_move(
     scope: &TenantScope,
     ticket: Uuid,
     to: Status,
-    a: &alert::Model,
+    a: &AlertRow,
 ) -> ApiResult<Option<String>> {
-    let (mut t, mut clocks) = state.tickets.load(scope, ticket).await?;
-    let from: Status =
-        parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))?;
-    let fits = match to {
-        Status::Resolved => from.is_open(),
-        _ => from == Status::Resolved,
-    };
-    if !fits || from.check_move(to).is_err() {
-        return Ok(None);
-    }
-    let now = state.now();
-    let snap = snapshot(&t)?;
-    let calendar = snap.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
-    let mut change = Change::new(now, Actor::SYSTEM);
-    let reason = match to {
-        Status::Resolved => {
-            t.resolution_code = Some("auto_recovered".into());
-            t.resolution_notes =
-                Some(format!("Monitoring reported recovery of {} at {}.", a.fingerprint, a.last_seen));
-            "monitoring reported recovery"
-        }
-        _ => "monitoring reports the problem again",
-    };
+    let mut t = state.tickets.load(scope, ticket).await?;
     let version = t.version;
-    enter_status(&mut t, &mut clocks, &mut change, from, to, Some(reason), &calendar)?;
-    t.next_deadline =
-        if to.is_open() { deadline(&clocks, &calendar, &state.settings.sla.warning_bp)? } else { None };
-    change.announce(TicketChange::updated(&["status"]));
-    let saved = state.tickets.save(scope, t, version, &clocks, &change).await?;
-    Ok(Some(saved.reference))
+    let now = state.moment();
+    let moved = match to {
+        Status::Resolved => t.recovered(
+            format!("Monitoring reported recovery of {} at {}.", a.fingerprint, a.last_seen),
+            now,
+        )?,
+        _ => t.relapsed(now)?,
+    };
+    let Some(outcome) = moved else { return Ok(None) };
+    let saved = state.tickets.save(scope, &t, version, &Change::new(now.at, Actor::SYSTEM, outcome)).await?;
+    Ok(Some(saved.into_record().reference))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -399,8 +378,8 @@ pub struct AlertView {
     pub labels: Value,
 }
 
-impl From<alert::Model> for AlertView {
-    fn from(a: alert::Model) -> Self {
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> Self {
         Self {
             id: a.id,
             tenant_id: a.tenant_id,
@@ -436,8 +415,8 @@ pub struct EventView {
     pub labels: Value,
 }
 
-impl From<agent_event::Model> for EventView {
-    fn from(e: agent_event::Model) -> Self {
+impl From<AgentEventRow> for EventView {
+    fn from(e: AgentEventRow) -> Self {
         Self {
             id: e.id,
             severity: e.severity,

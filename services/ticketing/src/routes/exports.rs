@@ -11,9 +11,8 @@ use uuid::Uuid;
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ListScope, Principal, Problem};
 
-use crate::domain::parse_name;
 use crate::state::TicketingState;
-use crate::store::entities::breach;
+use crate::store::tickets::BreachRow as StoredBreach;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/sla/breaches", web::get().to(breaches))
@@ -84,15 +83,15 @@ pub async fn breaches(
     let next = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|b| format!("{}:{}:{}", b.tenant_id, b.ticket_id, b.metric)))
         .flatten();
-    let bad = |what: &str, b: &breach::Model| {
+    let bad = |what: &str, b: &StoredBreach| {
         ApiError::internal(anyhow::anyhow!("breach of ticket {} has a bad {what}", b.ticket_id))
     };
     let items = rows
         .into_iter()
         .map(|b| {
             Ok(BreachRow {
-                metric: parse_name(&b.metric).ok_or_else(|| bad("metric", &b))?,
-                priority: parse_name(&b.priority).ok_or_else(|| bad("priority", &b))?,
+                metric: b.metric.parse().map_err(|_| bad("metric", &b))?,
+                priority: b.priority.parse().map_err(|_| bad("priority", &b))?,
                 tenant_id: b.tenant_id,
                 ticket_id: b.ticket_id,
                 reference: b.reference,
@@ -120,8 +119,9 @@ pub async fn billable_work(
     let totals = rows
         .into_iter()
         .map(|(tenant_id, kind, minutes)| {
-            let kind = WorkKind::parse(&kind)
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("billable work of a bad kind {kind}")))?;
+            let kind = kind
+                .parse::<WorkKind>()
+                .map_err(|_| ApiError::internal(anyhow::anyhow!("billable work of a bad kind {kind}")))?;
             Ok(WorkTotal { tenant_id, kind, minutes })
         })
         .collect::<ApiResult<Vec<_>>>()?;

@@ -6,85 +6,27 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
 use canopy_kernel::tenancy::bearer_token;
 use canopy_kernel::validate::clean_text;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem, Violations};
-use canopy_sla::{BusinessCalendar, Metric, Priority};
+use canopy_sla::{BusinessCalendar, Metric};
 
 use super::parse;
-use crate::domain::clocks::{self, MetricClock};
 use crate::domain::fields::TicketFields;
-use crate::domain::lifecycle::{Channel, MIN_LEVEL, Status, TicketKind};
-use crate::domain::name_of;
-use crate::domain::snapshot::PolicySnapshot;
+use crate::domain::ticket::{ImportedTicket, Moment, Ticket, TimelineEvent, judge, replay};
 use crate::state::TicketingState;
-use crate::store::entities::ticket;
-use crate::store::tickets::{Actor, BreachRecord, Change};
+use crate::store::tickets::{Actor, Change};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/tickets/import", web::post().to(import));
 }
 
 pub const MAX_BATCH: usize = 1000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TimelineEvent {
-    FirstResponse,
-    PendingCustomer,
-    Resumed,
-    OnsiteArrival,
-    OnsiteDeparture,
-    Resolved,
-    Reopened,
-    Closed,
-    Feedback,
-}
-
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TimelineEntry {
-    pub at: DateTime<Utc>,
-    pub event: TimelineEvent,
-    /// `resolved`: resolved remotely (default) or on site.
-    #[serde(default)]
-    pub remote: Option<bool>,
-    /// `feedback`: 1–5.
-    #[serde(default)]
-    pub rating: Option<u8>,
-    #[serde(default)]
-    pub complaint: Option<bool>,
-    #[serde(default)]
-    pub comment: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImportedTicket {
-    pub external_id: String,
-    #[serde(rename = "type")]
-    pub kind: TicketKind,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub category: String,
-    pub priority: Priority,
-    #[serde(default)]
-    pub onsite_required: bool,
-    pub reported_at: DateTime<Utc>,
-    /// The provider user (engineer) who worked on it; kept as its assignee, so the history
-    /// counts towards the engineer's continuity with the tenant.
-    #[serde(default)]
-    pub assignee_id: Option<Uuid>,
-    #[serde(default)]
-    pub timeline: Vec<TimelineEntry>,
-}
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,16 +56,6 @@ pub struct ImportResult {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ImportAnswer {
     pub tickets: Vec<ImportResult>,
-}
-
-/// A replayed ticket: its clocks at the end of the timeline and what it became.
-struct Replay {
-    clocks: Vec<MetricClock>,
-    status: Status,
-    first_response_at: Option<i64>,
-    resolved_at: Option<i64>,
-    closed_at: Option<i64>,
-    log: Vec<(i64, &'static str, Value)>,
 }
 
 fn check_timeline(t: &ImportedTicket, i: usize, now: DateTime<Utc>, v: &mut Violations) {
@@ -156,107 +88,6 @@ fn check_timeline(t: &ImportedTicket, i: usize, now: DateTime<Utc>, v: &mut Viol
             _ => {}
         }
     }
-}
-
-fn replay(
-    t: &ImportedTicket,
-    policy: Option<&PolicySnapshot>,
-    calendar: &BusinessCalendar,
-) -> ApiResult<Replay> {
-    let sla = |_| ApiError::invalid("business_calendar", "the tenant's calendar does not open long enough");
-    let start = t.reported_at.timestamp();
-    let mut r = Replay {
-        clocks: Vec::new(),
-        status: Status::New,
-        first_response_at: None,
-        resolved_at: None,
-        closed_at: None,
-        log: Vec::new(),
-    };
-    if let Some(p) = policy {
-        r.clocks = clocks::start(&p.targets(t.priority), t.onsite_required, start, calendar).map_err(sla)?;
-        for c in &r.clocks {
-            r.log.push((
-                start,
-                "clock_started",
-                json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60}),
-            ));
-        }
-    }
-    for e in &t.timeline {
-        let at = e.at.timestamp();
-        match e.event {
-            TimelineEvent::FirstResponse => {
-                r.first_response_at.get_or_insert(at);
-                clocks::stop(&mut r.clocks, Metric::FirstResponse, at);
-                r.status = Status::InProgress;
-            }
-            TimelineEvent::PendingCustomer => {
-                clocks::pause(&mut r.clocks, at);
-                r.status = Status::PendingCustomer;
-            }
-            TimelineEvent::Resumed => {
-                clocks::resume(&mut r.clocks, at, calendar).map_err(sla)?;
-                r.status = Status::InProgress;
-            }
-            TimelineEvent::OnsiteArrival => {
-                clocks::stop(&mut r.clocks, Metric::Onsite, at);
-            }
-            TimelineEvent::Resolved => {
-                if r.status == Status::PendingCustomer {
-                    clocks::resume(&mut r.clocks, at, calendar).map_err(sla)?;
-                }
-                clocks::stop(&mut r.clocks, Metric::Resolution, at);
-                r.resolved_at = Some(at);
-                r.status = Status::Resolved;
-            }
-            TimelineEvent::Reopened => {
-                clocks::reopen(&mut r.clocks, at, calendar).map_err(sla)?;
-                r.resolved_at = None;
-                r.status = Status::InProgress;
-            }
-            TimelineEvent::Closed => {
-                r.closed_at = Some(at);
-                r.status = Status::Closed;
-            }
-            TimelineEvent::OnsiteDeparture | TimelineEvent::Feedback => {}
-        }
-        let mut data = json!({"event": e.event});
-        if let (Some(obj), Some(rating)) = (data.as_object_mut(), e.rating) {
-            obj.insert("rating".into(), json!(rating));
-            obj.insert("complaint".into(), json!(e.complaint.unwrap_or(false)));
-        }
-        if let (Some(obj), Some(remote)) = (data.as_object_mut(), e.remote) {
-            obj.insert("remote".into(), json!(remote));
-        }
-        r.log.push((at, "imported_event", data));
-    }
-    Ok(r)
-}
-
-/// The breaches a replayed ticket earned: a target met after its due time, or not met by
-/// the end of the ticket (or by `now` while it is still open) when that is past due.
-fn judge(r: &mut Replay, now: i64) -> Vec<BreachRecord> {
-    let end = r.closed_at.or(r.resolved_at).unwrap_or(now);
-    let mut out = Vec::new();
-    for c in r.clocks.iter_mut() {
-        let Some(due) = c.due_at else { continue };
-        match c.stopped_at {
-            Some(met) if met > due => {
-                out.push(BreachRecord { metric: c.metric, due_at: due, met_at: Some(met) })
-            }
-            None if due < end => out.push(BreachRecord { metric: c.metric, due_at: due, met_at: None }),
-            _ => {}
-        }
-        if out.last().is_some_and(|b| b.metric == c.metric) {
-            c.breached_at = Some(due);
-        }
-        // A ticket that ended leaves no clock running.
-        if c.stopped_at.is_none() && !r.status.is_open() {
-            c.stopped_at = Some(end);
-        }
-    }
-    out
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/import", tag = "tickets", security(("bearer" = [])), request_body = ImportRequest,
@@ -294,17 +125,19 @@ pub async fn import(
     v.into_result()?;
 
     let token = bearer_token(&req).unwrap_or_default().to_owned();
-    // The SLA in force on each day tickets were reported.
+    // The SLA in force on each of the tenant's days tickets were reported.
+    let zone = state.tenant_zone(&token, request.tenant_id).await?;
+    let day_of = |t: &ImportedTicket| zone.day_of(t.reported_at);
     let mut contexts: BTreeMap<chrono::NaiveDate, crate::state::TenantContext> = BTreeMap::new();
     for t in &request.tickets {
-        let day = t.reported_at.date_naive();
-        if let std::collections::btree_map::Entry::Vacant(slot) = contexts.entry(day) {
-            slot.insert(state.tenant_context(&token, request.tenant_id, t.reported_at).await?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = contexts.entry(day_of(t)) {
+            let day = *slot.key();
+            slot.insert(state.tenant_context_on(&token, request.tenant_id, day).await?);
         }
     }
     let mut v = Violations::new();
     for (i, t) in request.tickets.iter().enumerate() {
-        if let Some(ctx) = contexts.get(&t.reported_at.date_naive()) {
+        if let Some(ctx) = contexts.get(&day_of(t)) {
             let mut own = Violations::new();
             ctx.settings.check_category(&t.category, &mut own);
             if let Err(e) = own.into_result() {
@@ -323,80 +156,15 @@ pub async fn import(
             results.push(existing_result(&state, &scope, existing, ext).await?);
             continue;
         }
-        let Some(ctx) = contexts.get(&t.reported_at.date_naive()) else { continue };
+        let Some(ctx) = contexts.get(&day_of(t)) else { continue };
         let calendar = ctx.policy.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
         let mut r = replay(t, ctx.policy.as_ref(), &calendar)?;
         let breaches = judge(&mut r, now.timestamp());
-        let at = |s: i64| DateTime::from_timestamp(s, 0);
-        let open = r.status.is_open();
-        let next = if open {
-            super::tickets::deadline(&r.clocks, &calendar, &state.settings.sla.warning_bp)?
-        } else {
-            None
-        };
-        let row = ticket::ActiveModel {
-            tenant_id: sea_orm::Set(request.tenant_id),
-            id: sea_orm::Set(Uuid::now_v7()),
-            number: sea_orm::Set(0),
-            reference: sea_orm::Set(String::new()),
-            kind: sea_orm::Set(name_of(&t.kind)),
-            title: sea_orm::Set(t.title.trim().to_owned()),
-            description: sea_orm::Set(t.description.trim().to_owned()),
-            category: sea_orm::Set(t.category.clone()),
-            impact: sea_orm::Set(String::new()),
-            urgency: sea_orm::Set(String::new()),
-            priority: sea_orm::Set(name_of(&t.priority)),
-            status: sea_orm::Set(name_of(&r.status)),
-            channel: sea_orm::Set(name_of(&Channel::Api)),
-            requester_id: sea_orm::Set(None),
-            site_id: sea_orm::Set(None),
-            onsite_required: sea_orm::Set(t.onsite_required),
-            assignee_id: sea_orm::Set(t.assignee_id),
-            support_level: sea_orm::Set(MIN_LEVEL),
-            custom_fields: sea_orm::Set(json!({})),
-            details: sea_orm::Set(json!({})),
-            policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
-            external_id: sea_orm::Set(Some(ext.to_owned())),
-            created_by: sea_orm::Set(principal.subject),
-            created_at: sea_orm::Set(t.reported_at),
-            updated_at: sea_orm::Set(now),
-            first_response_at: sea_orm::Set(r.first_response_at.and_then(at)),
-            resolved_at: sea_orm::Set(r.resolved_at.and_then(at)),
-            closed_at: sea_orm::Set(r.closed_at.and_then(at)),
-            resolution_code: sea_orm::Set(None),
-            resolution_notes: sea_orm::Set(None),
-            next_deadline: sea_orm::Set(next),
-            version: sea_orm::Set(1),
-        };
-        let mut change = Change::new(now, Actor { id: principal.subject, kind: "user" });
-        change.log(
-            "imported",
-            json!({"external_id": ext, "reported_at": t.reported_at, "priority": t.priority}),
-        );
-        for (when, kind, data) in &r.log {
-            let mut data = data.clone();
-            if let Some(obj) = data.as_object_mut() {
-                obj.insert("at".into(), json!(at(*when)));
-            }
-            change.log(kind, data);
-        }
-        for b in &breaches {
-            change.log(
-                "sla_breached",
-                json!({"metric": b.metric, "due_at": at(b.due_at), "met_at": b.met_at.and_then(at)}),
-            );
-            change.announce(TicketChange::SlaBreached {
-                metric: b.metric,
-                due_at: at(b.due_at),
-                imported: true,
-            });
-        }
-        change.breaches = breaches;
-        if let Some(assignee) = t.assignee_id {
-            change.log("assigned", json!({"from": null, "to": assignee}));
-        }
-        change.announce(TicketChange::Created { imported: true, assignee_id: Some(t.assignee_id) });
-        let saved = match state.tickets.create(&scope, &ctx.key, row, &r.clocks, &change, None).await {
+        let moment = Moment { at: now, warning_bp: &state.settings.sla.warning_bp };
+        let (ticket, outcome) =
+            Ticket::import(request.tenant_id, t, r, breaches, ctx.policy.clone(), principal.subject, moment)?;
+        let change = Change::new(now, Actor { id: principal.subject, kind: "user" }, outcome);
+        let saved = match state.tickets.create(&scope, &ctx.key, &ticket, &change, None).await {
             Ok(saved) => saved,
             // Imported concurrently by another request: answer with what is stored.
             Err(e) if e.code() == canopy_kernel::ErrorCode::Conflict => {
@@ -421,7 +189,7 @@ pub async fn import(
 async fn existing_result(
     state: &TicketingState,
     scope: &canopy_kernel::TenantScope,
-    t: ticket::Model,
+    t: Ticket,
     ext: &str,
 ) -> ApiResult<ImportResult> {
     let breaches = state
@@ -432,8 +200,7 @@ async fn existing_result(
         .map(|b| {
             let end = b.met_at.unwrap_or(b.detected_at);
             Ok(ImportedBreach {
-                metric: crate::domain::parse_name(&b.metric)
-                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad metric")))?,
+                metric: b.metric.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad metric")))?,
                 due_at: b.due_at,
                 late_by_secs: (end - b.due_at).num_seconds().max(0),
             })
@@ -443,7 +210,7 @@ async fn existing_result(
         external_id: ext.to_owned(),
         id: t.id,
         number: t.number,
-        reference: t.reference,
+        reference: t.reference.clone(),
         created: false,
         breaches,
     })

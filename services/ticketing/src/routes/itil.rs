@@ -4,22 +4,18 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, Violations};
+use canopy_kernel::{ApiError, ApiResult, Principal, Problem, Violations};
 
 use super::parse;
-use super::tickets::{actor, change_details, ticket_scope, visible};
-use crate::domain::itil::{Approval, ChangeType};
-use crate::domain::lifecycle::TicketKind;
-use crate::domain::parse_name;
+use super::tickets::{actor, ticket_scope, visible};
+use crate::domain::itil::Decision;
 use crate::state::TicketingState;
-use crate::store::entities::{approval, link, ticket};
-use crate::store::tickets::{Change, Child};
+use crate::store::tickets::{ApprovalRow, Change, Child, LinkRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -32,10 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(decide))
             .route(web::get().to(approvals)),
     );
-}
-
-fn kind(t: &ticket::Model) -> ApiResult<TicketKind> {
-    parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -53,8 +45,8 @@ pub struct LinkView {
     pub linked_at: DateTime<Utc>,
 }
 
-impl From<link::Model> for LinkView {
-    fn from(l: link::Model) -> Self {
+impl From<LinkRow> for LinkView {
+    fn from(l: LinkRow) -> Self {
         Self {
             problem_id: l.problem_id,
             incident_id: l.incident_id,
@@ -76,36 +68,30 @@ pub async fn add_link(
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
     let new: NewLink = parse(body.into_inner())?;
-    let (this, clocks) = state.tickets.load(&scope, *id).await?;
+    let this = state.tickets.load(&scope, *id).await?;
     // The other ticket must be of the same tenant: otherwise it is simply not found.
-    let (other, _) = state
+    let other = state
         .tickets
         .load(&scope, new.ticket_id)
         .await
         .map_err(|_| ApiError::invalid("ticket_id", "no such ticket of this tenant"))?;
-    let (problem, incident) = match (kind(&this)?, kind(&other)?) {
-        (TicketKind::Problem, TicketKind::Incident) => (&this, &other),
-        (TicketKind::Incident, TicketKind::Problem) => (&other, &this),
-        _ => return Err(ApiError::invalid("ticket_id", "links join an incident and a problem")),
-    };
-    let mut change = Change::new(state.now(), actor(&principal));
-    let row = link::ActiveModel {
-        tenant_id: sea_orm::Set(this.tenant_id),
-        problem_id: sea_orm::Set(problem.id),
-        incident_id: sea_orm::Set(incident.id),
-        linked_by: sea_orm::Set(principal.subject),
-        linked_at: sea_orm::Set(change.at),
+    let (linked, outcome) = this.link(&other)?;
+    let at = state.now();
+    let row = LinkRow {
+        tenant_id: this.tenant_id,
+        problem_id: linked.problem_id,
+        incident_id: linked.incident_id,
+        linked_by: principal.subject,
+        linked_at: at,
     };
     let view = LinkView {
-        problem_id: problem.id,
-        incident_id: incident.id,
+        problem_id: linked.problem_id,
+        incident_id: linked.incident_id,
         linked_by: principal.subject,
-        linked_at: change.at,
+        linked_at: at,
     };
-    change.log("linked", json!({"problem": problem.reference, "incident": incident.reference}));
-    change.children.push(Child::Link(row));
-    let version = this.version;
-    state.tickets.save(&scope, this, version, &clocks, &change).await?;
+    let change = Change::new(at, actor(&principal), outcome).with(Child::Link(row));
+    state.tickets.save(&scope, &this, this.version, &change).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -118,13 +104,11 @@ pub async fn links(
 ) -> ApiResult<HttpResponse> {
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&Role::ALL)?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let rows = state.tickets.links(&scope, t.id).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LinkView::from).collect::<Vec<_>>()))
 }
-
-pub use canopy_api::ticketing::Decision;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,48 +146,27 @@ pub async fn decide(
         v.check(!new.comment.trim().is_empty(), "comment", "say why the change is rejected");
     }
     v.into_result()?;
-    let (mut t, clocks) = state.tickets.load(&scope, *id).await?;
-    let mut info = change_details(&t)?.ok_or_else(|| ApiError::invalid("id", "only changes are approved"))?;
-    if !crate::domain::parse_name::<crate::domain::lifecycle::Status>(&t.status).is_some_and(|s| s.is_open())
-    {
-        return Err(ApiError::new(ErrorCode::InvalidTransition, "The change is no longer open"));
-    }
-    if info.change_type == ChangeType::Standard {
-        return Err(ApiError::new(ErrorCode::InvalidTransition, "A standard change is pre-approved"));
-    }
-    if info.approval != Approval::Pending {
-        return Err(ApiError::new(ErrorCode::InvalidTransition, "This change was decided already"));
-    }
-    info.approval = if new.decision == Decision::Approved { Approval::Approved } else { Approval::Rejected };
-    let mut change = Change::new(state.now(), actor(&principal));
-    let row_id = Uuid::now_v7();
-    change.children.push(Child::Approval(approval::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(row_id),
-        decision: sea_orm::Set(crate::domain::name_of(&new.decision)),
-        comment: sea_orm::Set(new.comment.trim().to_owned()),
-        decided_by: sea_orm::Set(principal.subject),
-        decided_at: sea_orm::Set(change.at),
-    }));
-    change.log("change_decided", json!({"decision": new.decision, "comment": new.comment.trim()}));
-    change.announce(TicketChange::Updated {
-        changed: vec!["approval".into()],
-        public: None,
-        rating: None,
-        complaint: None,
-        decision: Some(new.decision),
-    });
-    t.details["change"] = json!(info);
+    let mut t = state.tickets.load(&scope, *id).await?;
     let version = t.version;
+    let outcome = t.decide(new.decision, &new.comment)?;
+    let at = state.now();
     let view = ApprovalView {
-        id: row_id,
+        id: Uuid::now_v7(),
         decision: new.decision,
         comment: new.comment.trim().to_owned(),
         decided_by: principal.subject,
-        decided_at: change.at,
+        decided_at: at,
     };
-    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    let change = Change::new(at, actor(&principal), outcome).with(Child::Approval(ApprovalRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: view.id,
+        decision: view.decision.to_string(),
+        comment: view.comment.clone(),
+        decided_by: view.decided_by,
+        decided_at: at,
+    }));
+    state.tickets.save(&scope, &t, version, &change).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -216,14 +179,14 @@ pub async fn approvals(
 ) -> ApiResult<HttpResponse> {
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&Role::ALL)?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let rows = state.tickets.approvals(&scope, t.id).await?;
     let views = rows
         .into_iter()
         .map(|a| ApprovalView {
             id: a.id,
-            decision: if a.decision == "approved" { Decision::Approved } else { Decision::Rejected },
+            decision: a.decision.parse().unwrap_or(Decision::Rejected),
             comment: a.comment,
             decided_by: a.decided_by,
             decided_at: a.decided_at,

@@ -18,13 +18,10 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem, TenantScope, Violat
 
 use super::parse;
 use super::tickets::{expected_version, ticket_scope, visible};
-use crate::domain::itil::ProblemDetails;
 use crate::domain::lifecycle::{Status, TicketKind};
-use crate::domain::parse_name;
 use crate::domain::search::query_terms;
 use crate::state::TicketingState;
-use crate::store::entities::kb_article;
-use crate::store::knowledge::Reader;
+use crate::store::knowledge::{ArticleRow, Reader};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -104,8 +101,8 @@ pub struct ArticleView {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-impl From<kb_article::Model> for ArticleView {
-    fn from(a: kb_article::Model) -> Self {
+impl From<ArticleRow> for ArticleView {
+    fn from(a: ArticleRow) -> Self {
         Self {
             id: a.id,
             title: a.title,
@@ -126,7 +123,7 @@ impl From<kb_article::Model> for ArticleView {
 }
 
 /// Checks an article's fields as they would be saved.
-fn check(a: &mut kb_article::Model, v: &mut Violations) {
+fn check(a: &mut ArticleRow, v: &mut Violations) {
     match clean_text(&a.title, 300) {
         Ok(t) => a.title = t,
         Err(m) => v.add("title", m),
@@ -176,7 +173,7 @@ pub async fn create(
     }
     let new: NewArticle = parse(body.into_inner())?;
     let now = state.now();
-    let mut a = kb_article::Model {
+    let mut a = ArticleRow {
         id: Uuid::now_v7(),
         visibility: new.visibility,
         tenant_id: new.tenant_id,
@@ -204,7 +201,7 @@ pub async fn create(
     Ok(created(a))
 }
 
-fn created(a: kb_article::Model) -> HttpResponse {
+fn created(a: ArticleRow) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/kb/articles/{}", a.id)))
         .insert_header((header::ETAG, format!("\"{}\"", a.version)))
@@ -369,7 +366,7 @@ pub struct Hit {
     pub snippet: String,
 }
 
-fn hits(found: Vec<(kb_article::Model, f64)>) -> Vec<Hit> {
+fn hits(found: Vec<(ArticleRow, f64)>) -> Vec<Hit> {
     found
         .into_iter()
         .map(|(a, score)| Hit {
@@ -430,7 +427,7 @@ pub async fn suggestions(
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&Role::ALL)?;
     let scope = ticket_scope(&state, &principal, *id).await?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let reader = if principal.is_provider() { Reader::Desk(scope) } else { Reader::Tenant(scope) };
     let text: String = format!("{} {}", t.title, t.description).chars().take(2000).collect();
@@ -476,13 +473,10 @@ pub async fn from_ticket(
         None => FromTicket::default(),
     };
     let scope = ticket_scope(&state, &principal, *id).await?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
-    let status: Status = parse_name(&t.status).unwrap_or(Status::New);
-    let kind: TicketKind = parse_name(&t.kind).unwrap_or(TicketKind::Incident);
-    let problem: Option<ProblemDetails> =
-        t.details.get("problem").and_then(|p| serde_json::from_value(p.clone()).ok());
-    let known_error = kind == TicketKind::Problem && problem.as_ref().is_some_and(|p| p.known_error);
-    if !matches!(status, Status::Resolved | Status::Closed) && !known_error {
+    let t = state.tickets.load(&scope, *id).await?;
+    let problem = &t.problem;
+    let known_error = t.kind == TicketKind::Problem && problem.as_ref().is_some_and(|p| p.known_error);
+    if !matches!(t.status, Status::Resolved | Status::Closed) && !known_error {
         return Err(ApiError::new(
             canopy_kernel::ErrorCode::InvalidTransition,
             "Only a resolved ticket, or a problem recorded as a known error, becomes an article",
@@ -504,7 +498,7 @@ pub async fn from_ticket(
     body.push_str(&format!("\n_From ticket {}._\n", t.reference));
     let now = state.now();
     let visibility = ask.visibility.unwrap_or_else(|| "tenant".into());
-    let mut a = kb_article::Model {
+    let mut a = ArticleRow {
         id: Uuid::now_v7(),
         tenant_id: (visibility == "tenant").then_some(t.tenant_id),
         visibility,

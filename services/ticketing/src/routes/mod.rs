@@ -26,3 +26,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub use canopy_kernel::validate::parse;
+
+use canopy_kernel::{ApiError, ErrorCode};
+
+use crate::domain::ticket::TicketError;
+
+/// A ticket's rules refusing a command, as problem+json.
+impl From<TicketError> for ApiError {
+    fn from(e: TicketError) -> Self {
+        match e {
+            TicketError::Invalid(errors) => ApiError::validation(errors),
+            TicketError::Move { .. } | TicketError::NotNow(_) => {
+                ApiError::new(ErrorCode::InvalidTransition, e.to_string())
+            }
+            TicketError::StaffOnly(why) => ApiError::forbidden(why),
+            TicketError::Calendar => ApiError::invalid("business_calendar", e.to_string()),
+        }
+    }
+}

@@ -98,14 +98,17 @@ pub(crate) async fn tenant_report(
     let (from, to) = begun(month, &tz, now)?;
     let categories: Vec<String> =
         ctx.settings.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.clone()).collect();
-    let last_day = (to - TimeDelta::seconds(1)).date_naive();
-    let policy = match state.catalog.policy(token, tenant, Some(last_day)).await.found() {
-        Ok(policy) => policy,
-        // The report is still made, without the figures per seat; the log says why.
-        Err(e) => {
-            tracing::warn!(%tenant, error = %e, "contract unavailable for the report: no figures per seat");
-            None
-        }
+    // The seats under contract on the month's last day (a day of the tenant's).
+    let policy = match month.last_day() {
+        Some(last_day) => match state.catalog.policy(token, tenant, Some(last_day)).await.found() {
+            Ok(policy) => policy,
+            // The report is still made, without the figures per seat; the log says why.
+            Err(e) => {
+                tracing::warn!(%tenant, error = %e, "contract unavailable for the report: no figures per seat");
+                None
+            }
+        },
+        None => None,
     };
     let seats = policy.and_then(|p| u32::try_from(p.quantity).ok());
     let list = ListScope::Tenant(scope);

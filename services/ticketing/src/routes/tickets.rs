@@ -1,31 +1,23 @@
-use std::collections::BTreeMap;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
 use canopy_kernel::auth::{PrincipalKind, Role};
 use canopy_kernel::http::{MAX_PAGE, Page, PageParams};
 use canopy_kernel::tenancy::bearer_token;
-use canopy_kernel::validate::clean_text;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, TenantScope, Violations};
-use canopy_sla::{BusinessCalendar, Metric, Priority};
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, ListScope, Principal, Problem, TenantScope};
+use canopy_sla::Priority;
 
 use super::parse;
-use super::views::{AuditEntry, AuditPage, TicketView, snapshot, ticket_view};
-use crate::domain::clocks::{self, MetricClock};
-use crate::domain::fields::TicketFields;
-use crate::domain::itil::{ApprovalGate, ChangeDetails, Check, IntoDetails};
-use crate::domain::lifecycle::{Channel, MAX_LEVEL, MIN_LEVEL, Moves, Status, TicketKind};
-use crate::domain::{name_of, parse_name};
+use super::views::{AuditEntry, AuditPage, TicketView};
+use crate::domain::lifecycle::{Channel, Status, TicketKind};
+use crate::domain::ticket::{Edit, Editor, Raise, Side, Ticket};
 use crate::state::{TenantContext, TicketingState};
-use crate::store::entities::ticket;
 use crate::store::tickets::{Actor, Change, Filters};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,30 +36,16 @@ pub(crate) fn token(req: &HttpRequest) -> String {
     bearer_token(req).unwrap_or_default().to_owned()
 }
 
-fn text(value: &str, max: usize, field: &str, v: &mut Violations) -> String {
-    clean_text(value, max).unwrap_or_else(|m| {
-        v.add(field, m);
-        String::new()
-    })
-}
-
-fn secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-}
-
-/// When the breach watch must next look at the ticket (a warning or a due time).
-pub fn deadline(
-    clocks: &[MetricClock],
-    calendar: &BusinessCalendar,
-    warnings: &[u32],
-) -> ApiResult<Option<DateTime<Utc>>> {
-    let next = clocks::next_deadline(clocks, calendar, warnings)
-        .map_err(|_| ApiError::invalid("business_calendar", "the calendar does not open long enough"))?;
-    Ok(next.and_then(|s| DateTime::from_timestamp(s, 0)))
-}
-
-fn clock_log(c: &MetricClock) -> Value {
-    json!({"metric": c.metric, "target_mins": c.clock.target_secs / 60, "due_at": c.due_at.and_then(|s| DateTime::from_timestamp(s, 0))})
+/// The caller as the ticket's rules see them.
+pub(crate) fn editor(p: &Principal) -> Editor {
+    let side = if p.is_provider() {
+        Side::Provider
+    } else if p.has_role(Role::TenantAdmin) {
+        Side::TenantAdmin
+    } else {
+        Side::TenantUser
+    };
+    Editor { id: p.subject, side }
 }
 
 /// Tenant users may write while their tenant is active; provider staff put things right anyway.
@@ -82,7 +60,7 @@ pub(crate) fn check_tenant_writable(ctx: &TenantContext, principal: &Principal) 
     }
 }
 
-pub use canopy_api::ticketing::{ChangePatch, NewTicket, TicketPatch};
+pub use canopy_api::ticketing::{NewTicket, TicketPatch};
 
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     match req.headers().get("idempotency-key") {
@@ -123,14 +101,14 @@ pub async fn create(
     principal.require_role_or_scope(&Role::ALL, &["tickets:write"])?;
 
     let key = idempotency_key(&req)?.map(|k| (k, request_hash));
-    let (t, clocks, replayed) = raise(&state, &principal, &token(&req), scope, new, key).await?;
+    let (t, replayed) = raise(&state, &principal, &token(&req), scope, new, key).await?;
     let mut res = HttpResponse::Created();
     res.insert_header(("location", format!("/api/v1/tickets/{}", t.id)))
         .insert_header((header::ETAG, format!("\"{}\"", t.version)));
     if replayed {
         res.insert_header(("idempotent-replayed", "true"));
     }
-    Ok(res.json(ticket_view(t, &clocks)?))
+    Ok(res.json(TicketView::from(t)))
 }
 
 /// Raises a ticket for `principal` (already allowed to): the tenant's configuration checks
@@ -144,121 +122,46 @@ pub(crate) async fn raise(
     scope: TenantScope,
     new: NewTicket,
     key: Option<(String, String)>,
-) -> ApiResult<(ticket::Model, Vec<MetricClock>, bool)> {
+) -> ApiResult<(Ticket, bool)> {
     if let Some((key, request_hash)) = &key
         && let Some(seen) = state.tickets.idempotent(&scope, key).await?
     {
         if &seen.request_hash != request_hash {
             return Err(ApiError::invalid("Idempotency-Key", "was already used for a different request"));
         }
-        let (t, clocks) = state.tickets.load(&scope, seen.ticket_id).await?;
-        return Ok((t, clocks, true));
+        return Ok((state.tickets.load(&scope, seen.ticket_id).await?, true));
     }
-    let tenant = scope.tenant_id().0;
-    let now = state.now();
-    let ctx = state.tenant_context(token, tenant, now).await?;
+    let now = state.moment();
+    let ctx = state.tenant_context(token, scope.tenant_id().0, now.at).await?;
     check_tenant_writable(&ctx, principal)?;
-    let mut v = Violations::new();
-    let title = text(&new.title, 300, "title", &mut v);
-    if new.description.chars().count() > 20_000 {
-        v.add("description", "must have at most 20000 characters");
-    }
-    ctx.settings.check_category(&new.category, &mut v);
-    let priority = ctx.settings.priority(&new.impact, &new.urgency, &mut v);
-    ctx.settings.check_site(new.site_id, new.onsite_required, &mut v);
-    ctx.settings.check_custom_fields(new.kind, &new.custom_fields, &mut v);
-    let details = match (new.kind, &new.problem, &new.change) {
-        (TicketKind::Problem, p, None) => {
-            let p = p.clone().unwrap_or_default();
-            p.check(&mut v);
-            json!({"problem": p})
-        }
-        (TicketKind::Change, None, Some(c)) => {
-            c.check(&mut v);
-            json!({"change": c.clone().into_details()})
-        }
-        (TicketKind::Change, _, None) => {
-            v.add("change", "a change says its type, risk and plan");
-            json!({})
-        }
-        (_, None, None) => json!({}),
-        (_, _, _) => {
-            v.add(
-                if new.problem.is_some() { "problem" } else { "change" },
-                "does not go with this type of ticket",
-            );
-            json!({})
-        }
-    };
-    v.into_result()?;
-    let priority = priority
-        .ok_or_else(|| ApiError::invalid("impact", "the tenant's matrix has no priority for this pair"))?;
-
-    let mut clocks = Vec::new();
-    let calendar = ctx.policy.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
-    if let Some(policy) = &ctx.policy {
-        clocks = clocks::start(&policy.targets(priority), new.onsite_required, secs(now), &calendar)
-            .map_err(|_| {
-                ApiError::invalid("business_calendar", "the tenant's calendar does not open long enough")
-            })?;
-    }
-    let next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
-    let channel = new.channel.unwrap_or(if principal.kind == PrincipalKind::ApiKey {
-        Channel::Api
-    } else {
-        Channel::Portal
-    });
-    let requester =
-        new.requester_id.or(if principal.is_provider() || principal.kind == PrincipalKind::ApiKey {
+    let api_key = principal.kind == PrincipalKind::ApiKey;
+    let raise = Raise {
+        tenant_id: scope.tenant_id().0,
+        kind: new.kind,
+        title: new.title,
+        description: new.description,
+        category: new.category,
+        impact: new.impact,
+        urgency: new.urgency,
+        requester_id: new.requester_id.or(if principal.is_provider() || api_key {
             None
         } else {
             Some(principal.subject)
-        });
-    let row = ticket::ActiveModel {
-        tenant_id: sea_orm::Set(tenant),
-        id: sea_orm::Set(Uuid::now_v7()),
-        number: sea_orm::Set(0),
-        reference: sea_orm::Set(String::new()),
-        kind: sea_orm::Set(name_of(&new.kind)),
-        title: sea_orm::Set(title),
-        description: sea_orm::Set(new.description.trim().to_owned()),
-        category: sea_orm::Set(new.category),
-        impact: sea_orm::Set(new.impact),
-        urgency: sea_orm::Set(new.urgency),
-        priority: sea_orm::Set(name_of(&priority)),
-        status: sea_orm::Set(name_of(&Status::New)),
-        channel: sea_orm::Set(name_of(&channel)),
-        requester_id: sea_orm::Set(requester),
-        site_id: sea_orm::Set(new.site_id),
-        onsite_required: sea_orm::Set(new.onsite_required),
-        assignee_id: sea_orm::Set(None),
-        support_level: sea_orm::Set(MIN_LEVEL),
-        custom_fields: sea_orm::Set(json!(new.custom_fields)),
-        details: sea_orm::Set(details),
-        policy: sea_orm::Set(serde_json::to_value(&ctx.policy).map_err(ApiError::internal)?),
-        external_id: sea_orm::Set(None),
-        created_by: sea_orm::Set(principal.subject),
-        created_at: sea_orm::Set(now),
-        updated_at: sea_orm::Set(now),
-        first_response_at: sea_orm::Set(None),
-        resolved_at: sea_orm::Set(None),
-        closed_at: sea_orm::Set(None),
-        resolution_code: sea_orm::Set(None),
-        resolution_notes: sea_orm::Set(None),
-        next_deadline: sea_orm::Set(next_deadline),
-        version: sea_orm::Set(1),
+        }),
+        site_id: new.site_id,
+        channel: new.channel.unwrap_or(if api_key { Channel::Api } else { Channel::Portal }),
+        onsite_required: new.onsite_required,
+        custom_fields: new.custom_fields,
+        problem: new.problem,
+        change: new.change,
+        created_by: principal.subject,
     };
-    let mut change = Change::new(now, actor(principal));
-    change.log("created", json!({"type": new.kind, "priority": priority, "channel": channel,
-        "policy": ctx.policy.as_ref().map(|p| json!({"tier": p.tier_name, "coverage": p.coverage, "contract_id": p.contract_id}))}));
-    for c in &clocks {
-        change.log("clock_started", clock_log(c));
-    }
+    let (ticket, outcome) = Ticket::raise(raise, &ctx.settings, ctx.policy.clone(), now)?;
+    let change = Change::new(now.at, actor(principal), outcome);
     let scope_key = key.as_ref().map(|(k, h)| (k.as_str(), h.as_str()));
-    change.announce(TicketChange::Created { imported: false, assignee_id: None });
-    let saved = state.tickets.create(&scope, &ctx.key, row, &clocks, &change, scope_key).await?;
+    let saved = state.tickets.create(&scope, &ctx.key, &ticket, &change, scope_key).await?;
     tracing::info!(ticket = %saved.reference, priority = %saved.priority, "ticket raised");
-    Ok((saved, clocks, false))
+    Ok((saved, false))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -315,9 +218,9 @@ pub async fn list(
         return Err(ApiError::invalid("at_risk_within_mins", "must be 0–525600"));
     }
     let filters = Filters {
-        status: q.status.as_ref().map(name_of),
-        priority: q.priority.as_ref().map(name_of),
-        kind: q.kind.as_ref().map(name_of),
+        status: q.status,
+        priority: q.priority,
+        kind: q.kind,
         category: q.category,
         assignee_id: q.assignee_id,
         mine: requester_only.then_some(principal.subject),
@@ -333,22 +236,7 @@ pub async fn list(
     let page = PageParams { limit: q.limit, cursor: q.cursor };
     let (rows, limit) = state.tickets.list(&scope, &filters, &page).await?;
     let page = Page::from_rows(rows, limit, |t| t.id);
-    let mut items = Vec::with_capacity(page.items.len());
-    let mut by_tenant: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
-    for t in &page.items {
-        by_tenant.entry(t.tenant_id).or_default().push(t.id);
-    }
-    let mut all_clocks: Vec<(Uuid, MetricClock)> = Vec::new();
-    for (tenant, ids) in by_tenant {
-        all_clocks.extend(
-            state.tickets.clocks(&TenantScope::trusted(canopy_kernel::TenantId(tenant)), &ids).await?,
-        );
-    }
-    for t in page.items {
-        let mine: Vec<MetricClock> =
-            all_clocks.iter().filter(|(id, _)| *id == t.id).map(|(_, c)| c.clone()).collect();
-        items.push(ticket_view(t, &mine)?);
-    }
+    let items = page.items.into_iter().map(TicketView::from).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
 }
 
@@ -363,7 +251,7 @@ pub(crate) async fn ticket_scope(
     principal.scope_for(owner).map_err(|_| ApiError::not_found("ticket"))
 }
 
-pub(crate) fn visible(principal: &Principal, t: &ticket::Model) -> ApiResult<()> {
+pub(crate) fn visible(principal: &Principal, t: &Ticket) -> ApiResult<()> {
     let requester_only = principal.kind == PrincipalKind::User
         && !principal.is_provider()
         && !principal.has_role(Role::TenantAdmin);
@@ -382,18 +270,32 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_role_or_scope(&Role::ALL, &["tickets:read", "tickets:write"])?;
-    let (t, clocks) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(ticket_view(t, &clocks)?))
+        .json(TicketView::from(t)))
 }
 
-/// The change details of a change ticket.
-pub(crate) fn change_details(t: &ticket::Model) -> ApiResult<Option<ChangeDetails>> {
-    match t.details.get("change") {
-        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(ApiError::internal),
-        None => Ok(None),
+/// What a patch asks the ticket to change.
+fn edit_of(p: TicketPatch) -> Edit {
+    Edit {
+        status: p.status,
+        title: p.title,
+        description: p.description,
+        category: p.category,
+        impact: p.impact,
+        urgency: p.urgency,
+        assignee_id: p.assignee_id,
+        support_level: p.support_level,
+        site_id: p.site_id,
+        onsite_required: p.onsite_required,
+        custom_fields: p.custom_fields,
+        resolution_code: p.resolution_code,
+        resolution_notes: p.resolution_notes,
+        reason: p.reason,
+        problem: p.problem,
+        change: p.change,
     }
 }
 
@@ -419,7 +321,7 @@ pub async fn update(
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&Role::ALL)?;
     let patch: TicketPatch = parse(body.into_inner())?;
-    let (mut t, mut clocks) = state.tickets.load(&scope, *id).await?;
+    let mut t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let version = expected_version(&req, patch.version, t.version)?;
     // The precondition first: a change based on an older version is refused before anything
@@ -430,337 +332,23 @@ pub async fn update(
             format!("The ticket is at version {}, not {version}; reload and try again", t.version),
         ));
     }
-    let staff = principal.is_provider();
-    let admin = principal.has_role(Role::TenantAdmin);
-    let from: Status =
-        parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))?;
-
-    // What a tenant's users may do; the rest is the provider's work.
-    if !staff {
-        let mut denied = Vec::new();
-        if patch.assignee_id.is_some() {
-            denied.push("assignee_id")
-        }
-        if patch.support_level.is_some() {
-            denied.push("support_level")
-        }
-        if patch.resolution_code.is_some() || patch.resolution_notes.is_some() {
-            denied.push("resolution")
-        }
-        if !admin && (patch.impact.is_some() || patch.urgency.is_some()) {
-            denied.push("impact/urgency")
-        }
-        if let Some(to) = patch.status {
-            let allowed = matches!(
-                (from, to),
-                (_, Status::Cancelled)
-                    | (Status::Resolved, Status::InProgress)
-                    | (Status::Resolved, Status::Closed)
-                    | (Status::PendingCustomer, Status::InProgress)
-            );
-            if !allowed {
-                denied.push("status")
-            }
-        }
-        if !denied.is_empty() {
-            return Err(ApiError::forbidden(format!("Only provider staff change: {}", denied.join(", "))));
-        }
-    }
-
-    let now = state.now();
-    let snap = snapshot(&t)?;
-    let calendar = snap.as_ref().map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
-    let sla_err = |_| ApiError::invalid("business_calendar", "the calendar does not open long enough");
-    let mut change = Change::new(now, actor(&principal));
-    let mut v = Violations::new();
-    let mut changed: Vec<&str> = Vec::new();
-
-    let needs_context = patch.category.is_some()
-        || patch.impact.is_some()
-        || patch.urgency.is_some()
-        || patch.custom_fields.is_some()
-        || matches!(patch.site_id, Some(Some(_)))
-        || patch.onsite_required == Some(true);
-    let ctx =
-        if needs_context { Some(state.tenant_context(&token(&req), t.tenant_id, now).await?) } else { None };
+    let by = editor(&principal);
+    let edit = edit_of(patch);
+    t.check_edit(&edit, by)?;
+    let now = state.moment();
+    let ctx = match edit.needs_settings() {
+        true => Some(state.tenant_context(&token(&req), t.tenant_id, now.at).await?),
+        false => None,
+    };
     if let Some(ctx) = &ctx {
         check_tenant_writable(ctx, &principal)?;
     }
-
-    if let Some(title) = &patch.title {
-        let title = text(title, 300, "title", &mut v);
-        change.log("field_changed", json!({"field": "title", "from": t.title, "to": title}));
-        t.title = title;
-        changed.push("title");
-    }
-    if let Some(d) = &patch.description {
-        if d.chars().count() > 20_000 {
-            v.add("description", "must have at most 20000 characters")
-        }
-        change.log("field_changed", json!({"field": "description"}));
-        t.description = d.trim().to_owned();
-        changed.push("description");
-    }
-    if let (Some(cat), Some(ctx)) = (&patch.category, &ctx) {
-        ctx.settings.check_category(cat, &mut v);
-        change.log("field_changed", json!({"field": "category", "from": t.category, "to": cat}));
-        t.category = cat.clone();
-        changed.push("category");
-    }
-    let kind: TicketKind =
-        parse_name(&t.kind).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad kind")))?;
-    if let (Some(fields), Some(ctx)) = (&patch.custom_fields, &ctx) {
-        ctx.settings.check_custom_fields(kind, fields, &mut v);
-        t.custom_fields = json!(fields);
-        change.log("field_changed", json!({"field": "custom_fields"}));
-        changed.push("custom_fields");
-    }
-    if let Some(site) = patch.site_id {
-        if let Some(ctx) = &ctx {
-            ctx.settings.check_site(site, patch.onsite_required.unwrap_or(t.onsite_required), &mut v);
-        }
-        change.log("field_changed", json!({"field": "site_id", "from": t.site_id, "to": site}));
-        t.site_id = site;
-        changed.push("site_id");
-    }
-    let mut retarget = false;
-    if (patch.impact.is_some() || patch.urgency.is_some())
-        && let Some(ctx) = &ctx
-    {
-        let impact = patch.impact.clone().unwrap_or(t.impact.clone());
-        let urgency = patch.urgency.clone().unwrap_or(t.urgency.clone());
-        if let Some(p) = ctx.settings.priority(&impact, &urgency, &mut v) {
-            let p = name_of(&p);
-            if p != t.priority {
-                change.log(
-                    "priority_changed",
-                    json!({"from": t.priority, "to": p, "impact": impact, "urgency": urgency}),
-                );
-                t.priority = p;
-                retarget = true;
-            }
-        }
-        t.impact = impact;
-        t.urgency = urgency;
-        changed.push("priority");
-    }
-    if let Some(onsite) = patch.onsite_required
-        && onsite != t.onsite_required
-    {
-        change.log("field_changed", json!({"field": "onsite_required", "to": onsite}));
-        t.onsite_required = onsite;
-        retarget = true;
-        changed.push("onsite_required");
-    }
-    if let Some(level) = patch.support_level {
-        if !(MIN_LEVEL..=MAX_LEVEL).contains(&level) {
-            v.add("support_level", "must be 1, 2 or 3");
-        } else if level != t.support_level {
-            let reason = patch.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if level > t.support_level && reason.is_none() {
-                v.add("reason", "say why the ticket is escalated");
-            }
-            let kind = if level > t.support_level { "escalated" } else { "de_escalated" };
-            change.log(kind, json!({"from": t.support_level, "to": level, "reason": reason}));
-            t.support_level = level;
-            changed.push("support_level");
-        }
-    }
-    if let Some(code) = &patch.resolution_code {
-        t.resolution_code = Some(text(code, 60, "resolution_code", &mut v));
-    }
-    if let Some(notes) = &patch.resolution_notes {
-        if notes.chars().count() > 20_000 {
-            v.add("resolution_notes", "must have at most 20000 characters")
-        }
-        t.resolution_notes = Some(notes.trim().to_owned());
-    }
-    let mut change_info = change_details(&t)?;
-    if let Some(p) = &patch.problem {
-        if kind != TicketKind::Problem {
-            v.add("problem", "only problems have a root cause and workaround");
-        } else if !staff {
-            return Err(ApiError::forbidden("Only provider staff record root causes"));
-        } else {
-            p.check(&mut v);
-            change.log("problem_updated", json!({"known_error": p.known_error}));
-            t.details["problem"] = json!(p);
-            changed.push("problem");
-        }
-    }
-    if let Some(c) = &patch.change {
-        match change_info.as_mut() {
-            None => v.add("change", "only changes have a plan and risk"),
-            Some(_) if !staff => return Err(ApiError::forbidden("Only provider staff edit a change's plan")),
-            Some(info) => {
-                let started = !matches!(from, Status::New | Status::Assigned);
-                if (c.plan.is_some() || c.risk.is_some() || c.backout_plan.is_some()) && started {
-                    v.add("change.plan", "the plan is fixed once work has started");
-                }
-                if let Some(risk) = c.risk {
-                    info.risk = risk;
-                }
-                if let Some(plan) = &c.plan {
-                    v.check(
-                        !plan.trim().is_empty() && plan.chars().count() <= 20_000,
-                        "change.plan",
-                        "must have 1–20000 characters",
-                    );
-                    info.plan = plan.trim().to_owned();
-                }
-                if let Some(b) = &c.backout_plan {
-                    info.backout_plan = Some(b.trim().to_owned());
-                }
-                if let Some(review) = &c.review {
-                    v.check(
-                        matches!(from, Status::Resolved | Status::Closed),
-                        "change.review",
-                        "is written once the change is done",
-                    );
-                    info.review = Some(review.trim().to_owned());
-                }
-                change.log("change_updated", json!({"risk": info.risk}));
-                changed.push("change");
-            }
-        }
-    }
-    v.into_result()?;
-
-    if retarget && let Some(policy) = &snap {
-        let priority: Priority = parse_name(&t.priority).unwrap_or(Priority::P4);
-        clocks::retarget(
-            &mut clocks,
-            &policy.targets(priority),
-            t.onsite_required,
-            secs(t.created_at),
-            &calendar,
-        )
-        .map_err(sla_err)?;
-        for c in &clocks {
-            change.log("clock_retargeted", clock_log(c));
-        }
-    }
-
-    let mut status = from;
-    if let Some(assignee) = patch.assignee_id
-        && assignee != t.assignee_id
-    {
-        change.log("assigned", json!({"from": t.assignee_id, "to": assignee}));
-        t.assignee_id = assignee;
-        change.announce(TicketChange::Assigned { assignee_id: assignee });
-        changed.push("assignee_id");
-        if assignee.is_some() && status == Status::New && patch.status.is_none() {
-            status = Status::Assigned;
-        }
-    }
-    if let Some(to) = patch.status {
-        from.check_move(to)?;
-        if let Some(info) = &change_info {
-            info.check_move(to)?;
-        }
-        status = to;
-    }
-    if status != from {
-        if status == Status::Resolved && t.resolution_code.is_none() && staff {
-            return Err(ApiError::invalid("resolution_code", "say how the ticket was resolved"));
-        }
-        changed.push("status");
-        enter_status(&mut t, &mut clocks, &mut change, from, status, patch.reason.as_deref(), &calendar)?;
-        if status == Status::Resolved
-            && let Some(info) = change_info.as_mut()
-        {
-            info.implemented_at = Some(now);
-        }
-    }
-    if let Some(info) = &change_info {
-        t.details["change"] = json!(info);
-    }
-
-    // A person's action answers the customer; the dispatcher's automatic assignment (a
-    // service acting on its own, the nil subject) does not.
-    if staff && !changed.is_empty() && !principal.subject.is_nil() {
-        first_response(&mut t, &mut clocks, &mut change, &principal);
-    }
-    if changed.is_empty() {
-        return Err(ApiError::invalid("body", "nothing to change"));
-    }
-    t.next_deadline =
-        if status.is_open() { deadline(&clocks, &calendar, &state.settings.sla.warning_bp)? } else { None };
-    change.announce(TicketChange::updated(&changed));
-    let saved = state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    let outcome = t.update(edit, by, ctx.as_ref().map(|c| &c.settings), now)?;
+    let saved =
+        state.tickets.save(&scope, &t, version, &Change::new(now.at, actor(&principal), outcome)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
-        .json(ticket_view(saved, &clocks)?))
-}
-
-/// Moves a ticket from `from` to `to` (a move the state machine allows): logs it and does
-/// what the move means to the SLA clocks — pausing while the customer is waited on, stopping
-/// resolution when resolved, reopening, stopping everything when closed or cancelled.
-pub(crate) fn enter_status(
-    t: &mut ticket::Model,
-    clocks: &mut [MetricClock],
-    change: &mut Change,
-    from: Status,
-    to: Status,
-    reason: Option<&str>,
-    calendar: &BusinessCalendar,
-) -> ApiResult<()> {
-    let now = change.at;
-    let at = secs(now);
-    let sla_err = |_| ApiError::invalid("business_calendar", "the calendar does not open long enough");
-    change.log("status_changed", json!({"from": from, "to": to, "reason": reason}));
-    if from == Status::PendingCustomer {
-        clocks::resume(clocks, at, calendar).map_err(sla_err)?;
-        change.log("clock_resumed", json!({"due": clocks.iter().map(clock_log).collect::<Vec<_>>()}));
-    }
-    match to {
-        Status::PendingCustomer => {
-            clocks::pause(clocks, at);
-            change.log("clock_paused", json!({"metrics": clocks.iter().filter(|c| c.running()).map(|c| c.metric).collect::<Vec<_>>()}));
-        }
-        Status::Resolved => {
-            if clocks::stop(clocks, Metric::Resolution, at) {
-                change.log("clock_stopped", json!({"metric": Metric::Resolution}));
-            }
-            t.resolved_at = Some(now);
-            change.announce(TicketChange::Resolved {});
-        }
-        Status::InProgress if from == Status::Resolved => {
-            clocks::reopen(clocks, at, calendar).map_err(sla_err)?;
-            change.log(
-                "reopened",
-                json!({"reason": reason, "due": clocks.iter().map(clock_log).collect::<Vec<_>>()}),
-            );
-            t.resolved_at = None;
-        }
-        Status::Closed | Status::Cancelled => {
-            for m in [Metric::FirstResponse, Metric::Resolution, Metric::Onsite] {
-                clocks::stop(clocks, m, at);
-            }
-            if to == Status::Closed {
-                t.closed_at = Some(now);
-                change.announce(TicketChange::Closed {});
-            }
-        }
-        _ => {}
-    }
-    t.status = name_of(&to);
-    Ok(())
-}
-
-/// The first public action of provider staff on a ticket is its first response.
-pub(crate) fn first_response(
-    t: &mut ticket::Model,
-    clocks: &mut [MetricClock],
-    change: &mut Change,
-    principal: &Principal,
-) {
-    if t.first_response_at.is_none() {
-        t.first_response_at = Some(change.at);
-        if clocks::stop(clocks, Metric::FirstResponse, change.at.timestamp()) {
-            change.log("first_response", json!({"by": principal.subject}));
-        }
-    }
+        .json(TicketView::from(saved)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -781,7 +369,7 @@ pub async fn audit(
 ) -> ApiResult<HttpResponse> {
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&Role::ALL)?;
-    let (t, _) = state.tickets.load(&scope, *id).await?;
+    let t = state.tickets.load(&scope, *id).await?;
     visible(&principal, &t)?;
     let limit = match query.limit {
         None => 200,

@@ -4,12 +4,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_kernel::{ApiError, ApiResult};
-
-use crate::domain::clocks::MetricClock;
-use crate::domain::parse_name;
-use crate::domain::snapshot::PolicySnapshot;
-use crate::store::entities::{event, ticket};
+use crate::domain::ticket::Ticket;
+use crate::store::tickets::TicketEventRow;
 
 pub use canopy_api::ticketing::{ClockView, PauseView, SlaView, TicketView};
 
@@ -17,76 +13,69 @@ fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
-fn bad(what: &str) -> ApiError {
-    ApiError::internal(anyhow::anyhow!("stored ticket has a bad {what}"))
-}
-
-pub fn snapshot(t: &ticket::Model) -> ApiResult<Option<PolicySnapshot>> {
-    if t.policy.is_null() {
-        return Ok(None);
+/// A ticket as the API shows it.
+impl From<Ticket> for TicketView {
+    fn from(t: Ticket) -> Self {
+        let t = t.into_record();
+        let clocks = &t.clocks;
+        let sla = t.policy.map(|p| SlaView {
+            tier_name: p.tier_name,
+            coverage: p.coverage,
+            timezone: p.timezone,
+            clocks: clocks
+                .iter()
+                .map(|c| ClockView {
+                    metric: c.metric,
+                    target_mins: c.clock.target_secs / 60,
+                    started_at: at(c.clock.started_at),
+                    due_at: c.due_at.map(at),
+                    paused: c.running() && c.clock.is_paused(),
+                    stopped_at: c.stopped_at.map(at),
+                    breached_at: c.breached_at.map(at),
+                    pauses: c
+                        .clock
+                        .pauses
+                        .iter()
+                        .map(|p| PauseView { from: at(p.from), to: p.to.map(at) })
+                        .collect(),
+                })
+                .collect(),
+        });
+        Self {
+            id: t.id,
+            tenant_id: t.tenant_id,
+            number: t.number,
+            reference: t.reference,
+            kind: t.kind,
+            title: t.title,
+            description: t.description,
+            category: t.category,
+            impact: t.impact,
+            urgency: t.urgency,
+            priority: t.priority,
+            status: t.status,
+            channel: t.channel,
+            requester_id: t.requester_id,
+            site_id: t.site_id,
+            onsite_required: t.onsite_required,
+            assignee_id: t.assignee_id,
+            support_level: t.support_level,
+            custom_fields: t.custom_fields,
+            external_id: t.external_id,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            resolution_code: t.resolution_code,
+            resolution_notes: t.resolution_notes,
+            problem: t.problem,
+            change: t.change,
+            sla,
+            version: t.version,
+        }
     }
-    serde_json::from_value(t.policy.clone()).map(Some).map_err(ApiError::internal)
-}
-
-/// A stored ticket with its clocks, as the API shows it.
-pub fn ticket_view(t: ticket::Model, clocks: &[MetricClock]) -> ApiResult<TicketView> {
-    let sla = snapshot(&t)?.map(|p| SlaView {
-        tier_name: p.tier_name,
-        coverage: p.coverage,
-        timezone: p.timezone,
-        clocks: clocks
-            .iter()
-            .map(|c| ClockView {
-                metric: c.metric,
-                target_mins: c.clock.target_secs / 60,
-                started_at: at(c.clock.started_at),
-                due_at: c.due_at.map(at),
-                paused: c.running() && c.clock.is_paused(),
-                stopped_at: c.stopped_at.map(at),
-                breached_at: c.breached_at.map(at),
-                pauses: c
-                    .clock
-                    .pauses
-                    .iter()
-                    .map(|p| PauseView { from: at(p.from), to: p.to.map(at) })
-                    .collect(),
-            })
-            .collect(),
-    });
-    Ok(TicketView {
-        id: t.id,
-        tenant_id: t.tenant_id,
-        number: t.number,
-        reference: t.reference,
-        kind: parse_name(&t.kind).ok_or_else(|| bad("type"))?,
-        title: t.title,
-        description: t.description,
-        category: t.category,
-        impact: t.impact,
-        urgency: t.urgency,
-        priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
-        status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
-        channel: parse_name(&t.channel).ok_or_else(|| bad("channel"))?,
-        requester_id: t.requester_id,
-        site_id: t.site_id,
-        onsite_required: t.onsite_required,
-        assignee_id: t.assignee_id,
-        support_level: t.support_level,
-        custom_fields: serde_json::from_value(t.custom_fields).unwrap_or_default(),
-        external_id: t.external_id,
-        created_by: t.created_by,
-        created_at: t.created_at,
-        updated_at: t.updated_at,
-        first_response_at: t.first_response_at,
-        resolved_at: t.resolved_at,
-        closed_at: t.closed_at,
-        resolution_code: t.resolution_code,
-        resolution_notes: t.resolution_notes,
-        problem: t.details.get("problem").and_then(|v| serde_json::from_value(v.clone()).ok()),
-        change: t.details.get("change").and_then(|v| serde_json::from_value(v.clone()).ok()),
-        sla,
-        version: t.version,
-    })
 }
 
 /// One line of a ticket's audit trail.
@@ -102,8 +91,8 @@ pub struct AuditEntry {
     pub data: Value,
 }
 
-impl From<event::Model> for AuditEntry {
-    fn from(e: event::Model) -> Self {
+impl From<TicketEventRow> for AuditEntry {
+    fn from(e: TicketEventRow) -> Self {
         Self {
             seq: e.seq,
             at: e.at,

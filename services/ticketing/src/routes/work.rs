@@ -4,24 +4,18 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use canopy_api::events::TicketChange;
 use canopy_kernel::auth::Role;
-use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope, Violations};
-use canopy_sla::{BusinessCalendar, Metric};
+use canopy_kernel::{ApiError, ApiResult, Principal, Problem, TenantScope, Violations};
 
 use super::parse;
-use super::tickets::{actor, deadline, first_response, ticket_scope, visible};
-use super::views::snapshot;
-use crate::domain::clocks;
-use crate::domain::lifecycle::Status;
-use crate::domain::{name_of, parse_name};
+use super::tickets::{actor, editor, ticket_scope, visible};
+use crate::domain::ticket::{Ticket, Work, WorkKind};
 use crate::state::TicketingState;
-use crate::store::entities::{comment, feedback, ticket, worklog};
-use crate::store::tickets::{Change, Child};
+use crate::store::tickets::{Change, Child, CommentRow, FeedbackRow, WorklogRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -50,8 +44,8 @@ pub struct CommentView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<comment::Model> for CommentView {
-    fn from(c: comment::Model) -> Self {
+impl From<CommentRow> for CommentView {
+    fn from(c: CommentRow) -> Self {
         Self { id: c.id, author_id: c.author_id, public: c.public, body: c.body, created_at: c.created_at }
     }
 }
@@ -69,22 +63,17 @@ fn yes() -> bool {
     true
 }
 
-/// Loads a ticket the caller may see and act on, with what saving it needs.
+/// Loads a ticket the caller may see and act on.
 async fn open_ticket(
     state: &TicketingState,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<(TenantScope, ticket::Model, Vec<clocks::MetricClock>, BusinessCalendar)> {
+) -> ApiResult<(TenantScope, Ticket)> {
     let scope = ticket_scope(state, principal, id).await?;
     principal.require_any(&Role::ALL)?;
-    let (t, clocks) = state.tickets.load(&scope, id).await?;
+    let t = state.tickets.load(&scope, id).await?;
     visible(principal, &t)?;
-    let calendar = snapshot(&t)?.map(|p| p.calendar()).unwrap_or_else(BusinessCalendar::always);
-    Ok((scope, t, clocks, calendar))
-}
-
-fn status(t: &ticket::Model) -> ApiResult<Status> {
-    parse_name(&t.status).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status")))
+    Ok((scope, t))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), request_body = NewComment,
@@ -98,7 +87,7 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, mut t, mut clocks, calendar) = open_ticket(&state, &principal, *id).await?;
+    let (scope, mut t) = open_ticket(&state, &principal, *id).await?;
     let new: NewComment = parse(body.into_inner())?;
     let staff = principal.is_provider();
     let mut v = Violations::new();
@@ -106,52 +95,28 @@ pub async fn add_comment(
     v.check(!text.is_empty() && text.chars().count() <= 20_000, "body", "must have 1–20000 characters");
     v.check(new.public || staff, "public", "only provider staff write internal notes");
     v.into_result()?;
-    let mut change = Change::new(state.now(), actor(&principal));
-    let row = comment::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(Uuid::now_v7()),
-        author_id: sea_orm::Set(principal.subject),
-        author_kind: sea_orm::Set(actor(&principal).kind.to_owned()),
-        public: sea_orm::Set(new.public),
-        body: sea_orm::Set(text.to_owned()),
-        created_at: sea_orm::Set(change.at),
+    let now = state.moment();
+    let version = t.version;
+    let outcome = t.comment(new.public, editor(&principal), now)?;
+    let row = CommentRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: Uuid::now_v7(),
+        author_id: principal.subject,
+        author_kind: actor(&principal).kind.to_owned(),
+        public: new.public,
+        body: text.to_owned(),
+        created_at: now.at,
     };
-    change.log("commented", json!({"public": new.public}));
-    let from = status(&t)?;
-    if staff && new.public && from.is_open() {
-        first_response(&mut t, &mut clocks, &mut change, &principal);
-    }
-    if !staff && from == Status::PendingCustomer {
-        clocks::resume(&mut clocks, change.at.timestamp(), &calendar)
-            .map_err(|_| ApiError::invalid("business_calendar", "the calendar does not open long enough"))?;
-        t.status = name_of(&Status::InProgress);
-        change.log(
-            "status_changed",
-            json!({"from": from, "to": Status::InProgress, "reason": "the customer replied"}),
-        );
-        change.log("clock_resumed", json!({}));
-    }
-    if from.is_open() {
-        t.next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
-    }
-    change.announce(TicketChange::Updated {
-        changed: vec!["comments".into()],
-        public: Some(new.public),
-        rating: None,
-        complaint: None,
-        decision: None,
-    });
     let comment = CommentView {
-        id: *row.id.as_ref(),
+        id: row.id,
         author_id: principal.subject,
         public: new.public,
         body: text.to_owned(),
-        created_at: change.at,
+        created_at: now.at,
     };
-    change.children.push(Child::Comment(row));
-    let version = t.version;
-    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    let change = Change::new(now.at, actor(&principal), outcome).with(Child::Comment(row));
+    state.tickets.save(&scope, &t, version, &change).await?;
     Ok(HttpResponse::Created().json(comment))
 }
 
@@ -163,16 +128,9 @@ pub async fn comments(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     let rows = state.tickets.comments(&scope, t.id, !principal.is_provider()).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(CommentView::from).collect::<Vec<_>>()))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkKind {
-    Remote,
-    Onsite,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -205,11 +163,11 @@ pub struct WorklogView {
 }
 
 impl WorklogView {
-    fn from_row(w: worklog::Model) -> Self {
+    fn from_row(w: WorklogRow) -> Self {
         Self {
             id: w.id,
             engineer_id: w.engineer_id,
-            kind: if w.kind == "onsite" { WorkKind::Onsite } else { WorkKind::Remote },
+            kind: w.kind.parse().unwrap_or(WorkKind::Remote),
             minutes: w.minutes,
             billable: w.billable,
             note: w.note,
@@ -230,78 +188,46 @@ pub async fn add_worklog(
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, mut t, mut clocks, calendar) = open_ticket(&state, &principal, *id).await?;
+    let (scope, mut t) = open_ticket(&state, &principal, *id).await?;
     principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
     let new: NewWorklog = parse(body.into_inner())?;
-    let now = state.now();
-    let mut v = Violations::new();
-    v.check((0..=24 * 60).contains(&new.minutes), "minutes", "must be 0–1440");
-    v.check(new.note.chars().count() <= 20_000, "note", "must have at most 20000 characters");
-    match new.kind {
-        WorkKind::Onsite => {
-            v.check(new.arrived_at.is_some(), "arrived_at", "on-site work says when the engineer arrived");
-            if let Some(arrived) = new.arrived_at {
-                v.check(
-                    arrived >= t.created_at && arrived <= now,
-                    "arrived_at",
-                    "must be between the ticket's creation and now",
-                );
-                if let Some(left) = new.departed_at {
-                    v.check(
-                        left >= arrived && left <= now,
-                        "departed_at",
-                        "must be after the arrival and not in the future",
-                    );
-                }
-            }
-        }
-        WorkKind::Remote => {
-            v.check(
-                new.arrived_at.is_none() && new.departed_at.is_none(),
-                "arrived_at",
-                "only on-site work has an arrival",
-            );
-        }
-    }
-    v.into_result()?;
-    let mut change = Change::new(now, actor(&principal));
-    let row = worklog::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        id: sea_orm::Set(Uuid::now_v7()),
-        engineer_id: sea_orm::Set(principal.subject),
-        kind: sea_orm::Set(name_of(&new.kind)),
-        arrived_at: sea_orm::Set(new.arrived_at),
-        departed_at: sea_orm::Set(new.departed_at),
-        minutes: sea_orm::Set(new.minutes),
-        billable: sea_orm::Set(new.billable),
-        note: sea_orm::Set(new.note.trim().to_owned()),
-        created_at: sea_orm::Set(now),
-    };
-    change.log("work_logged", json!({"kind": new.kind, "minutes": new.minutes, "billable": new.billable, "arrived_at": new.arrived_at}));
-    if let Some(arrived) = new.arrived_at
-        && clocks::stop(&mut clocks, Metric::Onsite, arrived.timestamp())
-    {
-        change.log("clock_stopped", json!({"metric": Metric::Onsite, "at": arrived}));
-    }
-    if status(&t)?.is_open() {
-        first_response(&mut t, &mut clocks, &mut change, &principal);
-        t.next_deadline = deadline(&clocks, &calendar, &state.settings.sla.warning_bp)?;
-    }
-    let created = row.clone();
-    change.children.push(Child::Worklog(row));
-    let version = t.version;
-    state.tickets.save(&scope, t, version, &clocks, &change).await?;
-    let view = WorklogView {
-        id: *created.id.as_ref(),
-        engineer_id: principal.subject,
+    let now = state.moment();
+    let work = Work {
         kind: new.kind,
         minutes: new.minutes,
         billable: new.billable,
-        note: created.note.as_ref().clone(),
+        note: new.note,
         arrived_at: new.arrived_at,
         departed_at: new.departed_at,
-        created_at: now,
+    };
+    let version = t.version;
+    let outcome = t.log_work(&work, editor(&principal), now)?;
+    let row = WorklogRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        id: Uuid::now_v7(),
+        engineer_id: principal.subject,
+        kind: work.kind.to_string(),
+        arrived_at: work.arrived_at,
+        departed_at: work.departed_at,
+        minutes: work.minutes,
+        billable: work.billable,
+        note: work.note.trim().to_owned(),
+        created_at: now.at,
+    };
+    let created = row.clone();
+    let change = Change::new(now.at, actor(&principal), outcome).with(Child::Worklog(row));
+    state.tickets.save(&scope, &t, version, &change).await?;
+    let view = WorklogView {
+        id: created.id,
+        engineer_id: principal.subject,
+        kind: work.kind,
+        minutes: work.minutes,
+        billable: work.billable,
+        note: created.note.clone(),
+        arrived_at: work.arrived_at,
+        departed_at: work.departed_at,
+        created_at: now.at,
     };
     Ok(HttpResponse::Created().json(view))
 }
@@ -313,7 +239,7 @@ pub async fn worklogs(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     principal.require_any(&[
         Role::TenantAdmin,
         Role::Agent,
@@ -354,7 +280,7 @@ pub async fn give_feedback(
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, t, clocks, _) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     if principal.is_provider() {
         return Err(ApiError::forbidden("feedback is the customer's"));
     }
@@ -363,42 +289,28 @@ pub async fn give_feedback(
     v.check((1..=5).contains(&new.rating), "rating", "must be 1–5");
     v.check(new.text.chars().count() <= 5000, "text", "must have at most 5000 characters");
     v.into_result()?;
-    if !matches!(status(&t)?, Status::Resolved | Status::Closed) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidTransition,
-            "Feedback is given once the ticket is resolved",
-        ));
-    }
+    let outcome = t.give_feedback(new.rating, new.complaint)?;
     if state.tickets.feedback(&scope, t.id).await?.is_some() {
         return Err(ApiError::conflict("Feedback was already given for this ticket"));
     }
-    let mut change = Change::new(state.now(), actor(&principal));
-    change.log("feedback", json!({"rating": new.rating, "complaint": new.complaint}));
-    change.announce(TicketChange::Updated {
-        changed: vec!["feedback".into()],
-        public: None,
-        rating: Some(new.rating),
-        complaint: Some(new.complaint),
-        decision: None,
-    });
+    let at = state.now();
     let view = FeedbackView {
         rating: new.rating,
         complaint: new.complaint,
         text: new.text.trim().to_owned(),
         given_by: principal.subject,
-        given_at: change.at,
+        given_at: at,
     };
-    change.children.push(Child::Feedback(feedback::ActiveModel {
-        tenant_id: sea_orm::Set(t.tenant_id),
-        ticket_id: sea_orm::Set(t.id),
-        rating: sea_orm::Set(new.rating),
-        complaint: sea_orm::Set(new.complaint),
-        text: sea_orm::Set(view.text.clone()),
-        given_by: sea_orm::Set(principal.subject),
-        given_at: sea_orm::Set(change.at),
+    let change = Change::new(at, actor(&principal), outcome).with(Child::Feedback(FeedbackRow {
+        tenant_id: t.tenant_id,
+        ticket_id: t.id,
+        rating: new.rating,
+        complaint: new.complaint,
+        text: view.text.clone(),
+        given_by: principal.subject,
+        given_at: at,
     }));
-    let version = t.version;
-    state.tickets.save(&scope, t, version, &clocks, &change).await?;
+    state.tickets.save(&scope, &t, t.version, &change).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -409,7 +321,7 @@ pub async fn get_feedback(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, t, _, _) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     let f = state.tickets.feedback(&scope, t.id).await?.ok_or_else(|| ApiError::not_found("feedback"))?;
     Ok(HttpResponse::Ok().json(FeedbackView {
         rating: f.rating,

@@ -17,10 +17,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use canopy_kernel::db::is_unique_violation;
-use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ListScope, TenantOwned, TenantScope};
 use canopy_monitoring::{Action, AlertState, AlertStatus, Event, Incident, Rules, Severity, actions, apply};
 
 use super::entities::{agent_event, alert};
+
+pub use super::entities::agent_event::Model as AgentEventRow;
+pub use super::entities::alert::Model as AlertRow;
 
 /// An accepted event, and the maintenance window that silenced it, if one did.
 pub struct Incoming {
@@ -380,7 +383,8 @@ impl Alerts {
 
     /// Any tenant's alert (provider staff).
     pub async fn get_any(&self, id: Uuid) -> ApiResult<alert::Model> {
-        alert::Entity::find_by_id(id)
+        alert::Entity::across_tenants(CrossTenant::ProviderStaff)
+            .filter(alert::Column::Id.eq(id))
             .filter(alert::Column::Episode.gt(0))
             .one(&self.db)
             .await?

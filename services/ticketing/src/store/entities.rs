@@ -1,4 +1,6 @@
-//! Table definitions, kept apart from the logic that uses them.
+//! Table definitions, kept apart from the logic that uses them. The knowledge base's tables
+//! are the provider's, each article with its own audience (`store::knowledge` decides who
+//! reads what); every other table belongs to the tenant of its row.
 
 pub mod ticket {
     use sea_orm::entity::prelude::*;
@@ -51,11 +53,7 @@ pub mod ticket {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod counter {
@@ -71,6 +69,8 @@ pub mod counter {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod event {
@@ -97,11 +97,7 @@ pub mod event {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod clock {
@@ -130,11 +126,7 @@ pub mod clock {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod outbox {
@@ -156,6 +148,8 @@ pub mod outbox {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod idempotency {
@@ -175,6 +169,8 @@ pub mod idempotency {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod breach {
@@ -202,11 +198,7 @@ pub mod breach {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod comment {
@@ -232,11 +224,7 @@ pub mod comment {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod worklog {
@@ -265,11 +253,7 @@ pub mod worklog {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod feedback {
@@ -292,11 +276,7 @@ pub mod feedback {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod link {
@@ -319,11 +299,7 @@ pub mod link {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod approval {
@@ -348,11 +324,7 @@ pub mod approval {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod alert {
@@ -390,11 +362,7 @@ pub mod alert {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod agent_event {
@@ -423,11 +391,7 @@ pub mod agent_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl canopy_kernel::TenantOwned for Entity {
-        fn tenant_column() -> Column {
-            Column::TenantId
-        }
-    }
+    canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
 pub mod kb_article {

@@ -17,6 +17,8 @@ use canopy_api::events::{ArticlePublished, TicketingEvent};
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, TenantScope};
 
 use super::entities::{kb_article, kb_term, kb_version, outbox};
+
+pub use super::entities::kb_article::Model as ArticleRow;
 use crate::domain::search::{Candidate, rank, term_counts};
 
 /// Who is reading.

@@ -1,17 +1,14 @@
 //! The outbox worker: events written with their change are published to the bus, at least
 //! once, by whichever replica gets to them (rows are claimed with SKIP LOCKED on PostgreSQL).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use canopy_kernel::backends::EventBus;
+use canopy_kernel::{CrossTenant, TenantOwned};
 
 use super::entities::outbox;
 
@@ -40,7 +37,8 @@ pub async fn publish_pending(
     limit: u64,
 ) -> anyhow::Result<usize> {
     let txn = db.begin().await?;
-    let mut query = outbox::Entity::find()
+    // The relay publishes every tenant's events.
+    let mut query = outbox::Entity::across_tenants(CrossTenant::Worker)
         .filter(outbox::Column::PublishedAt.is_null())
         .order_by_asc(outbox::Column::Id)
         .limit(limit);
@@ -52,7 +50,7 @@ pub async fn publish_pending(
         bus.publish(&row.topic, &serde_json::to_vec(&row.payload)?).await?;
     }
     if !rows.is_empty() {
-        outbox::Entity::update_many()
+        outbox::Entity::update_across_tenants(CrossTenant::Worker)
             .col_expr(outbox::Column::PublishedAt, Expr::value(Utc::now()))
             .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
             .exec(&txn)
@@ -60,18 +58,4 @@ pub async fn publish_pending(
     }
     txn.commit().await?;
     Ok(rows.len())
-}
-
-/// Runs the worker until the process ends: drains the outbox, then looks again shortly.
-pub fn spawn_worker(db: DatabaseConnection, bus: Arc<dyn EventBus>, interval: Duration) {
-    tokio::spawn(async move {
-        loop {
-            match publish_pending(&db, bus.as_ref(), 100).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %format!("{err:#}"), "outbox not drained; retrying"),
-            }
-            tokio::time::sleep(interval).await;
-        }
-    });
 }

@@ -71,14 +71,16 @@ impl Reports {
         let ids: Vec<Uuid> = facts.keys().copied().collect();
         for chunk in ids.chunks(500) {
             let these = || chunk.iter().copied();
-            for c in
-                clock::Entity::find().filter(clock::Column::TicketId.is_in(these())).all(&self.db).await?
+            for c in clock::Entity::listed(scope)
+                .filter(clock::Column::TicketId.is_in(these()))
+                .all(&self.db)
+                .await?
             {
                 if let Some((_, f)) = facts.get_mut(&c.ticket_id) {
                     f.clocks.push((c.metric, c.breached_at.is_some()));
                 }
             }
-            for w in worklog::Entity::find()
+            for w in worklog::Entity::listed(scope)
                 .filter(worklog::Column::TicketId.is_in(these()))
                 .filter(worklog::Column::Kind.eq("onsite"))
                 .all(&self.db)
@@ -92,7 +94,7 @@ impl Reports {
                     f.departed_at = f.departed_at.max(w.departed_at);
                 }
             }
-            for fb in feedback::Entity::find()
+            for fb in feedback::Entity::listed(scope)
                 .filter(feedback::Column::TicketId.is_in(these()))
                 .all(&self.db)
                 .await?
@@ -101,7 +103,7 @@ impl Reports {
                     f.feedback = Some((fb.rating.clamp(1, 5) as u8, fb.complaint));
                 }
             }
-            for e in event::Entity::find()
+            for e in event::Entity::listed(scope)
                 .filter(event::Column::TicketId.is_in(these()))
                 .filter(event::Column::Kind.eq("imported_event"))
                 .all(&self.db)

@@ -1,23 +1,39 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Select, Set, TransactionTrait,
 };
-use serde_json::Value;
 use uuid::Uuid;
 
-use canopy_api::events::{TicketChange, TicketEvent, TicketFacts, TicketingEvent};
+use canopy_api::events::{TicketEvent, TicketFacts, TicketingEvent};
 use canopy_kernel::db::paged;
 use canopy_kernel::http::PageParams;
-use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
-use canopy_sla::{Metric, Pause, SlaClock};
+use canopy_kernel::{ApiError, ApiResult, CrossTenant, ListScope, TenantOwned, TenantScope};
+use canopy_sla::{Metric, Pause, Priority, SlaClock};
 
 use super::entities::{
     approval, breach, clock, comment, counter, event, feedback, idempotency, link, ticket, worklog,
 };
 use crate::domain::clocks::MetricClock;
-use crate::domain::{name_of, parse_name};
+use crate::domain::lifecycle::{Status, TicketKind};
+use crate::domain::ticket::{Outcome, Ticket};
+
+mod row;
+
+use row::{ticket_of, ticket_row};
+
+pub use super::entities::approval::Model as ApprovalRow;
+pub use super::entities::breach::Model as BreachRow;
+pub use super::entities::comment::Model as CommentRow;
+pub use super::entities::event::Model as TicketEventRow;
+pub use super::entities::feedback::Model as FeedbackRow;
+pub use super::entities::idempotency::Model as IdempotencyRow;
+pub use super::entities::link::Model as LinkRow;
+pub use super::entities::ticket::Model as TicketRow;
+pub use super::entities::worklog::Model as WorklogRow;
 
 /// Who did something: a user, an API key, or the platform itself.
 #[derive(Clone, Copy, Debug)]
@@ -30,53 +46,39 @@ impl Actor {
     pub const SYSTEM: Actor = Actor { id: Uuid::nil(), kind: "system" };
 }
 
-pub struct NewEvent {
-    pub kind: &'static str,
-    pub data: Value,
-}
-
-/// What one command changes besides the ticket row: log entries, outgoing events, breaches.
+/// What one command changes besides the ticket row: what the command did (log entries,
+/// outgoing events, breaches), by whom and when, and the rows that come with it.
 pub struct Change {
     pub at: DateTime<Utc>,
     pub actor: Actor,
-    pub events: Vec<NewEvent>,
-    /// What other services are told, each with the ticket as committed.
-    pub outbox: Vec<TicketChange>,
-    /// Missed targets to record.
-    pub breaches: Vec<BreachRecord>,
+    pub outcome: Outcome,
     /// Rows that belong to the ticket and come with this change.
     pub children: Vec<Child>,
 }
 
 /// A comment, worklog, feedback, link or approval written with the change to its ticket.
 pub enum Child {
-    Link(link::ActiveModel),
-    Approval(approval::ActiveModel),
-    Comment(comment::ActiveModel),
-    Worklog(worklog::ActiveModel),
-    Feedback(feedback::ActiveModel),
-}
-
-/// A missed target: its due time and, when known, when it was met at last.
-#[derive(Clone, Copy, Debug)]
-pub struct BreachRecord {
-    pub metric: Metric,
-    pub due_at: i64,
-    pub met_at: Option<i64>,
+    Link(LinkRow),
+    Approval(ApprovalRow),
+    Comment(CommentRow),
+    Worklog(WorklogRow),
+    Feedback(FeedbackRow),
 }
 
 impl Change {
-    pub fn new(at: DateTime<Utc>, actor: Actor) -> Self {
-        Self { at, actor, events: Vec::new(), outbox: Vec::new(), breaches: Vec::new(), children: Vec::new() }
+    pub fn new(at: DateTime<Utc>, actor: Actor, outcome: Outcome) -> Self {
+        Self { at, actor, outcome, children: Vec::new() }
     }
 
-    pub fn log(&mut self, kind: &'static str, data: Value) {
-        self.events.push(NewEvent { kind, data });
+    pub fn with(mut self, child: Child) -> Self {
+        self.children.push(child);
+        self
     }
+}
 
-    pub fn announce(&mut self, change: TicketChange) {
-        self.outbox.push(change);
-    }
+/// The stored names of the states a ticket ends in.
+fn ended() -> impl Iterator<Item = &'static str> {
+    Status::ALL.into_iter().filter(|s| !s.is_open()).map(<&str>::from)
 }
 
 pub const TOPIC: &str = canopy_kernel::backends::topics::TICKETING;
@@ -89,7 +91,7 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
     Ok(clock::ActiveModel {
         tenant_id: Set(tenant),
         ticket_id: Set(ticket),
-        metric: Set(name_of(&c.metric)),
+        metric: Set(c.metric.to_string()),
         started_at: Set(ts(c.clock.started_at)),
         target_secs: Set(c.clock.target_secs),
         pauses: Set(serde_json::to_value(&c.clock.pauses).map_err(ApiError::internal)?),
@@ -102,8 +104,8 @@ fn clock_row(tenant: Uuid, ticket: Uuid, c: &MetricClock) -> ApiResult<clock::Ac
 }
 
 pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
-    let metric: Metric = parse_name(&row.metric)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad metric {}", row.metric)))?;
+    let metric: Metric =
+        row.metric.parse().map_err(|_| ApiError::internal(anyhow::anyhow!("bad metric {}", row.metric)))?;
     let pauses: Vec<Pause> = serde_json::from_value(row.pauses.clone()).map_err(ApiError::internal)?;
     Ok(MetricClock {
         metric,
@@ -122,9 +124,9 @@ pub fn clock_from_row(row: &clock::Model) -> ApiResult<MetricClock> {
 
 #[derive(Default)]
 pub struct Filters {
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub kind: Option<TicketKind>,
     pub category: Option<String>,
     pub assignee_id: Option<Uuid>,
     /// Only tickets raised or requested by this user (requesters see their own).
@@ -153,16 +155,8 @@ impl Tickets {
         Self { db }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     pub async fn idempotent(&self, scope: &TenantScope, key: &str) -> ApiResult<Option<idempotency::Model>> {
-        Ok(idempotency::Entity::find()
-            .filter(idempotency::Column::TenantId.eq(scope.tenant_id().0))
-            .filter(idempotency::Column::Key.eq(key))
-            .one(&self.db)
-            .await?)
+        Ok(idempotency::Entity::scoped(scope).filter(idempotency::Column::Key.eq(key)).one(&self.db).await?)
     }
 
     /// Appends the change's log entries and queues its events, each carrying the ticket's
@@ -171,15 +165,15 @@ impl Tickets {
     /// last sequence number when known (0 for a new ticket); otherwise it is read.
     async fn append(
         txn: &DatabaseTransaction,
-        t: &ticket::Model,
+        scope: &TenantScope,
+        t: &Ticket,
         change: &Change,
         last_seq: Option<i64>,
     ) -> ApiResult<()> {
         let (tenant, ticket) = (t.tenant_id, t.id);
         let mut seq = match last_seq {
             Some(seq) => seq,
-            None => event::Entity::find()
-                .filter(event::Column::TenantId.eq(tenant))
+            None => event::Entity::scoped(scope)
                 .filter(event::Column::TicketId.eq(ticket))
                 .order_by_desc(event::Column::Seq)
                 .one(txn)
@@ -187,7 +181,8 @@ impl Tickets {
                 .map_or(0, |e| e.seq),
         };
         let entries: Vec<event::ActiveModel> = change
-            .events
+            .outcome
+            .log
             .iter()
             .map(|e| {
                 seq += 1;
@@ -209,34 +204,33 @@ impl Tickets {
         for child in &change.children {
             match child {
                 Child::Link(row) => {
-                    row.clone().insert(txn).await.map_err(|e| {
+                    link::ActiveModel::from(row.clone()).insert(txn).await.map_err(|e| {
                         canopy_kernel::db::conflict_on_unique(e, "These tickets are linked already")
                     })?;
                 }
                 Child::Approval(row) => {
-                    row.clone().insert(txn).await?;
+                    approval::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Comment(row) => {
-                    row.clone().insert(txn).await?;
+                    comment::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Worklog(row) => {
-                    row.clone().insert(txn).await?;
+                    worklog::ActiveModel::from(row.clone()).insert(txn).await?;
                 }
                 Child::Feedback(row) => {
-                    row.clone().insert(txn).await.map_err(|e| {
+                    feedback::ActiveModel::from(row.clone()).insert(txn).await.map_err(|e| {
                         canopy_kernel::db::conflict_on_unique(e, "Feedback was already given")
                     })?;
                 }
             }
         }
-        let contract =
-            t.policy.get("contract_id").and_then(|v| v.as_str()).and_then(|s| s.parse::<Uuid>().ok());
-        for b in &change.breaches {
+        let contract = t.policy.as_ref().map(|p| p.contract_id);
+        for b in &change.outcome.breaches {
             breach::Entity::insert(breach::ActiveModel {
                 tenant_id: Set(tenant),
                 ticket_id: Set(ticket),
-                metric: Set(name_of(&b.metric)),
-                priority: Set(t.priority.clone()),
+                metric: Set(b.metric.to_string()),
+                priority: Set(t.priority.to_string()),
                 reference: Set(t.reference.clone()),
                 due_at: Set(ts(b.due_at)),
                 detected_at: Set(change.at),
@@ -255,17 +249,16 @@ impl Tickets {
             .exec_without_returning(txn)
             .await?;
         }
-        for told in &change.outbox {
+        for told in &change.outcome.events {
             let event_id = Uuid::now_v7();
-            let bad = |what: &str| ApiError::internal(anyhow::anyhow!("ticket {ticket} has a bad {what}"));
             let event = TicketingEvent::Ticket(TicketEvent {
                 ticket: TicketFacts {
                     event_id,
                     tenant_id: tenant,
                     ticket_id: ticket,
                     reference: t.reference.clone(),
-                    status: parse_name(&t.status).ok_or_else(|| bad("status"))?,
-                    priority: parse_name(&t.priority).ok_or_else(|| bad("priority"))?,
+                    status: t.status,
+                    priority: t.priority,
                     at: change.at,
                     version: t.version,
                 },
@@ -301,14 +294,14 @@ impl Tickets {
         &self,
         scope: &TenantScope,
         tenant_key: &str,
-        mut row: ticket::ActiveModel,
-        clocks: &[MetricClock],
+        new: &Ticket,
         change: &Change,
         idempotency: Option<(&str, &str)>,
-    ) -> ApiResult<ticket::Model> {
+    ) -> ApiResult<Ticket> {
         let tenant = scope.tenant_id().0;
         let number = Self::next_number(&self.db, tenant).await?;
         let txn = self.db.begin().await?;
+        let mut row = ticket_row(new)?;
         row.tenant_id = Set(tenant);
         row.number = Set(number);
         row.reference = Set(format!("{tenant_key}-{number}"));
@@ -316,11 +309,13 @@ impl Tickets {
             .insert(&txn)
             .await
             .map_err(|e| canopy_kernel::db::conflict_on_unique(e, "A ticket with this external id exists"))?;
-        let rows = clocks.iter().map(|c| clock_row(tenant, saved.id, c)).collect::<ApiResult<Vec<_>>>()?;
+        let saved = ticket_of(saved, new.clocks.clone())?;
+        let rows =
+            saved.clocks.iter().map(|c| clock_row(tenant, saved.id, c)).collect::<ApiResult<Vec<_>>>()?;
         if !rows.is_empty() {
             clock::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
-        Self::append(&txn, &saved, change, Some(0)).await?;
+        Self::append(&txn, scope, &saved, change, Some(0)).await?;
         if let Some((key, hash)) = idempotency {
             idempotency::ActiveModel {
                 tenant_id: Set(tenant),
@@ -342,20 +337,25 @@ impl Tickets {
         Ok(saved)
     }
 
-    pub async fn by_external_id(
-        &self,
-        scope: &TenantScope,
-        external_id: &str,
-    ) -> ApiResult<Option<ticket::Model>> {
-        Ok(ticket::Entity::scoped(scope)
+    pub async fn by_external_id(&self, scope: &TenantScope, external_id: &str) -> ApiResult<Option<Ticket>> {
+        let found = ticket::Entity::scoped(scope)
             .filter(ticket::Column::ExternalId.eq(external_id))
             .one(&self.db)
-            .await?)
+            .await?;
+        match found {
+            Some(row) => Ok(Some(self.with_clocks(scope, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn with_clocks(&self, scope: &TenantScope, row: ticket::Model) -> ApiResult<Ticket> {
+        let clocks = self.clocks(scope, &[row.id]).await?.into_iter().map(|(_, c)| c).collect();
+        ticket_of(row, clocks)
     }
 
     /// The tenant of a ticket known by id only; the caller checks it against its scope.
     pub async fn owner(&self, id: Uuid) -> ApiResult<Uuid> {
-        ticket::Entity::find()
+        ticket::Entity::across_tenants(CrossTenant::Owner)
             .filter(ticket::Column::Id.eq(id))
             .one(&self.db)
             .await?
@@ -363,18 +363,17 @@ impl Tickets {
             .ok_or_else(|| ApiError::not_found("ticket"))
     }
 
-    pub async fn load(&self, scope: &TenantScope, id: Uuid) -> ApiResult<(ticket::Model, Vec<MetricClock>)> {
-        let t = ticket::Entity::scoped(scope)
+    pub async fn load(&self, scope: &TenantScope, id: Uuid) -> ApiResult<Ticket> {
+        let row = ticket::Entity::scoped(scope)
             .filter(ticket::Column::Id.eq(id))
             .one(&self.db)
             .await?
             .ok_or_else(|| ApiError::not_found("ticket"))?;
-        let clocks = self.clocks(scope, &[id]).await?.into_iter().map(|(_, c)| c).collect();
-        Ok((t, clocks))
+        self.with_clocks(scope, row).await
     }
 
     /// The clocks of several tickets of one tenant, with their ticket ids.
-    pub async fn clocks(&self, scope: &TenantScope, ids: &[Uuid]) -> ApiResult<Vec<(Uuid, MetricClock)>> {
+    async fn clocks(&self, scope: &TenantScope, ids: &[Uuid]) -> ApiResult<Vec<(Uuid, MetricClock)>> {
         clock::Entity::scoped(scope)
             .filter(clock::Column::TicketId.is_in(ids.iter().copied()))
             .order_by_asc(clock::Column::Metric)
@@ -389,23 +388,20 @@ impl Tickets {
     pub async fn save(
         &self,
         scope: &TenantScope,
-        updated: ticket::Model,
+        updated: &Ticket,
         expected_version: i64,
-        clocks: &[MetricClock],
         change: &Change,
-    ) -> ApiResult<ticket::Model> {
+    ) -> ApiResult<Ticket> {
         let tenant = scope.tenant_id().0;
         let id = updated.id;
         let txn = self.db.begin().await?;
-        let row: ticket::ActiveModel = updated.into();
-        let mut row = row.reset_all();
+        let mut row = ticket_row(updated)?;
         row.tenant_id = sea_orm::ActiveValue::Unchanged(tenant);
         row.id = sea_orm::ActiveValue::Unchanged(id);
         row.version = Set(expected_version + 1);
         row.updated_at = Set(change.at);
-        let result = ticket::Entity::update_many()
+        let result = ticket::Entity::scoped_update(scope)
             .set(row)
-            .filter(ticket::Column::TenantId.eq(tenant))
             .filter(ticket::Column::Id.eq(id))
             .filter(ticket::Column::Version.eq(expected_version))
             .exec(&txn)
@@ -417,57 +413,55 @@ impl Tickets {
             ));
         }
         clock::Entity::scoped_delete(scope).filter(clock::Column::TicketId.eq(id)).exec(&txn).await?;
-        for c in clocks {
+        for c in &updated.clocks {
             clock_row(tenant, id, c)?.insert(&txn).await?;
             // A breached target met at last: the breach now knows how late it was.
             if let (Some(_), Some(stopped)) = (c.breached_at, c.stopped_at) {
-                breach::Entity::update_many()
+                breach::Entity::scoped_update(scope)
                     .col_expr(breach::Column::MetAt, Expr::value(ts(stopped)))
-                    .filter(breach::Column::TenantId.eq(tenant))
                     .filter(breach::Column::TicketId.eq(id))
-                    .filter(breach::Column::Metric.eq(name_of(&c.metric)))
+                    .filter(breach::Column::Metric.eq(<&str>::from(c.metric)))
                     .filter(breach::Column::MetAt.is_null())
                     .exec(&txn)
                     .await?;
             }
         }
-        let saved = ticket::Entity::find()
-            .filter(ticket::Column::TenantId.eq(tenant))
+        let saved = ticket::Entity::scoped(scope)
             .filter(ticket::Column::Id.eq(id))
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::not_found("ticket"))?;
-        Self::append(&txn, &saved, change, None).await?;
+        let saved = ticket_of(saved, updated.clocks.clone())?;
+        Self::append(&txn, scope, &saved, change, None).await?;
         txn.commit().await?;
         Ok(saved)
     }
 
+    /// A page of tickets with their clocks.
     pub async fn list(
         &self,
         scope: &ListScope,
         f: &Filters,
         page: &PageParams,
-    ) -> ApiResult<(Vec<ticket::Model>, u64)> {
+    ) -> ApiResult<(Vec<Ticket>, u64)> {
         let mut q: Select<ticket::Entity> = ticket::Entity::listed(scope);
-        let eq = |q: Select<ticket::Entity>, col: ticket::Column, v: &Option<String>| match v {
-            Some(v) => q.filter(col.eq(v.clone())),
+        let eq = |q: Select<ticket::Entity>, col: ticket::Column, v: Option<&str>| match v {
+            Some(v) => q.filter(col.eq(v)),
             None => q,
         };
-        q = eq(q, ticket::Column::Status, &f.status);
-        q = eq(q, ticket::Column::Priority, &f.priority);
-        q = eq(q, ticket::Column::Kind, &f.kind);
-        q = eq(q, ticket::Column::Category, &f.category);
+        q = eq(q, ticket::Column::Status, f.status.map(<&str>::from));
+        q = eq(q, ticket::Column::Priority, f.priority.map(<&str>::from));
+        q = eq(q, ticket::Column::Kind, f.kind.map(<&str>::from));
+        q = eq(q, ticket::Column::Category, f.category.as_deref());
         if f.unassigned {
-            q = q.filter(ticket::Column::AssigneeId.is_null()).filter(ticket::Column::Status.is_not_in([
-                "resolved",
-                "closed",
-                "cancelled",
-            ]));
+            q = q
+                .filter(ticket::Column::AssigneeId.is_null())
+                .filter(ticket::Column::Status.is_not_in(ended()));
         }
         if let Some(onsite) = f.onsite {
             q = q
                 .filter(ticket::Column::OnsiteRequired.eq(onsite))
-                .filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]));
+                .filter(ticket::Column::Status.is_not_in(ended()));
         }
         if let Some(a) = f.assignee_id {
             q = q.filter(ticket::Column::AssigneeId.eq(a));
@@ -497,16 +491,14 @@ impl Tickets {
             q = q.filter(ticket::Column::CreatedAt.lt(to));
         }
         if f.open_only {
-            q = q.filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]));
+            q = q.filter(ticket::Column::Status.is_not_in(ended()));
         }
         if let Some(before) = f.deadline_before {
             q = q.filter(ticket::Column::NextDeadline.lte(before));
         }
         if let Some(breached) = f.breached {
-            let with_breach = sea_orm::sea_query::Query::select()
-                .column(breach::Column::TicketId)
-                .from(breach::Entity)
-                .to_owned();
+            let with_breach =
+                breach::Entity::listed(scope).select_only().column(breach::Column::TicketId).into_query();
             q = q.filter(if breached {
                 ticket::Column::Id.in_subquery(with_breach)
             } else {
@@ -514,13 +506,33 @@ impl Tickets {
             });
         }
         let (q, limit) = paged(q, ticket::Column::Id, page)?;
-        Ok((q.all(&self.db).await?, limit))
+        let rows = q.all(&self.db).await?;
+        // The clocks, one query per tenant on the page.
+        let mut by_tenant: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for t in &rows {
+            by_tenant.entry(t.tenant_id).or_default().push(t.id);
+        }
+        let mut clocks: BTreeMap<Uuid, Vec<MetricClock>> = BTreeMap::new();
+        for (tenant, ids) in by_tenant {
+            let scope = TenantScope::trusted(canopy_kernel::TenantId(tenant));
+            for (id, c) in self.clocks(&scope, &ids).await? {
+                clocks.entry(id).or_default().push(c);
+            }
+        }
+        let tickets = rows
+            .into_iter()
+            .map(|row| {
+                let mine = clocks.remove(&row.id).unwrap_or_default();
+                ticket_of(row, mine)
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok((tickets, limit))
     }
 
     /// The tenant's open tickets (not resolved, closed or cancelled).
     pub async fn open_ids(&self, scope: &TenantScope) -> ApiResult<Vec<Uuid>> {
         Ok(ticket::Entity::scoped(scope)
-            .filter(ticket::Column::Status.is_not_in(["resolved", "closed", "cancelled"]))
+            .filter(ticket::Column::Status.is_not_in(ended()))
             .all(&self.db)
             .await?
             .into_iter()
@@ -531,7 +543,7 @@ impl Tickets {
     /// Tickets whose next deadline has come, across tenants, earliest first: the breach
     /// watch's work, read from the deadline index instead of scanning open tickets.
     pub async fn due_for_watch(&self, now: DateTime<Utc>, limit: u64) -> ApiResult<Vec<(Uuid, Uuid)>> {
-        Ok(ticket::Entity::find()
+        Ok(ticket::Entity::across_tenants(CrossTenant::Worker)
             .filter(ticket::Column::NextDeadline.lte(now))
             .order_by_asc(ticket::Column::NextDeadline)
             .limit(limit)

@@ -78,7 +78,8 @@ pub struct LifecycleRequest {
 }
 
 /// `GET /internal/v1/tenants/{id}/status`: what the gateway (read-only enforcement, rate-limit
-/// size) and ticketing (ticket numbers) need of a tenant.
+/// size), ticketing (ticket numbers) and every service that needs the tenant's days need of a
+/// tenant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TenantStatusView {
     pub tenant_id: Uuid,
@@ -87,6 +88,8 @@ pub struct TenantStatusView {
     pub name: String,
     pub status: TenantStatus,
     pub tier: String,
+    /// The tenant's IANA time zone: whose days its contracts, periods and reports count.
+    pub timezone: String,
 }
 
 /// `POST /internal/v1/api-keys/exchange`: a monitoring agent's API key, from the gateway.

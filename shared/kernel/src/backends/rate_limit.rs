@@ -1,11 +1,13 @@
 //! GCRA (generic cell rate algorithm): `requests` per `period`, as a burst that refills
 //! one request every `period / requests`. One timestamp per key, no counters to reset.
+//! Time is the caller's (`now`), from its injected clock, so tests move it rather than sleep.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quota {
@@ -26,7 +28,8 @@ pub struct Decision {
 
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
-    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision>;
+    /// Takes one request from `key`'s bucket at `now`, if the bucket has one.
+    async fn check(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> anyhow::Result<Decision>;
 }
 
 /// The GCRA step on microsecond timestamps; `tat` is the stored theoretical arrival time.
@@ -58,8 +61,8 @@ fn gcra(now: u64, tat: Option<u64>, quota: Quota) -> (Decision, Option<u64>) {
     (decision, Some(new_tat))
 }
 
-fn now_micros() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+fn micros(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp_micros()).unwrap_or(0)
 }
 
 const MEMORY_LIMITER_KEYS: usize = 100_000;
@@ -71,8 +74,8 @@ pub struct MemoryRateLimiter {
 
 #[async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision> {
-        let now = now_micros();
+    async fn check(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> anyhow::Result<Decision> {
+        let now = micros(now);
         let mut tats = self.tats.lock().map_err(|_| anyhow::anyhow!("rate limiter lock poisoned"))?;
         if tats.len() >= MEMORY_LIMITER_KEYS {
             // A key whose tat has passed is at full burst: forgetting it changes nothing.
@@ -86,13 +89,14 @@ impl RateLimiter for MemoryRateLimiter {
     }
 }
 
-/// The same step in Lua, atomic in Redis and on Redis's clock, so replicas agree.
+/// The same step in Lua, atomic in Redis, at the caller's `now` (ARGV[3], microseconds): the
+/// replicas' clocks are the hosts' synchronised clocks. The key expires on Redis's clock once
+/// its time has passed, when forgetting it changes nothing.
 const GCRA_LUA: &str = r#"
 local period = tonumber(ARGV[1])
 local requests = tonumber(ARGV[2])
 local interval = math.max(1, math.floor(period / requests))
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = tonumber(ARGV[3])
 local stored = redis.call('GET', KEYS[1])
 local tat = now
 if stored then tat = math.max(tonumber(stored), now) end
@@ -119,13 +123,14 @@ impl RedisRateLimiter {
 
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
-    async fn check(&self, key: &str, quota: Quota) -> anyhow::Result<Decision> {
+    async fn check(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> anyhow::Result<Decision> {
         let mut con = self.con.clone();
         let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = self
             .script
             .key(format!("{}{key}", self.prefix))
             .arg(quota.period.as_micros() as u64)
             .arg(quota.requests.max(1))
+            .arg(micros(now))
             .invoke_async(&mut con)
             .await?;
         Ok(Decision {
