@@ -321,31 +321,42 @@ pub async fn update(
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&Role::ALL)?;
     let patch: TicketPatch = parse(body.into_inner())?;
-    let mut t = state.tickets.load(&scope, *id).await?;
-    visible(&principal, &t)?;
-    let version = expected_version(&req, patch.version, t.version)?;
-    // The precondition first: a change based on an older version is refused before anything
-    // else is looked at (it may be the very change someone else already made).
-    if version != t.version {
-        return Err(ApiError::new(
-            ErrorCode::PreconditionFailed,
-            format!("The ticket is at version {}, not {version}; reload and try again", t.version),
-        ));
-    }
+    // A client that names no version has asked for no precondition: when the ticket moves
+    // under it (the breach watch, the dispatcher), its edit is applied again to what is
+    // there now instead of being refused for a version it never named.
+    let precondition = patch.version.is_some() || req.headers().contains_key(header::IF_MATCH);
     let by = editor(&principal);
-    let edit = edit_of(patch);
-    t.check_edit(&edit, by)?;
-    let now = state.moment();
-    let ctx = match edit.needs_settings() {
-        true => Some(state.tenant_context(&token(&req), t.tenant_id, now.at).await?),
-        false => None,
+    let edit = edit_of(patch.clone());
+    let mut attempt = 0;
+    let saved = loop {
+        attempt += 1;
+        let mut t = state.tickets.load(&scope, *id).await?;
+        visible(&principal, &t)?;
+        let version = expected_version(&req, patch.version, t.version)?;
+        // The precondition first: a change based on an older version is refused before
+        // anything else is looked at (it may be the very change someone else already made).
+        if version != t.version {
+            return Err(ApiError::new(
+                ErrorCode::PreconditionFailed,
+                format!("The ticket is at version {}, not {version}; reload and try again", t.version),
+            ));
+        }
+        t.check_edit(&edit, by)?;
+        let now = state.moment();
+        let ctx = match edit.needs_settings() {
+            true => Some(state.tenant_context(&token(&req), t.tenant_id, now.at).await?),
+            false => None,
+        };
+        if let Some(ctx) = &ctx {
+            check_tenant_writable(ctx, &principal)?;
+        }
+        let outcome = t.update(edit.clone(), by, ctx.as_ref().map(|c| &c.settings), now)?;
+        let change = Change::new(now.at, actor(&principal), outcome);
+        match state.tickets.save(&scope, &t, version, &change).await {
+            Err(e) if !precondition && e.code() == ErrorCode::PreconditionFailed && attempt < 5 => continue,
+            saved => break saved?,
+        }
     };
-    if let Some(ctx) = &ctx {
-        check_tenant_writable(ctx, &principal)?;
-    }
-    let outcome = t.update(edit, by, ctx.as_ref().map(|c| &c.settings), now)?;
-    let saved =
-        state.tickets.save(&scope, &t, version, &Change::new(now.at, actor(&principal), outcome)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", saved.version)))
         .json(TicketView::from(saved)))
