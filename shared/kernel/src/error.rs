@@ -30,6 +30,8 @@ pub enum ErrorCode {
     NotFound,
     RouteNotFound,
     MethodNotAllowed,
+    RequestTimeout,
+    RequestHeadTooLarge,
     Conflict,
     InvalidTransition,
     PreconditionFailed,
@@ -42,7 +44,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::ValidationFailed,
@@ -59,6 +61,8 @@ impl ErrorCode {
         Self::NotFound,
         Self::RouteNotFound,
         Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::RequestHeadTooLarge,
         Self::Conflict,
         Self::InvalidTransition,
         Self::PreconditionFailed,
@@ -91,6 +95,10 @@ impl ErrorCode {
             Self::NotFound => ("not_found", 404, "No such resource"),
             Self::RouteNotFound => ("route_not_found", 404, "No such endpoint"),
             Self::MethodNotAllowed => ("method_not_allowed", 405, "The endpoint does not take this method"),
+            Self::RequestTimeout => ("request_timeout", 408, "The request did not arrive in time"),
+            Self::RequestHeadTooLarge => {
+                ("request_head_too_large", 431, "The request line and headers are too large")
+            }
             Self::Conflict => ("conflict", 409, "The request conflicts with the current state"),
             Self::InvalidTransition => ("invalid_transition", 409, "The resource cannot move to that state"),
             Self::PreconditionFailed => {
