@@ -110,7 +110,8 @@ async fn probes_metrics_and_docs_are_served(app: &TestApp) {
     assert_eq!(ready["checks"]["tenants"], true);
     assert_eq!(json_ok(app.http.get(app.url("/healthz")).send().await.unwrap(), 200).await["status"], "ok");
     app.admin_token().await;
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics =
+        app.http.get(format!("{}/metrics", app.metrics_base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("canopy_http_requests_total"));
     assert!(metrics.contains("canopy_gateway_upstream_duration_seconds"));
     let docs = app.http.get(app.url("/docs")).send().await.unwrap().text().await.unwrap();

@@ -130,6 +130,8 @@ impl Drop for Scratch {
 pub fn test_settings() -> PlatformConfig {
     let common = Settings {
         listen: "127.0.0.1:0".into(),
+        // Every platform of the run has its own internal metrics listener.
+        metrics_listen: "127.0.0.1:0".into(),
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD.into())),
         ..Settings::default()
@@ -158,6 +160,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub backends: Backends,
     pub tenants_base: String,
+    /// The internal listener of `/metrics` (not the public entry).
+    pub metrics_base: String,
     pub http: reqwest::Client,
     pub settings: PlatformConfig,
     platform: Option<Platform>,
@@ -203,6 +207,7 @@ impl TestApp {
             .expect("platform starts");
         let base = format!("http://{}", platform.gateway);
         let tenants_base = format!("http://{}", platform.tenants);
+        let metrics_base = format!("http://{}", platform.metrics.expect("the metrics listener is bound"));
         // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
         // request never goes out on a connection the server is closing (IncompleteMessage).
         let http = reqwest::Client::builder()
@@ -215,6 +220,7 @@ impl TestApp {
             clock,
             backends,
             tenants_base,
+            metrics_base,
             http,
             settings,
             platform: Some(platform),

@@ -16,6 +16,7 @@ mod dispatch;
 mod engineers;
 mod events;
 mod gateway;
+mod hardening;
 mod isolation;
 mod itil;
 mod jobs;

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-struct Proc(Child);
+/// A process, and the base URL of its internal metrics listener.
+struct Proc(Child, String);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -30,9 +31,11 @@ fn spawn_with(role: &str, port: u16, scratch: &Scratch, tenants: &str, extra: &[
     let mut settings = test_settings();
     scratch.apply(&mut settings);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_canopy"));
+    let metrics = format!("127.0.0.1:{}", free_port());
     cmd.arg(role)
         .env_clear()
         .env("CANOPY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CANOPY_METRICS_LISTEN", &metrics)
         .env("CANOPY_DATA_DIR", &settings.data_dir)
         .env("CANOPY_REDIS_PREFIX", &settings.redis_prefix)
         .env("CANOPY_ADMIN_EMAIL", ADMIN_EMAIL)
@@ -49,7 +52,7 @@ fn spawn_with(role: &str, port: u16, scratch: &Scratch, tenants: &str, extra: &[
     for (name, value) in extra {
         cmd.env(name, value);
     }
-    Proc(cmd.spawn().expect("canopy starts"))
+    Proc(cmd.spawn().expect("canopy starts"), format!("http://{metrics}"))
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str) {
@@ -75,8 +78,9 @@ async fn sign_in(http: &reqwest::Client, base: &str) -> serde_json::Value {
     res.json().await.unwrap()
 }
 
-async fn served_by(http: &reqwest::Client, base: &str) -> u64 {
-    let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+/// Requests for the tenant list a replica served, from its internal metrics listener.
+async fn served_by(http: &reqwest::Client, replica: &Proc) -> u64 {
+    let text = http.get(format!("{}/metrics", replica.1)).send().await.unwrap().text().await.unwrap();
     text.lines()
         .filter(|l| l.starts_with("canopy_http_requests_total") && l.contains("route=\"/api/v1/tenants\""))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
@@ -97,7 +101,7 @@ async fn gateway_and_two_tenants_replicas_as_processes(backend: Backend) {
     // The first replica migrates and bootstraps; the second joins the same database.
     let mut first = Some(spawn("tenants", p1, &scratch, &replicas));
     wait_ready(&http, &t1).await;
-    let _second = spawn("tenants", p2, &scratch, &replicas);
+    let second = spawn("tenants", p2, &scratch, &replicas);
     wait_ready(&http, &t2).await;
     let _gateway = spawn("gateway", pg, &scratch, &replicas);
     wait_ready(&http, &gw).await;
@@ -127,7 +131,13 @@ async fn gateway_and_two_tenants_replicas_as_processes(backend: Backend) {
             200
         );
     }
-    let (n1, n2) = (served_by(&http, &t1).await, served_by(&http, &t2).await);
+    let replica_1 = first.as_ref().expect("running");
+    let (n1, n2) = (served_by(&http, replica_1).await, served_by(&http, &second).await);
+    assert_eq!(
+        http.get(format!("{t1}/metrics")).send().await.unwrap().status(),
+        404,
+        "metrics are not on the public listener"
+    );
     assert!(n1 > 0 && n2 > 0, "replica 1 served {n1}, replica 2 served {n2}");
 
     // Refresh tokens rotate whichever replica answers; reuse is caught across replicas.

@@ -54,6 +54,9 @@ pub struct Platform {
     pub ticketing: SocketAddr,
     pub scheduler: SocketAddr,
     pub billing: SocketAddr,
+    /// The internal listener of `/metrics` (`metrics_listen`), when it could be bound.
+    pub metrics: Option<SocketAddr>,
+    metrics_handle: Option<ServerHandle>,
     pub tenants_state: actix_web::web::Data<canopy_tenants::state::TenantsState>,
     services: Vec<Running>,
 }
@@ -102,10 +105,23 @@ impl Platform {
             launch(build::<Scheduler>(settings.scheduler(), b, clock.clone(), l_scheduler).await?),
             launch(build::<Billing>(settings.billing(), b, clock.clone(), l_billing).await?),
         ];
+        let metrics_listen = settings.metrics_listen.clone();
         let gateway_app = build::<Gateway>(settings.common, b, clock, listener).await?;
         let gateway = gateway_app.addr();
         services.push(launch(gateway_app));
-        Ok(Self { gateway, tenants, catalog, ticketing, scheduler, billing, tenants_state, services })
+        let (metrics, metrics_handle) = canopy_kernel::telemetry::start_metrics(&metrics_listen).unzip();
+        Ok(Self {
+            gateway,
+            tenants,
+            catalog,
+            ticketing,
+            scheduler,
+            billing,
+            metrics,
+            metrics_handle,
+            tenants_state,
+            services,
+        })
     }
 
     /// Runs until one service stops — Ctrl-C or SIGTERM stops them all gracefully; a service
@@ -125,6 +141,9 @@ impl Platform {
         for handle in &handles {
             handle.stop(true).await;
         }
+        if let Some(handle) = &self.metrics_handle {
+            handle.stop(false).await;
+        }
         for task in rest {
             let _ = task.await;
         }
@@ -135,6 +154,9 @@ impl Platform {
     pub async fn stop(self) {
         for service in self.services.iter().rev() {
             service.handle.stop(true).await;
+        }
+        if let Some(handle) = &self.metrics_handle {
+            handle.stop(false).await;
         }
         for service in self.services {
             if let Ok(Err(err)) = service.task.await {

@@ -15,6 +15,8 @@ const SWAGGER_JS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui-bundle
 const SWAGGER_CSS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui.css");
 const DOCS_HTML: &str = include_str!("../assets/docs.html");
 const START_HTML: &str = include_str!("../assets/start.html");
+const DOCS_JS: &[u8] = include_bytes!("../assets/docs.js");
+const START_JS: &[u8] = include_bytes!("../assets/start.js");
 
 /// Merged documents are rebuilt at most this often, and at once when one was incomplete.
 const DOCS_TTL: Duration = Duration::from_secs(60);
@@ -31,6 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/docs/swagger-ui-bundle.js",
             web::get().to(|| async { asset(SWAGGER_JS, "text/javascript; charset=utf-8") }),
         )
+        .route("/docs/docs.js", web::get().to(|| async { asset(DOCS_JS, "text/javascript; charset=utf-8") }))
+        .route("/start.js", web::get().to(|| async { asset(START_JS, "text/javascript; charset=utf-8") }))
         .route(
             "/docs/swagger-ui.css",
             web::get().to(|| async { asset(SWAGGER_CSS, "text/css; charset=utf-8") }),
@@ -138,10 +142,6 @@ fn own_paths() -> Map<String, Value> {
     m.insert(
         "/readyz".into(),
         probe("Ready: Redis (if used) and at least one replica of every service answer"),
-    );
-    m.insert(
-        "/metrics".into(),
-        json!({"get": {"tags": ["ops"], "summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}}),
     );
     m
 }

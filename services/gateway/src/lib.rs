@@ -83,10 +83,14 @@ impl Service for Gateway {
     }
 
     fn serve_options(settings: &Settings) -> ServeOptions {
+        let gateway = &settings.gateway;
         ServeOptions {
-            max_body_bytes: settings.gateway.max_body_bytes,
+            max_body_bytes: gateway.max_body_bytes,
+            body_timeout: Duration::from_secs(gateway.body_timeout_secs),
+            max_connections_per_address: (gateway.max_connections_per_address > 0)
+                .then_some(gateway.max_connections_per_address),
             workers: None,
-            cors_origins: settings.gateway.cors_allowed_origins.clone(),
+            cors_origins: gateway.cors_allowed_origins.clone(),
         }
     }
 }

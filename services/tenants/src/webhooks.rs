@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::future::Future;
 use std::time::Duration;
 
 use actix_web::web;
@@ -40,13 +41,7 @@ pub fn start(state: &web::Data<TenantsState>, workers: &mut Workers) {
         },
     );
     let settings = &state.settings.webhooks;
-    // Redirects are not followed: the address checked is the address posted to.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_millis(settings.timeout_ms))
-        .connect_timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
+    let http = client(settings.timeout_ms, TargetResolver::system(settings.allow_private_targets));
     let sender = state.clone();
     workers.every("webhook_sender", Duration::from_millis(settings.poll_interval_ms), move || {
         let (state, http) = (sender.clone(), http.clone());
@@ -203,24 +198,101 @@ fn private(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// Refuses a webhook URL whose host resolves to a non-public address.
-async fn check_target(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    let host = parsed.host_str().ok_or("the URL has no host")?.trim_matches(['[', ']']).to_owned();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("{host} resolves to no address"));
+/// The client deliveries are posted with. Redirects are not followed, and host names are
+/// resolved by `resolver` only, which checks the addresses it gives out: the address checked
+/// is the address connected to, with no second lookup a rebinding DNS could answer otherwise.
+fn client(timeout_ms: u64, resolver: TargetResolver) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(timeout_ms))
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(resolver)
+        .build()
+        .unwrap_or_default()
+}
+
+/// A host name's addresses, as a DNS lookup gives them.
+type LookupFuture =
+    std::pin::Pin<Box<dyn Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send>>;
+type Lookup = dyn Fn(String) -> LookupFuture + Send + Sync;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Resolves webhook hosts for the sending client, and refuses (with [`PrivateTarget`]) a name
+/// with any private or local address unless those are allowed.
+#[derive(Clone)]
+struct TargetResolver {
+    lookup: std::sync::Arc<Lookup>,
+    allow_private: bool,
+}
+
+/// A webhook host that resolves to a private or local address: retrying will not help.
+#[derive(Debug)]
+struct PrivateTarget(String);
+
+impl std::fmt::Display for PrivateTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} resolves to a private or local address; webhooks go to public endpoints", self.0)
     }
-    if addrs.iter().any(|a| private(a.ip())) {
-        return Err(format!(
-            "{host} resolves to a private or local address; webhooks go to public endpoints"
-        ));
+}
+
+impl std::error::Error for PrivateTarget {}
+
+impl TargetResolver {
+    /// The system's resolver.
+    fn system(allow_private: bool) -> Self {
+        Self {
+            lookup: std::sync::Arc::new(|host: String| -> LookupFuture {
+                Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })
+            }),
+            allow_private,
+        }
+    }
+}
+
+impl reqwest::dns::Resolve for TargetResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(resolve_checked(self.lookup.clone(), name.as_str().to_owned(), self.allow_private))
+    }
+}
+
+async fn resolve_checked(
+    lookup: std::sync::Arc<Lookup>,
+    host: String,
+    allow_private: bool,
+) -> Result<reqwest::dns::Addrs, BoxError> {
+    // A failed lookup is an error like an unreachable host: the delivery is retried.
+    let addrs = lookup(host.clone()).await?;
+    if addrs.is_empty() {
+        return Err(format!("{host} resolves to no address").into());
+    }
+    if !allow_private && addrs.iter().any(|a| private(a.ip())) {
+        return Err(Box::new(PrivateTarget(host)));
+    }
+    Ok(Box::new(addrs.into_iter()))
+}
+
+/// Refuses a webhook URL whose host is a private or local address written as such (names are
+/// checked as they are resolved, by [`TargetResolver`]).
+fn check_literal_target(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    let host = parsed.host_str().ok_or("the URL has no host")?.trim_matches(['[', ']']);
+    let Ok(ip) = host.parse::<std::net::IpAddr>() else { return Ok(()) };
+    if private(ip) {
+        return Err(format!("{ip} is a private or local address; webhooks go to public endpoints"));
     }
     Ok(())
+}
+
+/// Whether `err` comes from the resolver refusing a private address.
+fn refused_as_private(err: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(p) = e.downcast_ref::<PrivateTarget>() {
+            return Some(p.to_string());
+        }
+        source = e.source();
+    }
+    None
 }
 
 enum Attempt {
@@ -243,7 +315,7 @@ async fn attempt(
     let Some(secret) = hook.secret.as_deref() else {
         return Attempt::Hopeless("the webhook has no secret".into());
     };
-    if !allow_private && let Err(why) = check_target(&hook.url).await {
+    if !allow_private && let Err(why) = check_literal_target(&hook.url) {
         return Attempt::Hopeless(why);
     }
     let body = row.payload.clone().into_bytes();
@@ -261,6 +333,81 @@ async fn attempt(
     match sent {
         Ok(response) => Attempt::Answered(response.status().as_u16()),
         Err(e) if e.is_timeout() => Attempt::NoAnswer("no answer within the timeout".into()),
-        Err(e) => Attempt::NoAnswer(format!("could not reach the endpoint: {e}")),
+        Err(e) => match refused_as_private(&e) {
+            Some(why) => Attempt::Hopeless(why),
+            None => Attempt::NoAnswer(format!("could not reach the endpoint: {}", chain(&e))),
+        },
+    }
+}
+
+/// An error with its causes (reqwest's own message hides whether DNS or the connection failed).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        source = e.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A name server that answers this host's own address (as a rebinding one does once the
+    /// name has passed a check), counting the questions it is asked.
+    fn local_dns(lookups: Arc<AtomicUsize>, local: SocketAddr) -> TargetResolver {
+        TargetResolver {
+            lookup: Arc::new(move |_host: String| -> LookupFuture {
+                lookups.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move { Ok(vec![local]) })
+            }),
+            allow_private: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_lookup_per_send_and_its_answer_is_checked_before_connecting() {
+        // No lookup is made apart from the connection's own, so no other answer can be the
+        // one checked; the connection's answer is refused before anything connects.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local = listener.local_addr().unwrap();
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let http = client(2_000, local_dns(lookups.clone(), local));
+        let err = http.post(format!("http://rebind.example:{}/hook", local.port())).send().await.unwrap_err();
+        assert!(refused_as_private(&err).is_some(), "{}", chain(&err));
+        assert_eq!(lookups.load(Ordering::SeqCst), 1, "the connection's lookup is the only one");
+        let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(accepted.is_err(), "no connection reached the private address");
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_worth_retrying() {
+        let resolver = TargetResolver {
+            lookup: Arc::new(|host: String| -> LookupFuture {
+                Box::pin(async move {
+                    Err(std::io::Error::other(format!("failed to lookup address information: {host}")))
+                })
+            }),
+            allow_private: false,
+        };
+        let err = client(2_000, resolver).post("http://gone.example/hook").send().await.unwrap_err();
+        assert!(refused_as_private(&err).is_none());
+        assert!(chain(&err).contains("failed to lookup"), "{}", chain(&err));
+    }
+
+    #[test]
+    fn private_addresses_written_as_such_are_refused() {
+        assert!(check_literal_target("http://127.0.0.1:8080/x").is_err());
+        assert!(check_literal_target("http://[::1]/x").is_err());
+        assert!(check_literal_target("https://10.1.2.3/x").is_err());
+        assert!(check_literal_target("https://203.0.113.7/x").is_ok());
+        assert!(check_literal_target("https://hooks.example.com/x").is_ok());
     }
 }

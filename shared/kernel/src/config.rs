@@ -98,6 +98,9 @@ impl<'de> Deserialize<'de> for UrlList {
 pub struct Settings {
     /// Address of the process's HTTP listener (the public entry for `serve` and `gateway`).
     pub listen: String,
+    /// Internal address of the process's Prometheus `/metrics` (loopback by default; empty
+    /// serves none). Never the public listener.
+    pub metrics_listen: String,
     /// Where the embedded default keeps its SQLite files.
     pub data_dir: PathBuf,
     /// PostgreSQL URL; unset means the embedded SQLite files.
@@ -173,6 +176,10 @@ pub struct AuthSettings {
 #[serde(default)]
 pub struct GatewaySettings {
     pub max_body_bytes: usize,
+    /// The time a client has to send a request's whole body once its headers arrived (408 after).
+    pub body_timeout_secs: u64,
+    /// Open connections allowed from one client address at the public entry (0: no cap).
+    pub max_connections_per_address: usize,
     pub upstream_timeout_secs: u64,
     /// Origins allowed by CORS; empty allows none (same-origin only), `*` allows any.
     pub cors_allowed_origins: Vec<String>,
@@ -231,6 +238,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
             redis_url: None,
@@ -268,6 +276,8 @@ impl Default for GatewaySettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            body_timeout_secs: 30,
+            max_connections_per_address: 256,
             upstream_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
             rate_limits: RateLimitSettings::default(),
@@ -406,6 +416,9 @@ impl Settings {
         if let Some(v) = var("CANOPY_LISTEN") {
             self.listen = v;
         }
+        if let Some(v) = var("CANOPY_METRICS_LISTEN") {
+            self.metrics_listen = v;
+        }
         if let Some(v) = var("CANOPY_ADMIN_EMAIL") {
             self.admin_email = Some(v);
         }
@@ -439,6 +452,12 @@ impl Settings {
         let mut problems = Vec::new();
         if self.listen.parse::<SocketAddr>().is_err() {
             problems.push(format!("listen: `{}` is not an address such as 127.0.0.1:8080", self.listen));
+        }
+        if !self.metrics_listen.is_empty() && self.metrics_listen.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "metrics_listen: `{}` is not an address such as 127.0.0.1:9464 (or empty for none)",
+                self.metrics_listen
+            ));
         }
         if let Some(url) = &self.database_url {
             let url = url.expose();
@@ -502,6 +521,9 @@ impl Settings {
         let gw = &self.gateway;
         if gw.max_body_bytes < 1024 {
             problems.push("gateway.max_body_bytes: must be at least 1024".into());
+        }
+        if gw.body_timeout_secs == 0 {
+            problems.push("gateway.body_timeout_secs: must be positive".into());
         }
         if gw.upstream_timeout_secs == 0 {
             problems.push("gateway.upstream_timeout_secs: must be positive".into());

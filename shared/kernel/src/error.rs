@@ -32,6 +32,8 @@ pub enum ErrorCode {
     NotFound,
     RouteNotFound,
     MethodNotAllowed,
+    RequestTimeout,
+    RequestHeadTooLarge,
     Conflict,
     InvalidTransition,
     PreconditionFailed,
@@ -63,6 +65,8 @@ impl ErrorCode {
         Self::NotFound,
         Self::RouteNotFound,
         Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::RequestHeadTooLarge,
         Self::Conflict,
         Self::InvalidTransition,
         Self::PreconditionFailed,
@@ -99,6 +103,10 @@ impl ErrorCode {
             Self::NotFound => ("not_found", 404, "No such resource"),
             Self::RouteNotFound => ("route_not_found", 404, "No such endpoint"),
             Self::MethodNotAllowed => ("method_not_allowed", 405, "The endpoint does not take this method"),
+            Self::RequestTimeout => ("request_timeout", 408, "The request did not arrive in time"),
+            Self::RequestHeadTooLarge => {
+                ("request_head_too_large", 431, "The request line and headers are too large")
+            }
             Self::Conflict => ("conflict", 409, "The request conflicts with the current state"),
             Self::InvalidTransition => ("invalid_transition", 409, "The resource cannot move to that state"),
             Self::PreconditionFailed => {

@@ -2,25 +2,34 @@
 //! query errors as problem+json, probes, metrics, and cursor paging.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceResponse};
+use actix_web::dev::{AppConfig, Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::edge::{ConnectionCounter, EdgeLimits, guard, security_headers};
 use crate::error::{ApiError, ApiResult, ErrorCode, PROBLEM_JSON};
-use crate::telemetry::{ServiceName, metrics_endpoint, observe_request};
+use crate::telemetry::{ServiceName, observe_request};
+use crate::wire::Wire;
 
 /// How a service's HTTP server is set up.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub max_body_bytes: usize,
+    /// The time a client has to send a request's whole body once its headers arrived.
+    pub body_timeout: Duration,
+    /// Open connections allowed from one client address (`None`: no cap, for services that
+    /// only the gateway and other services call).
+    pub max_connections_per_address: Option<usize>,
     /// Worker threads; default one per core.
     pub workers: Option<usize>,
     /// Origins allowed by CORS (`*` for any); empty turns CORS off (same-origin only).
@@ -29,7 +38,13 @@ pub struct ServeOptions {
 
 impl ServeOptions {
     pub fn new(max_body_bytes: usize) -> Self {
-        Self { max_body_bytes, workers: None, cors_origins: Vec::new() }
+        Self {
+            max_body_bytes,
+            body_timeout: Duration::from_secs(30),
+            max_connections_per_address: None,
+            workers: None,
+            cors_origins: Vec::new(),
+        }
     }
 }
 
@@ -65,8 +80,10 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-/// Builds and starts a service's HTTP server on `listener` with the shared middleware.
-/// `configure` registers the service's own routes.
+/// Builds and starts a service's HTTP server on `listener` with the shared middleware: the
+/// edge's checks ([`crate::edge`]), problem+json for every error, security headers, CORS,
+/// and request telemetry. `configure` registers the service's own routes. Metrics are not
+/// served here but on the process's internal listener ([`crate::telemetry::serve_metrics`]).
 pub fn serve<F>(
     name: &'static str,
     listener: TcpListener,
@@ -76,28 +93,55 @@ pub fn serve<F>(
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    let options_workers = options.workers;
     let options = options.clone();
-    let workers = options.workers;
-    let mut server = HttpServer::new(move || {
-        App::new()
+    let counter = options.max_connections_per_address.map(ConnectionCounter::new);
+    let addr = listener.local_addr()?;
+    let make = move || {
+        let options = options.clone();
+        let app = App::new()
             .app_data(web::Data::new(ServiceName(name)))
+            .app_data(EdgeLimits {
+                max_body_bytes: options.max_body_bytes,
+                body_timeout: options.body_timeout,
+            })
             .app_data(json_config(options.max_body_bytes))
             .app_data(web::PayloadConfig::new(options.max_body_bytes))
             .app_data(query_config())
             .app_data(path_config())
+            .wrap(from_fn(guard))
             .wrap(problem_errors())
             .wrap(actix_web::middleware::Condition::new(
                 !options.cors_origins.is_empty(),
                 cors(&options.cors_origins),
             ))
+            .wrap(from_fn(security_headers))
             .wrap(from_fn(observe_request))
-            .route("/metrics", web::get().to(metrics_endpoint))
             .configure(configure.clone())
-            .default_service(web::to(route_not_found))
-    })
-    .listen(listener)?
-    .shutdown_timeout(10);
-    if let Some(workers) = workers {
+            .default_service(web::to(route_not_found));
+        let factory = app.into_factory().map_err(|err: actix_web::Error| err.error_response());
+        let mut http = actix_http::HttpServiceBuilder::<Wire, _>::default()
+            .client_disconnect_timeout(Duration::from_secs(1))
+            .local_addr(addr);
+        if let Some(counter) = counter.clone() {
+            // Each connection takes a place in its address's count and frees it when it closes.
+            http = http.on_connect_ext(move |wire: &Wire, extensions| {
+                if let Some(peer) = wire.peer() {
+                    extensions.insert(counter.open(peer.ip()));
+                }
+            });
+        }
+        let http = http.h1(map_config(factory, |_| AppConfig::default()));
+        fn_service(|io: actix_web::rt::net::TcpStream| async move {
+            let wire = Wire::new(io);
+            let peer = wire.peer();
+            Ok::<_, actix_http::error::DispatchError>((wire, peer))
+        })
+        .and_then(http)
+    };
+    let mut server =
+        Server::build().listen(format!("canopy-{name}-{addr}"), listener, make)?.shutdown_timeout(10);
+    if let Some(workers) = options_workers {
         server = server.workers(workers);
     }
     Ok(server.run())
@@ -171,7 +215,8 @@ pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             403 => ErrorCode::Forbidden,
             404 => ErrorCode::RouteNotFound,
             405 => ErrorCode::MethodNotAllowed,
-            408 => ErrorCode::BadRequest,
+            408 => ErrorCode::RequestTimeout,
+            431 => ErrorCode::RequestHeadTooLarge,
             413 => ErrorCode::PayloadTooLarge,
             415 => ErrorCode::UnsupportedMediaType,
             429 => ErrorCode::RateLimited,

@@ -270,6 +270,43 @@ pub async fn metrics_endpoint() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics().render())
 }
 
+/// The process's internal listener: `GET /metrics` (every service of the process shares one
+/// registry) and nothing else, on an address apart from the public one (`metrics_listen`,
+/// loopback by default), for Prometheus to scrape.
+pub fn serve_metrics(listener: std::net::TcpListener) -> std::io::Result<actix_web::dev::Server> {
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new()
+            .route("/metrics", web::get().to(metrics_endpoint))
+            .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?;
+    Ok(server.run())
+}
+
+/// Binds `addr` (empty: none) and serves metrics there in the background; the handle stops
+/// it. A busy address is logged, not fatal: the process serves without metrics.
+pub fn start_metrics(addr: &str) -> Option<(std::net::SocketAddr, actix_web::dev::ServerHandle)> {
+    if addr.trim().is_empty() {
+        return None;
+    }
+    let bound = std::net::TcpListener::bind(addr).and_then(|l| Ok((l.local_addr()?, serve_metrics(l)?)));
+    match bound {
+        Ok((local, server)) => {
+            let handle = server.handle();
+            tokio::spawn(server);
+            tracing::info!(%local, "metrics served at /metrics");
+            Some((local, handle))
+        }
+        Err(err) => {
+            tracing::error!(%addr, error = %err, "metrics listener not started (set CANOPY_METRICS_LISTEN)");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,11 @@ impl Period {
             return Err(bad());
         }
         let (year, month) = (y.parse::<i32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?);
-        if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) {
+        if !y.bytes().all(|b| b.is_ascii_digit())
+            || !m.bytes().all(|b| b.is_ascii_digit())
+            || !canopy_kernel::edge::YEARS.contains(&year)
+            || !(1..=12).contains(&month)
+        {
             return Err(bad());
         }
         Ok(Self { year, month })
@@ -124,8 +128,22 @@ mod tests {
         assert_eq!(p.next().to_string(), "2026-03");
         assert_eq!(Period::parse("2026-12").unwrap().next().to_string(), "2027-01");
         assert_eq!(Period::parse("2026-01").unwrap().previous().to_string(), "2025-12");
-        for bad in ["2026-13", "2026-1", "26-01", "2026/01", "", "2026-00", "1999-05"] {
+        for bad in ["2026-13", "2026-1", "26-01", "2026/01", "", "2026-00", "1999-05", "9999-12", "+202-01"] {
             assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a client sends as a period, parsing it and the arithmetic a billing run does
+        /// with it (its days, the periods around it) never panics.
+        #[test]
+        fn any_period_parses_or_is_refused_without_panic(s in "\\PC{0,12}|[+-]?[0-9]{1,6}-[0-9]{1,3}") {
+            if let Ok(p) = Period::parse(&s) {
+                proptest::prop_assert!((28..=31).contains(&p.days()));
+                proptest::prop_assert!(p.previous() < p && p < p.next());
+                proptest::prop_assert!(p.first_day() < p.end());
+                proptest::prop_assert_eq!(Period::parse(&p.to_string()), Ok(p));
+            }
         }
     }
 

@@ -45,7 +45,9 @@ pub struct OptimizeRequest {
 
 fn day(value: &str, field: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(field, "must be a day, YYYY-MM-DD"))
+        .ok()
+        .filter(|d| canopy_kernel::edge::YEARS.contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| ApiError::invalid(field, "must be a day, YYYY-MM-DD, in the years 2000–2100"))
 }
 
 fn region(value: Option<&str>) -> ApiResult<Option<String>> {

@@ -26,8 +26,13 @@ impl Month {
         if y.len() != 4 || m.len() != 2 {
             return None;
         }
+        if !(y.bytes().all(|b| b.is_ascii_digit()) && m.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
         let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        (1970..=9999).contains(&year).then_some(())?;
+        // Bounded, so that no month, the one before a year earlier nor the one after, leaves
+        // the calendar the date libraries know.
+        canopy_kernel::edge::YEARS.contains(&year).then_some(())?;
         (1..=12).contains(&month).then_some(Self { year, month })
     }
 
@@ -164,8 +169,36 @@ mod tests {
             Month::parse("2026-12").unwrap().bounds("UTC").unwrap().1.to_rfc3339(),
             "2027-01-01T00:00:00+00:00"
         );
-        for bad in ["2026-13", "26-01", "2026-1", "x"] {
+        for bad in ["2026-13", "26-01", "2026-1", "x", "9999-12", "1999-12", "2101-01", "+202-01", "2026-+1"]
+        {
             assert!(Month::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a client sends as `period`, parsing and everything a report does with the
+        /// month (its bounds in any zone, the months before it, its last day) never panics, and
+        /// a month that parses lies in the years Canopy knows.
+        #[test]
+        fn any_period_parses_or_is_refused_without_panic(s in "\\PC{0,12}|[+-]?[0-9]{1,6}-[0-9]{1,3}") {
+            if let Some(m) = Month::parse(&s) {
+                proptest::prop_assert!(canopy_kernel::edge::YEARS.contains(&m.year));
+                for tz in ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Shanghai"] {
+                    let bounds = m.bounds(tz);
+                    proptest::prop_assert!(bounds.is_some_and(|(from, to)| from < to), "{m} in {tz}");
+                }
+                for n in [1, 2, 3, 12] {
+                    let _ = m.back(n).bounds("UTC");
+                }
+                proptest::prop_assert!(m.last_day().is_some());
+                proptest::prop_assert_eq!(Month::parse(&m.to_string()), Some(m));
+            }
+        }
+
+        #[test]
+        fn every_month_of_the_known_years_has_bounds(year in 2000i32..=2100, month in 1u32..=12) {
+            let m = Month::parse(&format!("{year:04}-{month:02}"));
+            proptest::prop_assert!(m.and_then(|m| m.bounds("America/Los_Angeles")).is_some());
         }
     }
 }

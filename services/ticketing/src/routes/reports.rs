@@ -259,7 +259,7 @@ pub async fn monthly(
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((
                 "content-security-policy",
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             ))
             .body(render::html(&report)),
         _ => HttpResponse::Ok().json(report),

@@ -61,7 +61,10 @@ pub trait Service: Sized + 'static {
 
     /// How its HTTP server is set up.
     fn serve_options(settings: &Settings) -> ServeOptions {
-        ServeOptions::new(settings.gateway.max_body_bytes)
+        ServeOptions {
+            body_timeout: Duration::from_secs(settings.gateway.body_timeout_secs),
+            ..ServeOptions::new(settings.gateway.max_body_bytes)
+        }
     }
 }
 
@@ -234,7 +237,12 @@ pub async fn run_alone<S: Service>(config: S::Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&settings.listen)
         .with_context(|| format!("cannot listen on {} (CANOPY_LISTEN)", settings.listen))?;
     let clock: SharedClock = Arc::new(crate::clock::SystemClock);
-    Application::<S>::build(Arc::new(config), backends, clock, listener).await?.run().await
+    let metrics = crate::telemetry::start_metrics(&settings.metrics_listen);
+    let outcome = Application::<S>::build(Arc::new(config), backends, clock, listener).await?.run().await;
+    if let Some((_, handle)) = metrics {
+        handle.stop(false).await;
+    }
+    outcome
 }
 
 /// A service's own binary: its configuration from the file and environment, then
