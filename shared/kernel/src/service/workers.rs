@@ -95,6 +95,8 @@ impl Workers {
         let service = self.service;
         let consumer = format!("{service}-{}", uuid::Uuid::new_v4().simple());
         self.spawn(topic, move |cancel| async move {
+            // While the bus is unreachable: warned once, then quietly retried until it is back.
+            let mut outage = Outage::default();
             loop {
                 let subscribed = tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
@@ -103,8 +105,8 @@ impl Workers {
                 let mut subscription = match subscribed {
                     Ok(s) => s,
                     Err(err) => {
-                        tracing::warn!(service, topic, group, error = %format!("{err:#}"), "cannot follow events; retrying");
-                        if sleep_or_cancel(&cancel, Duration::from_secs(5)).await {
+                        outage.failed(service, topic, &group, &err, "cannot follow events; retrying");
+                        if sleep_or_cancel(&cancel, Duration::from_secs(2)).await {
                             return Ok(());
                         }
                         continue;
@@ -116,10 +118,16 @@ impl Workers {
                         next = subscription.next(Duration::from_secs(5)) => next,
                     };
                     let delivery = match next {
-                        Ok(Some(delivery)) => delivery,
-                        Ok(None) => continue,
+                        Ok(Some(delivery)) => {
+                            outage.over(service, topic, &group);
+                            delivery
+                        }
+                        Ok(None) => {
+                            outage.over(service, topic, &group);
+                            continue;
+                        }
                         Err(err) => {
-                            tracing::warn!(service, topic, group, error = %format!("{err:#}"), "event stream interrupted");
+                            outage.failed(service, topic, &group, &err, "event stream interrupted; following again");
                             if sleep_or_cancel(&cancel, Duration::from_secs(1)).await {
                                 return Ok(());
                             }
@@ -185,6 +193,37 @@ impl Workers {
 impl Drop for Workers {
     fn drop(&mut self) {
         self.cancel.cancel();
+    }
+}
+
+/// A follower's trouble with the bus: one warning when it starts, one line when it ends, and
+/// the retries between at debug level, so an outage does not flood the logs.
+#[derive(Default)]
+struct Outage {
+    since: Option<std::time::Instant>,
+}
+
+impl Outage {
+    fn failed(&mut self, service: &str, topic: &str, group: &str, err: &anyhow::Error, what: &str) {
+        let error = format!("{err:#}");
+        if self.since.is_none() {
+            self.since = Some(std::time::Instant::now());
+            tracing::warn!(service, topic, group, error, "{what}");
+        } else {
+            tracing::debug!(service, topic, group, error, "{what}");
+        }
+    }
+
+    fn over(&mut self, service: &str, topic: &str, group: &str) {
+        if let Some(since) = self.since.take() {
+            tracing::info!(
+                service,
+                topic,
+                group,
+                after_secs = since.elapsed().as_secs(),
+                "following events again"
+            );
+        }
     }
 }
 
