@@ -23,6 +23,7 @@ mod knowledge;
 mod lifecycle;
 mod processes;
 mod reports;
+mod resilience;
 mod rounds;
 mod stripe;
 mod tenant_days;

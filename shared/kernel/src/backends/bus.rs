@@ -2,7 +2,7 @@
 //! one consumer of the group, and stays pending until acknowledged; an event left
 //! unacknowledged by a consumer that died is handed to another after a while.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -229,6 +229,10 @@ pub struct RedisBus {
     con: redis::aio::ConnectionManager,
     prefix: String,
     options: BusOptions,
+    /// Groups this process has joined: one that must be made again was lost with Redis's data
+    /// (restarted empty), and so was its stream, so it starts from the stream's beginning then,
+    /// to miss nothing published since.
+    joined: Mutex<HashSet<(String, String)>>,
 }
 
 impl RedisBus {
@@ -238,7 +242,7 @@ impl RedisBus {
         prefix: &str,
         options: BusOptions,
     ) -> Self {
-        Self { client, con, prefix: format!("{prefix}:stream:"), options }
+        Self { client, con, prefix: format!("{prefix}:stream:"), options, joined: Mutex::default() }
     }
 }
 
@@ -279,9 +283,11 @@ impl EventBus for RedisBus {
     ) -> anyhow::Result<Box<dyn Subscription>> {
         let key = format!("{}{topic}", self.prefix);
         let mut con = self.con.clone();
+        let joined = (key.clone(), group.to_owned());
+        let rejoin = self.joined.lock().map(|j| j.contains(&joined)).unwrap_or(false);
         let from = match start {
-            StartFrom::Latest => "$",
-            StartFrom::Earliest => "0",
+            StartFrom::Latest if !rejoin => "$",
+            _ => "0",
         };
         let mut create = redis::cmd("XGROUP");
         create.arg("CREATE").arg(&key).arg(group).arg(from).arg("MKSTREAM");
@@ -290,6 +296,9 @@ impl EventBus for RedisBus {
             Err(_) => anyhow::bail!("Redis did not answer within {} ms", self.options.timeout.as_millis()),
             Ok(Err(err)) if err.code() != Some("BUSYGROUP") => return Err(err.into()),
             Ok(_) => {}
+        }
+        if let Ok(mut j) = self.joined.lock() {
+            j.insert(joined);
         }
         // Blocking reads get a connection of their own, so they never stall other commands, with
         // a response timeout longer than the longest block (the default, 500 ms, is shorter

@@ -56,13 +56,26 @@ impl Workers {
     {
         let service = self.service;
         self.spawn(name, move |cancel| async move {
+            // A step failing again and again (a backend down) is warned about once, then at
+            // debug level until it succeeds again.
+            let mut failing_since: Option<std::time::Instant> = None;
             loop {
                 let more = tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
                     done = step() => match done {
-                        Ok(more) => more,
+                        Ok(more) => {
+                            if let Some(since) = failing_since.take() {
+                                tracing::info!(service, worker = name, after_secs = since.elapsed().as_secs(), "background step succeeds again");
+                            }
+                            more
+                        }
                         Err(err) => {
-                            tracing::warn!(service, worker = name, error = ?err, "background step failed; trying again");
+                            if failing_since.is_none() {
+                                failing_since = Some(std::time::Instant::now());
+                                tracing::warn!(service, worker = name, error = ?err, "background step failed; trying again");
+                            } else {
+                                tracing::debug!(service, worker = name, error = ?err, "background step failed again");
+                            }
                             false
                         }
                     },
