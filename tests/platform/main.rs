@@ -25,6 +25,7 @@ mod lifecycle;
 mod login_security;
 mod processes;
 mod reports;
+mod resilience;
 mod rounds;
 mod stripe;
 mod tenant_days;

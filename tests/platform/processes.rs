@@ -491,3 +491,136 @@ async fn a_killed_platform_loses_neither_an_acknowledged_change_nor_its_event(ba
     assert_eq!(events[1].1["data"]["status"], "in_progress");
     hooks.handle.stop(false).await;
 }
+
+/// `kill -9` of `canopy serve` (PostgreSQL + Redis) while tickets are being raised, then a
+/// restart: every ticket the database holds has its `ticket.created` handled by the webhook
+/// fan-out exactly once (one delivery per event), and no event is left pending in any group
+/// (what the dead process had read and not acknowledged is claimed by the new one). In process
+/// (SQLite), the bus dies with the process: there is no stream to leave events in.
+#[tokio::test]
+async fn a_platform_killed_mid_stream_hands_every_event_on_once_after_restart() {
+    on_backend(Backend::Postgres, async |backend| {
+        let scratch = Scratch::new(backend).await;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let extra = [("CANOPY_REDIS__CLAIM_AFTER_SECS", "2".to_owned())];
+        let mut serve = spawn_with("serve", port, &scratch, &base, &extra);
+        wait_ready(&http, &base).await;
+        let root = sign_in(&http, &base).await["access_token"].as_str().unwrap().to_owned();
+        let created = http
+            .post(format!("{base}/api/v1/tenants"))
+            .bearer_auth(&root)
+            .json(&json!({"name": "Kill Co", "key": "KILL", "timezone": "Europe/Berlin",
+                "admin": {"email": "admin@kill.test", "display_name": "Admin", "password": PASSWORD}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let tenant = created.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let login = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": "admin@kill.test", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let admin = login.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+        let path = format!("{base}/api/v1/tenants/{tenant}/config");
+        let mut config: serde_json::Value =
+            http.get(&path).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        // Nothing listens there: deliveries are recorded (the effect counted here) and retried.
+        config["webhooks"] = json!([{"url": "http://127.0.0.1:9/hook", "events": ["ticket.created"],
+            "secret": "kill-test-secret-0123456789"}]);
+        assert_eq!(http.put(&path).bearer_auth(&admin).json(&config).send().await.unwrap().status(), 200);
+
+        // Six writers raise tickets; the process is killed once fifteen were acknowledged.
+        let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut writers = tokio::task::JoinSet::new();
+        for w in 0..6 {
+            let (http, base, admin, acknowledged) = (http.clone(), base.clone(), admin.clone(), acknowledged.clone());
+            writers.spawn(async move {
+                for i in 0..20 {
+                    let res = http
+                        .post(format!("{base}/api/v1/tickets"))
+                        .bearer_auth(&admin)
+                        .json(&json!({"type": "incident", "title": format!("Burst {w}-{i}"), "category": "network",
+                            "impact": "high", "urgency": "high"}))
+                        .send()
+                        .await;
+                    match res {
+                        Ok(r) if r.status() == 201 => acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                        _ => return,
+                    };
+                }
+            });
+        }
+        eventually("fifteen tickets raised", Duration::from_secs(60), async || {
+            match acknowledged.load(std::sync::atomic::Ordering::SeqCst) {
+                n if n >= 15 => Ok(()),
+                n => Err(format!("{n} so far")),
+            }
+        })
+        .await;
+        serve.0.kill().unwrap(); // SIGKILL
+        serve.0.wait().unwrap();
+        while writers.join_next().await.is_some() {}
+        let acknowledged = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+
+        let serve_again = spawn_with("serve", port, &scratch, &base, &extra);
+        wait_ready(&http, &base).await;
+        let login = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": "admin@kill.test", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let admin = login.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+        let tickets: serde_json::Value = http
+            .get(format!("{base}/api/v1/tickets?limit=200"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let raised = tickets["items"].as_array().unwrap().len();
+        assert!(raised >= acknowledged, "every acknowledged ticket is kept ({raised} of {acknowledged})");
+        assert!(raised < 120, "killed mid-stream");
+        let deliveries = format!("{base}/api/v1/tenants/{tenant}/webhook-deliveries?limit=200");
+        eventually("one delivery per ticket raised", Duration::from_secs(60), async || {
+            let list: serde_json::Value =
+                http.get(&deliveries).bearer_auth(&admin).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+            let events: Vec<&str> = list["items"].as_array().unwrap().iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+            let distinct: std::collections::HashSet<&&str> = events.iter().collect();
+            assert_eq!(distinct.len(), events.len(), "each event took effect once");
+            if events.len() == raised { Ok(()) } else { Err(format!("{} deliveries for {raised} tickets", events.len())) }
+        })
+        .await;
+        // Nothing is left pending in any group of the ticketing stream.
+        let client = redis::Client::open(redis_url()).unwrap();
+        let con = client.get_multiplexed_async_connection().await.unwrap();
+        let stream = format!("{}:stream:ticketing", scratch.redis_prefix);
+        eventually("no event left pending", Duration::from_secs(60), async || {
+            let mut con = con.clone();
+            for group in ["tenants-webhooks", "scheduler-dispatch"] {
+                let summary: redis::Value =
+                    redis::cmd("XPENDING").arg(&stream).arg(group).query_async(&mut con).await.map_err(|e| e.to_string())?;
+                let pending = match summary {
+                    redis::Value::Array(items) => match items.first() {
+                        Some(redis::Value::Int(n)) => *n,
+                        other => return Err(format!("{other:?}")),
+                    },
+                    other => return Err(format!("{other:?}")),
+                };
+                if pending != 0 {
+                    return Err(format!("{pending} pending in {group}"));
+                }
+            }
+            Ok(())
+        })
+        .await;
+        drop(serve_again);
+    })
+    .await;
+}

@@ -103,23 +103,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/{tail:.*}", web::route().to(proxy::forward));
 }
 
-/// Ready when the backends answer and at least one replica of each service is ready.
+/// Ready when the backends answer and at least one replica of each service is ready. Every
+/// check runs at once, each bounded, so the answer comes within a few seconds whatever is down;
+/// a failing check says what is wrong (a service's own `problems`, such as Redis unreachable).
 async fn readyz(state: web::Data<GatewayState>) -> HttpResponse {
-    let mut checks = vec![("backends", state.backends.ready().await)];
     let mut names: Vec<_> =
         state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).map(|(n, _)| *n).collect();
     names.sort();
-    for name in names {
+    let upstreams = futures_util::future::join_all(names.into_iter().map(|name| {
         let client = &state.upstreams[name];
-        let mut ready = false;
-        for base in client.urls() {
-            if client.http().get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success())
-            {
-                ready = true;
-                break;
-            }
-        }
-        checks.push((name, ready));
+        async move { (name, upstream_ready(client).await) }
+    }));
+    let (backends, upstreams) = futures_util::future::join(state.backends.check(), upstreams).await;
+    canopy_kernel::http::readiness_of(std::iter::once(backends).chain(upstreams))
+}
+
+/// Whether one replica of the service answers ready; else what the last one said.
+async fn upstream_ready(client: &canopy_kernel::client::ServiceClient) -> Result<(), String> {
+    let mut problem = "no replica".to_owned();
+    for base in client.urls() {
+        let asked =
+            client.http().get(format!("{base}/readyz")).timeout(canopy_kernel::http::READY_WITHIN).send();
+        let answer = match tokio::time::timeout(canopy_kernel::http::READY_WITHIN, asked).await {
+            Ok(Ok(res)) if res.status().is_success() => return Ok(()),
+            Ok(Ok(res)) => match res.json::<canopy_kernel::http::Readiness>().await {
+                Ok(r) if !r.problems.is_empty() => {
+                    r.problems.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
+                }
+                _ => "not ready".to_owned(),
+            },
+            Ok(Err(e)) => format!("unreachable ({e})"),
+            Err(_) => "did not answer in time".to_owned(),
+        };
+        problem = format!("{base}: {answer}");
     }
-    canopy_kernel::http::readiness(checks)
+    Err(problem)
 }

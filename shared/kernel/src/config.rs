@@ -109,6 +109,8 @@ pub struct Settings {
     pub redis_url: Option<Secret<String>>,
     /// Prefix of every Redis key and stream, so several deployments (or tests) share one Redis.
     pub redis_prefix: String,
+    /// How long a Redis call may take, and how long to do without Redis after one fails.
+    pub redis: RedisSettings,
     #[serde(deserialize_with = "lenient_opt_string")]
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret<String>>,
@@ -210,6 +212,24 @@ pub struct RateLimitSettings {
     pub anonymous: QuotaSettings,
 }
 
+/// Failing fast without Redis: every call is bounded by `timeout_ms`; after a failure the
+/// cache and the rate limiter work in process for `fallback_secs`, then try Redis again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RedisSettings {
+    pub timeout_ms: u64,
+    pub fallback_secs: u64,
+    /// An event read by a consumer that has not acknowledged it after this long is handed to
+    /// another consumer of its group (the first one died).
+    pub claim_after_secs: u64,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self { timeout_ms: 250, fallback_secs: 10, claim_after_secs: 60 }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DatabaseSettings {
@@ -243,6 +263,7 @@ impl Default for Settings {
             database_url: None,
             redis_url: None,
             redis_prefix: "canopy".into(),
+            redis: RedisSettings::default(),
             admin_email: None,
             admin_password: None,
             public_url: None,
@@ -475,6 +496,12 @@ impl Settings {
         }
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             problems.push("redis_prefix: must be a non-empty word".into());
+        }
+        if !(10..=60_000).contains(&self.redis.timeout_ms) {
+            problems.push("redis.timeout_ms: must be between 10 and 60000".into());
+        }
+        if self.redis.claim_after_secs == 0 {
+            problems.push("redis.claim_after_secs: must be at least 1".into());
         }
         match (&self.admin_email, &self.admin_password) {
             (Some(email), Some(password)) => {

@@ -255,13 +255,27 @@ pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
 pub struct Readiness {
     pub status: String,
     pub checks: std::collections::BTreeMap<String, bool>,
+    /// What is wrong with each failing check.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub problems: std::collections::BTreeMap<String, String>,
 }
 
 pub fn readiness(checks: impl IntoIterator<Item = (&'static str, bool)>) -> HttpResponse {
-    let checks: std::collections::BTreeMap<String, bool> =
-        checks.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    let ready = checks.values().all(|ok| *ok);
-    let body = Readiness { status: if ready { "ready" } else { "not_ready" }.into(), checks };
+    readiness_of(checks.into_iter().map(|(k, ok)| (k, if ok { Ok(()) } else { Err("not ready".to_owned()) })))
+}
+
+/// `/readyz` from named checks, each with what is wrong when it fails.
+pub fn readiness_of(checks: impl IntoIterator<Item = (&'static str, Result<(), String>)>) -> HttpResponse {
+    let mut body =
+        Readiness { status: String::new(), checks: Default::default(), problems: Default::default() };
+    for (name, outcome) in checks {
+        body.checks.insert(name.to_owned(), outcome.is_ok());
+        if let Err(problem) = outcome {
+            body.problems.insert(name.to_owned(), problem);
+        }
+    }
+    let ready = body.problems.is_empty();
+    body.status = if ready { "ready" } else { "not_ready" }.into();
     if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
@@ -281,9 +295,21 @@ pub fn service_routes(cfg: &mut web::ServiceConfig, openapi: fn() -> utoipa::ope
     );
 }
 
+/// Answers within a few seconds whatever the dependencies do; both are checked at once.
 async fn readyz(deps: web::Data<Dependencies>) -> HttpResponse {
-    readiness([("database", crate::db::ping(&deps.db).await), ("backends", deps.backends.ready().await)])
+    let database = async {
+        match tokio::time::timeout(READY_WITHIN, crate::db::ping(&deps.db)).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the database does not answer".to_owned()),
+            Err(_) => Err(format!("the database did not answer within {} s", READY_WITHIN.as_secs())),
+        }
+    };
+    let (database, backends) = futures_util::future::join(database, deps.backends.check()).await;
+    readiness_of([("database", database), backends])
 }
+
+/// How long `/readyz` waits for one dependency.
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))

@@ -14,7 +14,9 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use tracing::Instrument;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -198,6 +200,8 @@ pub struct Metrics {
     latency: HistogramVec,
     upstream: HistogramVec,
     agent_events: IntCounterVec,
+    backend_degraded: IntGaugeVec,
+    backend_fallbacks: IntCounterVec,
 }
 
 impl Metrics {
@@ -232,7 +236,23 @@ impl Metrics {
         )?;
         registry.register(Box::new(upstream.clone()))?;
         registry.register(Box::new(agent_events.clone()))?;
-        Ok(Self { registry, requests, latency, upstream, agent_events })
+        let backend_degraded = IntGaugeVec::new(
+            Opts::new(
+                "canopy_backend_degraded",
+                "1 while a backend is unreachable and the cache and rate limiter work in process",
+            ),
+            &["backend"],
+        )?;
+        let backend_fallbacks = IntCounterVec::new(
+            Opts::new(
+                "canopy_backend_fallbacks_total",
+                "Calls served in process because their backend was unreachable, by component",
+            ),
+            &["backend", "component"],
+        )?;
+        registry.register(Box::new(backend_degraded.clone()))?;
+        registry.register(Box::new(backend_fallbacks.clone()))?;
+        Ok(Self { registry, requests, latency, upstream, agent_events, backend_degraded, backend_fallbacks })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
@@ -247,6 +267,16 @@ impl Metrics {
     /// Agents' events by outcome: accepted, deduplicated, silenced, rejected, busy (429).
     pub fn count_agent_events(&self, outcome: &str, n: usize) {
         self.agent_events.with_label_values(&[outcome]).inc_by(n as u64);
+    }
+
+    /// Whether `backend` (`redis`) is unreachable and worked around, now.
+    pub fn set_backend_degraded(&self, backend: &str, degraded: bool) {
+        self.backend_degraded.with_label_values(&[backend]).set(i64::from(degraded));
+    }
+
+    /// One call of `component` (`cache`, `rate_limiter`) served in process instead of `backend`.
+    pub fn count_backend_fallback(&self, backend: &str, component: &str) {
+        self.backend_fallbacks.with_label_values(&[backend, component]).inc();
     }
 
     pub fn render(&self) -> String {

@@ -2,7 +2,7 @@
 //! one consumer of the group, and stays pending until acknowledged; an event left
 //! unacknowledged by a consumer that died is handed to another after a while.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,10 +87,25 @@ impl Topic {
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct MemoryBus {
     topics: Arc<Mutex<HashMap<String, Topic>>>,
     notify: Arc<Notify>,
+    claim_after: Duration,
+}
+
+impl Default for MemoryBus {
+    fn default() -> Self {
+        Self::with_claim_after(CLAIM_AFTER)
+    }
+}
+
+impl MemoryBus {
+    /// A bus that offers an event read but not acknowledged for `claim_after` to another
+    /// consumer of the group (as the Redis bus does).
+    pub fn with_claim_after(claim_after: Duration) -> Self {
+        Self { topics: Arc::default(), notify: Arc::default(), claim_after }
+    }
 }
 
 #[async_trait]
@@ -143,8 +158,11 @@ impl MemorySubscription {
         let now = Instant::now();
         let end = t.end();
         let Some(group) = t.groups.get_mut(&self.group) else { return Ok(None) };
-        let stale =
-            group.pending.iter().find(|(_, at)| now.duration_since(**at) >= CLAIM_AFTER).map(|(s, _)| *s);
+        let stale = group
+            .pending
+            .iter()
+            .find(|(_, at)| now.duration_since(**at) >= self.bus.claim_after)
+            .map(|(s, _)| *s);
         let seq = match stale {
             Some(seq) => seq,
             None if group.next < end => {
@@ -188,33 +206,72 @@ impl Subscription for MemorySubscription {
     }
 }
 
+/// How a Redis bus bounds its calls and hands on what a dead consumer left.
+#[derive(Clone, Copy, Debug)]
+pub struct BusOptions {
+    /// Every call but the blocking read.
+    pub timeout: Duration,
+    /// An event read but not acknowledged for this long is claimed by another consumer.
+    pub claim_after: Duration,
+}
+
+impl Default for BusOptions {
+    fn default() -> Self {
+        Self { timeout: Duration::from_millis(250), claim_after: CLAIM_AFTER }
+    }
+}
+
+/// The longest a blocking read waits for events; the reading connection allows that and a margin.
+const MAX_BLOCK: Duration = Duration::from_secs(10);
+
 pub struct RedisBus {
     client: redis::Client,
     con: redis::aio::ConnectionManager,
     prefix: String,
+    options: BusOptions,
+    /// Groups this process has joined: one that must be made again was lost with Redis's data
+    /// (restarted empty), and so was its stream, so it starts from the stream's beginning then,
+    /// to miss nothing published since.
+    joined: Mutex<HashSet<(String, String)>>,
 }
 
 impl RedisBus {
-    pub fn new(client: redis::Client, con: redis::aio::ConnectionManager, prefix: &str) -> Self {
-        Self { client, con, prefix: format!("{prefix}:stream:") }
+    pub fn new(
+        client: redis::Client,
+        con: redis::aio::ConnectionManager,
+        prefix: &str,
+        options: BusOptions,
+    ) -> Self {
+        Self { client, con, prefix: format!("{prefix}:stream:"), options, joined: Mutex::default() }
+    }
+}
+
+/// `call`, given at most `limit`.
+async fn bounded<T>(
+    limit: Duration,
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => Ok(result?),
+        Err(_) => anyhow::bail!("Redis did not answer within {} ms", limit.as_millis()),
     }
 }
 
 #[async_trait]
 impl EventBus for RedisBus {
+    /// Fails within the timeout when Redis does not answer: the caller (an outbox relay) keeps
+    /// the event and tries again later.
     async fn publish(&self, topic: &str, payload: &[u8]) -> anyhow::Result<String> {
         let mut con = self.con.clone();
-        let id: String = redis::cmd("XADD")
-            .arg(format!("{}{topic}", self.prefix))
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(format!("{}{topic}", self.prefix))
             .arg("MAXLEN")
             .arg("~")
             .arg(STREAM_MAX_LEN)
             .arg("*")
             .arg("p")
-            .arg(payload)
-            .query_async(&mut con)
-            .await?;
-        Ok(id)
+            .arg(payload);
+        bounded(self.options.timeout, cmd.query_async::<String>(&mut con)).await
     }
 
     async fn subscribe(
@@ -226,34 +283,45 @@ impl EventBus for RedisBus {
     ) -> anyhow::Result<Box<dyn Subscription>> {
         let key = format!("{}{topic}", self.prefix);
         let mut con = self.con.clone();
+        let joined = (key.clone(), group.to_owned());
+        let rejoin = self.joined.lock().map(|j| j.contains(&joined)).unwrap_or(false);
         let from = match start {
-            StartFrom::Latest => "$",
-            StartFrom::Earliest => "0",
+            StartFrom::Latest if !rejoin => "$",
+            _ => "0",
         };
-        let created: redis::RedisResult<()> = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(&key)
-            .arg(group)
-            .arg(from)
-            .arg("MKSTREAM")
-            .query_async(&mut con)
-            .await;
-        if let Err(err) = created
-            && err.code() != Some("BUSYGROUP")
-        {
-            return Err(err.into());
+        let mut create = redis::cmd("XGROUP");
+        create.arg("CREATE").arg(&key).arg(group).arg(from).arg("MKSTREAM");
+        let created = tokio::time::timeout(self.options.timeout, create.query_async::<()>(&mut con)).await;
+        match created {
+            Err(_) => anyhow::bail!("Redis did not answer within {} ms", self.options.timeout.as_millis()),
+            Ok(Err(err)) if err.code() != Some("BUSYGROUP") => return Err(err.into()),
+            Ok(_) => {}
         }
-        // Blocking reads get a connection of their own, so they never stall other commands.
-        let reader = self.client.get_multiplexed_async_connection().await?;
+        if let Ok(mut j) = self.joined.lock() {
+            j.insert(joined);
+        }
+        // Blocking reads get a connection of their own, so they never stall other commands, with
+        // a response timeout longer than the longest block (the default, 500 ms, is shorter
+        // than any useful block, and would make every idle read fail).
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.options.timeout))
+            .set_response_timeout(Some(MAX_BLOCK + self.options.timeout + Duration::from_secs(1)));
+        let reader = bounded(
+            self.options.timeout * 2,
+            self.client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await?;
         Ok(Box::new(RedisSubscription {
             reader,
             con,
             key,
             group: group.to_owned(),
             consumer: consumer.to_owned(),
+            options: self.options,
             buffer: VecDeque::new(),
-            read_own_pending: true,
-            last_claim: Instant::now(),
+            own_pending_after: Some("0".to_owned()),
+            claim_cursor: "0-0".to_owned(),
+            next_claim: None,
         }))
     }
 }
@@ -264,17 +332,112 @@ struct RedisSubscription {
     key: String,
     group: String,
     consumer: String,
+    options: BusOptions,
     buffer: VecDeque<Delivery>,
-    /// After a restart, a consumer first takes back what it had read but not acknowledged.
-    read_own_pending: bool,
-    last_claim: Instant,
+    /// After a restart, a consumer first takes back what it had read but not acknowledged:
+    /// its own pending entries after this id, until there are none.
+    own_pending_after: Option<String>,
+    /// Where the next XAUTOCLAIM scan starts.
+    claim_cursor: String,
+    /// When to look for events other consumers left; `None`: now (at start).
+    next_claim: Option<Instant>,
 }
 
-fn deliveries(ids: Vec<redis::streams::StreamId>) -> impl Iterator<Item = Delivery> {
-    ids.into_iter().filter_map(|entry| {
-        let payload = entry.map.get("p").and_then(|v| redis::from_redis_value_ref::<Vec<u8>>(v).ok())?;
-        Some(Delivery { id: entry.id, payload })
-    })
+/// The entries still in the stream, and the ids of those trimmed away meanwhile.
+fn deliveries(ids: Vec<redis::streams::StreamId>) -> (Vec<Delivery>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut gone = Vec::new();
+    for entry in ids {
+        match entry.map.get("p").and_then(|v| redis::from_redis_value_ref::<Vec<u8>>(v).ok()) {
+            Some(payload) => out.push(Delivery { id: entry.id, payload }),
+            None => gone.push(entry.id),
+        }
+    }
+    (out, gone)
+}
+
+/// A consumer that has held nothing and asked for nothing for this long is a past process.
+const FORGET_CONSUMERS_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+impl RedisSubscription {
+    async fn ack_ids(&mut self, ids: &[String]) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("XACK");
+        cmd.arg(&self.key).arg(&self.group).arg(ids);
+        bounded(self.options.timeout, cmd.query_async::<()>(&mut self.con)).await
+    }
+
+    /// This consumer's own pending entries (after a restart under the same name).
+    async fn read_own_pending(&mut self) -> anyhow::Result<()> {
+        while let Some(after) = self.own_pending_after.clone() {
+            let opts = StreamReadOptions::default().group(&self.group, &self.consumer).count(32);
+            let mut cmd = redis::cmd("XREADGROUP");
+            cmd.arg(&opts).arg("STREAMS").arg(&self.key).arg(&after);
+            let reply: StreamReadReply =
+                bounded(self.options.timeout, cmd.query_async(&mut self.reader)).await?;
+            let ids: Vec<_> = reply.keys.into_iter().flat_map(|k| k.ids).collect();
+            let Some(last) = ids.last().map(|e| e.id.clone()) else {
+                self.own_pending_after = None;
+                break;
+            };
+            let (mine, gone) = deliveries(ids);
+            self.ack_ids(&gone).await?;
+            self.own_pending_after = Some(last);
+            if !mine.is_empty() {
+                self.buffer.extend(mine);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims what other consumers read and left unacknowledged for `claim_after` (they died),
+    /// and forgets consumers long gone that hold nothing.
+    async fn claim_abandoned(&mut self) -> anyhow::Result<()> {
+        let mut cmd = redis::cmd("XAUTOCLAIM");
+        cmd.arg(&self.key)
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg(self.options.claim_after.as_millis() as u64)
+            .arg(&self.claim_cursor)
+            .arg(StreamAutoClaimOptions::default().count(32));
+        let reply: StreamAutoClaimReply =
+            bounded(self.options.timeout, cmd.query_async(&mut self.con)).await?;
+        let (claimed, gone) = deliveries(reply.claimed);
+        self.ack_ids(&gone).await?;
+        if !claimed.is_empty() {
+            tracing::info!(stream = %self.key, group = %self.group, events = claimed.len(), "events a stopped consumer left unacknowledged taken over");
+        }
+        self.buffer.extend(claimed);
+        let more = reply.next_stream_id != "0-0";
+        self.claim_cursor = if more { reply.next_stream_id } else { "0-0".to_owned() };
+        // A full scan goes on at once; otherwise look again in half the claim time.
+        self.next_claim = if more { None } else { Some(Instant::now() + self.options.claim_after / 2) };
+        if !more {
+            self.forget_past_consumers().await?;
+        }
+        Ok(())
+    }
+
+    async fn forget_past_consumers(&mut self) -> anyhow::Result<()> {
+        let mut cmd = redis::cmd("XINFO");
+        cmd.arg("CONSUMERS").arg(&self.key).arg(&self.group);
+        let consumers: redis::streams::StreamInfoConsumersReply =
+            bounded(self.options.timeout, cmd.query_async(&mut self.con)).await?;
+        for c in consumers.consumers {
+            if c.pending == 0
+                && c.name != self.consumer
+                && c.idle as u128 > FORGET_CONSUMERS_AFTER.as_millis()
+            {
+                let mut cmd = redis::cmd("XGROUP");
+                cmd.arg("DELCONSUMER").arg(&self.key).arg(&self.group).arg(&c.name);
+                bounded(self.options.timeout, cmd.query_async::<i64>(&mut self.con)).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -283,60 +446,37 @@ impl Subscription for RedisSubscription {
         if let Some(d) = self.buffer.pop_front() {
             return Ok(Some(d));
         }
-        if self.read_own_pending {
-            let opts = StreamReadOptions::default().group(&self.group, &self.consumer).count(32);
-            let reply: StreamReadReply = redis::cmd("XREADGROUP")
-                .arg(&opts)
-                .arg("STREAMS")
-                .arg(&self.key)
-                .arg("0")
-                .query_async(&mut self.reader)
-                .await?;
-            let mine: Vec<_> = reply.keys.into_iter().flat_map(|k| deliveries(k.ids)).collect();
-            if mine.is_empty() {
-                self.read_own_pending = false;
-            }
-            self.buffer.extend(mine);
+        if self.own_pending_after.is_some() {
+            self.read_own_pending().await?;
             if let Some(d) = self.buffer.pop_front() {
                 return Ok(Some(d));
             }
         }
-        if self.last_claim.elapsed() >= CLAIM_AFTER / 2 {
-            self.last_claim = Instant::now();
-            let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-                .arg(&self.key)
-                .arg(&self.group)
-                .arg(&self.consumer)
-                .arg(CLAIM_AFTER.as_millis() as u64)
-                .arg("0")
-                .arg(StreamAutoClaimOptions::default().count(32))
-                .query_async(&mut self.con)
-                .await?;
-            self.buffer.extend(deliveries(reply.claimed));
+        if self.next_claim.is_none_or(|at| Instant::now() >= at) {
+            self.claim_abandoned().await?;
             if let Some(d) = self.buffer.pop_front() {
                 return Ok(Some(d));
             }
         }
+        let block = wait.min(MAX_BLOCK);
         let opts = StreamReadOptions::default()
             .group(&self.group, &self.consumer)
             .count(32)
-            .block(wait.as_millis().max(1) as usize);
-        let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-            .arg(&opts)
-            .arg("STREAMS")
-            .arg(&self.key)
-            .arg(">")
-            .query_async(&mut self.reader)
-            .await?;
+            .block(block.as_millis().max(1) as usize);
+        let mut cmd = redis::cmd("XREADGROUP");
+        cmd.arg(&opts).arg("STREAMS").arg(&self.key).arg(">");
+        let reply: Option<StreamReadReply> =
+            bounded(block + self.options.timeout + Duration::from_secs(1), cmd.query_async(&mut self.reader))
+                .await?;
         if let Some(reply) = reply {
-            self.buffer.extend(reply.keys.into_iter().flat_map(|k| deliveries(k.ids)));
+            let (new, _) = deliveries(reply.keys.into_iter().flat_map(|k| k.ids).collect());
+            self.buffer.extend(new);
         }
         Ok(self.buffer.pop_front())
     }
 
     async fn ack(&mut self, id: &str) -> anyhow::Result<()> {
-        redis::cmd("XACK").arg(&self.key).arg(&self.group).arg(id).query_async::<()>(&mut self.con).await?;
-        Ok(())
+        self.ack_ids(&[id.to_owned()]).await
     }
 }
 

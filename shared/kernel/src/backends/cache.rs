@@ -1,10 +1,12 @@
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use super::health::RedisHealth;
 
 /// A shared key-value cache with expiry.
 #[async_trait]
@@ -79,6 +81,22 @@ impl Cache for MemoryCache {
     }
 }
 
+impl MemoryCache {
+    /// A live entry with the time it has left.
+    fn entry(&self, key: &str) -> Option<(Vec<u8>, Duration)> {
+        let entries = self.entries.lock().ok()?;
+        let (value, expires) = entries.get(key)?;
+        let left = expires.checked_duration_since(Instant::now())?;
+        (!left.is_zero()).then(|| (value.clone(), left))
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
 fn insert(entries: &mut HashMap<String, (Vec<u8>, Instant)>, key: &str, value: &[u8], ttl: Duration) {
     let now = Instant::now();
     if entries.len() >= MEMORY_CACHE_LIMIT {
@@ -144,6 +162,121 @@ impl Cache for RedisCache {
         // `SET … NX` answers OK when it set the key and nil when it was there.
         let answers: Vec<Option<String>> = pipe.query_async(&mut con).await?;
         Ok(answers.into_iter().map(|a| a.is_some()).collect())
+    }
+}
+
+/// At most this many keys written while Redis was away are written back when it returns; past
+/// that, the rest expire on their own.
+const DIRTY_LIMIT: usize = 10_000;
+
+/// Redis, and the process's own memory while Redis does not answer (see `RedisHealth`). What is
+/// written in process meanwhile is written back to Redis when it answers again, before anything
+/// is read from it, so a change made during the outage (a tenant's new generation) is not
+/// undone by the value Redis kept; then the in-process copy is forgotten.
+pub struct FallbackCache {
+    redis: RedisCache,
+    memory: MemoryCache,
+    health: Arc<RedisHealth>,
+    dirty: Mutex<HashSet<String>>,
+}
+
+impl FallbackCache {
+    pub fn new(redis: RedisCache, health: Arc<RedisHealth>) -> Self {
+        Self { redis, memory: MemoryCache::default(), health, dirty: Mutex::new(HashSet::new()) }
+    }
+
+    /// Whether to use Redis for this call; writes back what was changed in process first.
+    async fn use_redis(&self) -> bool {
+        if !self.health.try_redis() {
+            return false;
+        }
+        let dirty: Vec<String> = match self.dirty.lock() {
+            Ok(mut dirty) if !dirty.is_empty() => dirty.drain().collect(),
+            _ => return true,
+        };
+        let mut pipe = redis::pipe();
+        for key in &dirty {
+            let full = format!("{}{key}", self.redis.prefix);
+            match self.memory.entry(key) {
+                Some((value, left)) => {
+                    pipe.cmd("SET")
+                        .arg(full)
+                        .arg(value)
+                        .arg("PX")
+                        .arg(left.as_millis().max(1) as u64)
+                        .ignore();
+                }
+                None => {
+                    pipe.cmd("DEL").arg(full).ignore();
+                }
+            }
+        }
+        let mut con = self.redis.con.clone();
+        match self.health.call("cache", pipe.query_async::<()>(&mut con)).await {
+            Ok(()) => {
+                tracing::info!(keys = dirty.len(), "cache entries changed while Redis was away written back");
+                self.memory.clear();
+                true
+            }
+            Err(_) => {
+                if let Ok(mut set) = self.dirty.lock() {
+                    set.extend(dirty);
+                }
+                false
+            }
+        }
+    }
+
+    fn fell_back(&self, writes: &[&str]) {
+        self.health.count_fallback("cache");
+        if let Ok(mut dirty) = self.dirty.lock() {
+            for key in writes {
+                if dirty.len() < DIRTY_LIMIT {
+                    dirty.insert((*key).to_owned());
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Cache for FallbackCache {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        if self.use_redis().await
+            && let Ok(value) = self.health.call("cache", self.redis.get(key)).await
+        {
+            return Ok(value);
+        }
+        self.fell_back(&[]);
+        self.memory.get(key).await
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> anyhow::Result<()> {
+        if self.use_redis().await && self.health.call("cache", self.redis.set(key, value, ttl)).await.is_ok()
+        {
+            return Ok(());
+        }
+        self.fell_back(&[key]);
+        self.memory.set(key, value, ttl).await
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        if self.use_redis().await && self.health.call("cache", self.redis.delete(key)).await.is_ok() {
+            return Ok(());
+        }
+        self.fell_back(&[key]);
+        self.memory.delete(key).await
+    }
+
+    async fn claim_many(&self, keys: &[String], ttl: Duration) -> anyhow::Result<Vec<bool>> {
+        if self.use_redis().await
+            && let Ok(claimed) = self.health.call("cache", self.redis.claim_many(keys, ttl)).await
+        {
+            return Ok(claimed);
+        }
+        let keys_ref: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.fell_back(&keys_ref);
+        self.memory.claim_many(keys, ttl).await
     }
 }
 

@@ -4,15 +4,20 @@
 mod bus;
 mod cache;
 pub mod generation;
+mod health;
 mod rate_limit;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-pub use bus::{Delivery, EventBus, MemoryBus, RedisBus, StartFrom, Subscription};
-pub use cache::{Cache, CacheExt, MemoryCache, RedisCache};
-pub use rate_limit::{Decision, MemoryRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+pub use bus::{BusOptions, Delivery, EventBus, MemoryBus, RedisBus, StartFrom, Subscription};
+pub use cache::{Cache, CacheExt, FallbackCache, MemoryCache, RedisCache};
+pub use health::RedisHealth;
+pub use rate_limit::{
+    Decision, FallbackRateLimiter, MemoryRateLimiter, Quota, RateLimiter, RedisRateLimiter,
+};
 
-use crate::config::Settings;
+use crate::config::{RedisSettings, Settings};
 
 /// Event streams services publish, and what their events are named.
 pub mod topics {
@@ -31,7 +36,7 @@ pub struct Backends {
     pub cache: Arc<dyn Cache>,
     pub limiter: Arc<dyn RateLimiter>,
     pub bus: Arc<dyn EventBus>,
-    redis: Option<redis::aio::ConnectionManager>,
+    redis: Option<(redis::aio::ConnectionManager, Arc<RedisHealth>)>,
 }
 
 impl Backends {
@@ -44,20 +49,49 @@ impl Backends {
         }
     }
 
+    /// Redis with the default timeouts (`RedisSettings::default()`).
     pub async fn redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        Self::redis_with(url, prefix, &RedisSettings::default()).await
+    }
+
+    /// Redis, each call bounded by `settings.timeout_ms`; the cache and the rate limiter fall
+    /// back to in-process ones while Redis does not answer (see `RedisHealth`). Redis must
+    /// answer at start.
+    pub async fn redis_with(url: &str, prefix: &str, settings: &RedisSettings) -> anyhow::Result<Self> {
+        let timeout = Duration::from_millis(settings.timeout_ms);
         let client = redis::Client::open(url)?;
-        let manager = client.get_connection_manager().await?;
+        // Reconnection is tried in the background, briefly; callers never wait past `timeout`.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(timeout))
+            .set_connection_timeout(Some(timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let manager = match tokio::time::timeout(
+            timeout.max(Duration::from_secs(2)),
+            client.get_connection_manager_with_config(config),
+        )
+        .await
+        {
+            Ok(manager) => manager?,
+            Err(_) => anyhow::bail!("Redis did not answer at start"),
+        };
+        let health = Arc::new(RedisHealth::new(timeout, Duration::from_secs(settings.fallback_secs)));
+        let bus_options =
+            BusOptions { timeout, claim_after: Duration::from_secs(settings.claim_after_secs.max(1)) };
         Ok(Self {
-            cache: Arc::new(RedisCache::new(manager.clone(), prefix)),
-            limiter: Arc::new(RedisRateLimiter::new(manager.clone(), prefix)),
-            bus: Arc::new(RedisBus::new(client, manager.clone(), prefix)),
-            redis: Some(manager),
+            cache: Arc::new(FallbackCache::new(RedisCache::new(manager.clone(), prefix), health.clone())),
+            limiter: Arc::new(FallbackRateLimiter::new(
+                RedisRateLimiter::new(manager.clone(), prefix),
+                health.clone(),
+            )),
+            bus: Arc::new(RedisBus::new(client, manager.clone(), prefix, bus_options)),
+            redis: Some((manager, health)),
         })
     }
 
     pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         match &settings.redis_url {
-            Some(url) => Self::redis(url.expose(), &settings.redis_prefix).await,
+            Some(url) => Self::redis_with(url.expose(), &settings.redis_prefix, &settings.redis).await,
             None => Ok(Self::in_process()),
         }
     }
@@ -68,11 +102,19 @@ impl Backends {
 
     /// True when the backing store answers (always, in process).
     pub async fn ready(&self) -> bool {
+        self.check().await.1.is_ok()
+    }
+
+    /// The readiness check: its name (`redis`, or `backends` in process) and what is wrong.
+    /// Answers within the Redis timeout; a failure also sends the cache and the rate limiter to
+    /// their fallbacks, a success brings them back.
+    pub async fn check(&self) -> (&'static str, Result<(), String>) {
         match &self.redis {
-            None => true,
-            Some(manager) => {
+            None => ("backends", Ok(())),
+            Some((manager, health)) => {
                 let mut con = manager.clone();
-                redis::cmd("PING").query_async::<String>(&mut con).await.is_ok()
+                let ping = health.call("readiness", redis::cmd("PING").query_async::<String>(&mut con)).await;
+                ("redis", ping.map(drop).map_err(|e| format!("Redis does not answer: {e:#}")))
             }
         }
     }

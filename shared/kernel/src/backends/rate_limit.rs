@@ -3,11 +3,13 @@
 //! Time is the caller's (`now`), from its injected clock, so tests move it rather than sleep.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+use super::health::RedisHealth;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quota {
@@ -140,6 +142,33 @@ impl RateLimiter for RedisRateLimiter {
             reset_after: Duration::from_micros(reset.max(0) as u64),
             retry_after: Duration::from_micros(retry.max(0) as u64),
         })
+    }
+}
+
+/// Redis, and the process's own buckets while Redis does not answer (see `RedisHealth`): each
+/// replica then limits on its own, which is looser across replicas but never stalls a request.
+pub struct FallbackRateLimiter {
+    redis: RedisRateLimiter,
+    memory: MemoryRateLimiter,
+    health: Arc<RedisHealth>,
+}
+
+impl FallbackRateLimiter {
+    pub fn new(redis: RedisRateLimiter, health: Arc<RedisHealth>) -> Self {
+        Self { redis, memory: MemoryRateLimiter::default(), health }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for FallbackRateLimiter {
+    async fn check(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> anyhow::Result<Decision> {
+        if self.health.try_redis()
+            && let Ok(decision) = self.health.call("rate_limiter", self.redis.check(key, quota, now)).await
+        {
+            return Ok(decision);
+        }
+        self.health.count_fallback("rate_limiter");
+        self.memory.check(key, quota, now).await
     }
 }
 

@@ -56,13 +56,26 @@ impl Workers {
     {
         let service = self.service;
         self.spawn(name, move |cancel| async move {
+            // A step failing again and again (a backend down) is warned about once, then at
+            // debug level until it succeeds again.
+            let mut failing_since: Option<std::time::Instant> = None;
             loop {
                 let more = tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
                     done = step() => match done {
-                        Ok(more) => more,
+                        Ok(more) => {
+                            if let Some(since) = failing_since.take() {
+                                tracing::info!(service, worker = name, after_secs = since.elapsed().as_secs(), "background step succeeds again");
+                            }
+                            more
+                        }
                         Err(err) => {
-                            tracing::warn!(service, worker = name, error = ?err, "background step failed; trying again");
+                            if failing_since.is_none() {
+                                failing_since = Some(std::time::Instant::now());
+                                tracing::warn!(service, worker = name, error = ?err, "background step failed; trying again");
+                            } else {
+                                tracing::debug!(service, worker = name, error = ?err, "background step failed again");
+                            }
                             false
                         }
                     },
@@ -95,6 +108,8 @@ impl Workers {
         let service = self.service;
         let consumer = format!("{service}-{}", uuid::Uuid::new_v4().simple());
         self.spawn(topic, move |cancel| async move {
+            // While the bus is unreachable: warned once, then quietly retried until it is back.
+            let mut outage = Outage::default();
             loop {
                 let subscribed = tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
@@ -103,8 +118,8 @@ impl Workers {
                 let mut subscription = match subscribed {
                     Ok(s) => s,
                     Err(err) => {
-                        tracing::warn!(service, topic, group, error = %format!("{err:#}"), "cannot follow events; retrying");
-                        if sleep_or_cancel(&cancel, Duration::from_secs(5)).await {
+                        outage.failed(service, topic, &group, &err, "cannot follow events; retrying");
+                        if sleep_or_cancel(&cancel, Duration::from_secs(2)).await {
                             return Ok(());
                         }
                         continue;
@@ -116,10 +131,16 @@ impl Workers {
                         next = subscription.next(Duration::from_secs(5)) => next,
                     };
                     let delivery = match next {
-                        Ok(Some(delivery)) => delivery,
-                        Ok(None) => continue,
+                        Ok(Some(delivery)) => {
+                            outage.over(service, topic, &group);
+                            delivery
+                        }
+                        Ok(None) => {
+                            outage.over(service, topic, &group);
+                            continue;
+                        }
                         Err(err) => {
-                            tracing::warn!(service, topic, group, error = %format!("{err:#}"), "event stream interrupted");
+                            outage.failed(service, topic, &group, &err, "event stream interrupted; following again");
                             if sleep_or_cancel(&cancel, Duration::from_secs(1)).await {
                                 return Ok(());
                             }
@@ -185,6 +206,37 @@ impl Workers {
 impl Drop for Workers {
     fn drop(&mut self) {
         self.cancel.cancel();
+    }
+}
+
+/// A follower's trouble with the bus: one warning when it starts, one line when it ends, and
+/// the retries between at debug level, so an outage does not flood the logs.
+#[derive(Default)]
+struct Outage {
+    since: Option<std::time::Instant>,
+}
+
+impl Outage {
+    fn failed(&mut self, service: &str, topic: &str, group: &str, err: &anyhow::Error, what: &str) {
+        let error = format!("{err:#}");
+        if self.since.is_none() {
+            self.since = Some(std::time::Instant::now());
+            tracing::warn!(service, topic, group, error, "{what}");
+        } else {
+            tracing::debug!(service, topic, group, error, "{what}");
+        }
+    }
+
+    fn over(&mut self, service: &str, topic: &str, group: &str) {
+        if let Some(since) = self.since.take() {
+            tracing::info!(
+                service,
+                topic,
+                group,
+                after_secs = since.elapsed().as_secs(),
+                "following events again"
+            );
+        }
     }
 }
 
