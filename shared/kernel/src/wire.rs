@@ -53,7 +53,10 @@ impl Wire {
 /// 400, 408 or 431 with an empty body: every answer of the application is problem+json.
 pub fn replacement(buf: &[u8]) -> Option<(usize, Vec<u8>)> {
     const PREFIX: &[u8] = b"HTTP/1.1 ";
-    if !buf.starts_with(PREFIX) {
+    // Cheap checks first: this runs on every answer's head.
+    if !buf.starts_with(PREFIX)
+        || !matches!(buf.get(PREFIX.len()..PREFIX.len() + 3), Some(b"400" | b"408" | b"431"))
+    {
         return None;
     }
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
