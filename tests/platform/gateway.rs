@@ -104,6 +104,83 @@ async fn the_openapi_document_matches_the_routes(app: &TestApp) {
     }
 }
 
+backend_test!(the_openapi_document_says_what_each_operation_answers);
+async fn the_openapi_document_says_what_each_operation_answers(app: &TestApp) {
+    let doc = json_ok(app.http.get(app.url("/api-docs/openapi.json")).send().await.unwrap(), 200).await;
+    let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+    let ok_schema = |path: &str, method: &str, status: &str| {
+        op(path, method)["responses"][status]["content"]["application/json"]["schema"].to_string()
+    };
+
+    // Billing runs and the scheduler's job runs are different schemas under different names.
+    assert!(ok_schema("/api/v1/billing/runs", "get", "200").contains("#/components/schemas/BillingRun"));
+    assert!(ok_schema("/api/v1/billing/runs", "post", "200").contains("#/components/schemas/BillingRun"));
+    let billing_run = doc["components"]["schemas"]["BillingRun"]["properties"].as_object().unwrap();
+    assert!(billing_run.contains_key("period") && !billing_run.contains_key("schedule_id"));
+    assert!(doc["components"]["schemas"]["JobRun"]["properties"]["schedule_id"].is_object());
+
+    // A configuration answer declares its version fields beside the document, and the document
+    // sent on PUT may carry them back.
+    let view = &doc["components"]["schemas"]["ConfigView"];
+    for field in ["tenant_id", "version", "updated_at", "updated_by", "timezone", "webhooks"] {
+        assert!(view["properties"][field].is_object(), "ConfigView.{field}");
+    }
+    assert!(view.get("additionalProperties").is_none(), "{view}");
+    let put = op("/api/v1/tenants/{tenant_id}/config", "put");
+    assert!(put["requestBody"].to_string().contains("#/components/schemas/ConfigUpdate"));
+    assert!(doc["components"]["schemas"]["ConfigUpdate"]["properties"]["version"].is_object());
+
+    // Lifecycle changes take no body unless a reason is given.
+    for action in ["suspend", "activate", "cancel"] {
+        let body = &op(&format!("/api/v1/tenants/{{id}}/{action}"), "post")["requestBody"];
+        assert_eq!(body["required"], false, "{action}: {body}");
+    }
+
+    // The answers of the shared layers, as problem+json.
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        op(path, method)["responses"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert!(statuses("/api/v1/tickets/{id}", "patch").contains(&"404".into()));
+    assert!(statuses("/api/v1/dispatch/decisions/{ticket_id}", "get").contains(&"404".into()));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let public = [
+            "/api/v1/auth/login",
+            "/api/v1/auth/refresh",
+            "/api/v1/auth/logout",
+            "/api/v1/billing/webhooks/stripe",
+        ]
+        .contains(&path.as_str());
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let mut expected = vec!["429"];
+            if !public {
+                expected.extend(["401", "403"]);
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if path.contains('{') {
+                expected.push("404");
+            }
+            for status in expected {
+                assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') && response.get("content").is_some() {
+                    assert!(
+                        response["content"].get("application/problem+json").is_some()
+                            && response["content"].get("application/json").is_none(),
+                        "{method} {path} {status}: {response}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 backend_test!(probes_metrics_and_docs_are_served);
 async fn probes_metrics_and_docs_are_served(app: &TestApp) {
     let ready = json_ok(app.http.get(app.url("/readyz")).send().await.unwrap(), 200).await;

@@ -832,3 +832,22 @@ async fn comments_worklogs_and_feedback(backend: Backend) {
     assert_eq!((f["rating"].as_i64(), f["complaint"].as_bool()), (Some(2), Some(true)));
     app.stop().await;
 }
+
+backend_test!(comments_written_at_once_on_one_ticket_are_all_kept: Backend);
+async fn comments_written_at_once_on_one_ticket_are_all_kept(backend: Backend) {
+    // Four writers who named no version: each one's comment moves the ticket under the others,
+    // which are made again on the ticket as it is now (not refused with 412 for a version they
+    // never named). Four writers lose at most three rounds, within the attempts allowed.
+    let app = TestApp::spawn_at(backend, |_| {}, at("2026-11-18T09:00:00Z")).await;
+    let d = desk(&app, "BUSY", "24x7").await;
+    let t = raise(&app, &d.admin, incident("high", "high")).await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/tickets/{id}/comments");
+    let writes =
+        (0..4).map(|i| app.post(&path, &d.admin, json!({"body": format!("note {i}"), "public": true})));
+    for res in futures_util::future::join_all(writes).await {
+        json_ok(res, 201).await;
+    }
+    let comments = json_ok(app.get(&path, &d.admin).await, 200).await;
+    assert_eq!(comments.as_array().unwrap().len(), 4, "{comments}");
+}

@@ -165,3 +165,35 @@ impl Platform {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use canopy_gateway::openapi::Folded;
+    use canopy_kernel::service::Service;
+
+    use super::*;
+
+    fn service_doc<S: Service>() -> (&'static str, serde_json::Value) {
+        let doc = S::OPENAPI.map(|f| serde_json::to_value(f()).unwrap()).unwrap_or_default();
+        (S::NAME, doc)
+    }
+
+    /// The services' documents fold into the gateway's without two schemas sharing a name
+    /// (as the billing runs and the scheduler's job runs once did).
+    #[test]
+    fn the_services_openapi_documents_have_no_schema_name_clash() {
+        let mut folded = Folded::default();
+        for (name, doc) in [
+            service_doc::<TenantsService>(),
+            service_doc::<Catalog>(),
+            service_doc::<Ticketing>(),
+            service_doc::<Scheduler>(),
+            service_doc::<Billing>(),
+        ] {
+            assert!(doc["paths"].as_object().is_some_and(|p| !p.is_empty()), "{name} documents no path");
+            folded.add(name, &doc);
+        }
+        let clashes: Vec<String> = folded.clashes.iter().map(ToString::to_string).collect();
+        assert!(clashes.is_empty(), "{clashes:#?}");
+    }
+}

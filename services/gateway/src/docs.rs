@@ -4,11 +4,10 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
-use crate::routes::service_for;
+use crate::openapi::{Clash, Folded, add_standard_problems};
 use crate::state::GatewayState;
 
 const SWAGGER_JS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js");
@@ -71,35 +70,17 @@ async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
     HttpResponse::Ok().json(doc)
 }
 
-/// What the gateway takes from a service's OpenAPI document. Path items, schemas and tags
-/// pass through as they are: the gateway folds documents together, it does not read them.
-#[derive(Deserialize)]
-struct ServiceDoc {
-    #[serde(default)]
-    paths: Map<String, Value>,
-    #[serde(default)]
-    components: Components,
-    #[serde(default)]
-    tags: Vec<Value>,
-}
-
-#[derive(Default, Deserialize)]
-struct Components {
-    #[serde(default)]
-    schemas: Map<String, Value>,
-}
-
 /// The gateway's own document, with every service's routed paths and schemas folded in.
-/// Paths a service does not expose through the gateway are left out.
+/// Paths a service does not expose through the gateway are left out. Two services giving one
+/// schema name to different schemas is a bug of the document (one would stand for the other):
+/// it is logged as an error here, and the platform's tests fail on it.
 async fn merge(state: &GatewayState) -> (Value, bool) {
-    let mut paths = Map::new();
-    let mut schemas = Map::new();
-    let mut tags = Vec::new();
+    let mut folded = Folded::default();
     let mut complete = true;
     let mut services: Vec<_> = state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).collect();
     services.sort_by_key(|(name, _)| **name);
     for (name, client) in services {
-        let doc: ServiceDoc = match client.get_json("/api-docs/openapi.json").await {
+        let doc: Value = match client.get_json("/api-docs/openapi.json").await {
             Ok(doc) => doc,
             Err(err) => {
                 tracing::warn!(service = name, error = %format!("{err:#}"), "OpenAPI document unavailable");
@@ -107,10 +88,20 @@ async fn merge(state: &GatewayState) -> (Value, bool) {
                 continue;
             }
         };
-        paths.extend(doc.paths.into_iter().filter(|(path, _)| service_for(path) == Some(name)));
-        schemas.extend(doc.components.schemas);
-        tags.extend(doc.tags);
+        folded.add(name, &doc);
     }
+    for clash in &folded.clashes {
+        tracing::error!(schema = %clash.schema, "OpenAPI schema name clash: {clash}");
+    }
+    let (doc, _clashes) = document(folded);
+    (doc, complete)
+}
+
+/// The merged document from the folded services' documents, with the standard problems every
+/// operation can answer, and the clashes met while folding.
+pub fn document(folded: Folded) -> (Value, Vec<Clash>) {
+    let Folded { mut paths, schemas, tags, clashes, .. } = folded;
+    add_standard_problems(&mut paths, &schemas);
     paths.extend(own_paths());
     let doc = json!({
         "openapi": "3.1.0",
@@ -132,7 +123,7 @@ async fn merge(state: &GatewayState) -> (Value, bool) {
         },
         "tags": tags,
     });
-    (doc, complete)
+    (doc, clashes)
 }
 
 fn own_paths() -> Map<String, Value> {

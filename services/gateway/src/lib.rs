@@ -6,6 +6,7 @@ pub mod auth;
 pub mod directory;
 pub mod docs;
 pub mod limits;
+pub mod openapi;
 pub mod proxy;
 pub mod routes;
 pub mod state;

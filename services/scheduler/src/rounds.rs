@@ -55,6 +55,7 @@ pub struct UnplannedView {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = RoundPlan)]
 pub struct PlanView {
     pub date: NaiveDate,
     pub region: Option<String>,

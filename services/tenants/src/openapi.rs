@@ -1,3 +1,4 @@
+use utoipa::openapi::Required;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -17,8 +18,8 @@ use crate::routes::{api_keys, auth, config, tenants, totp, users, webhooks};
         webhooks::list, webhooks::get, webhooks::redeliver,
         totp::status, totp::enroll, totp::confirm, totp::disable, totp::reset_staff, totp::reset_tenant_user, totp::audit,
     ),
-    components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
-    modifiers(&BearerAuth),
+    components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError, canopy_api::tenants::TenantConfig)),
+    modifiers(&BearerAuth, &OptionalBodies),
     tags(
         (name = "auth", description = "Sign-in, token refresh and rotation, keys"),
         (name = "tenants", description = "Customer companies and their lifecycle"),
@@ -42,5 +43,32 @@ impl Modify for BearerAuth {
             "apiKey",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
+    }
+}
+
+/// Operations whose body may be left out (no body, or an empty one, is the default): utoipa
+/// marks every documented body required.
+const OPTIONAL_BODIES: [&str; 4] = [
+    "/api/v1/auth/logout",
+    "/api/v1/tenants/{id}/suspend",
+    "/api/v1/tenants/{id}/activate",
+    "/api/v1/tenants/{id}/cancel",
+];
+
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for path in OPTIONAL_BODIES {
+            let body = openapi
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(|item| item.post.as_mut())
+                .and_then(|op| op.request_body.as_mut());
+            if let Some(body) = body {
+                body.required = Some(Required::False);
+            }
+        }
     }
 }

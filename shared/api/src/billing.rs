@@ -65,6 +65,7 @@ pub struct RunRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = BillingRun)]
 pub struct RunView {
     pub id: Uuid,
     pub period: String,

@@ -58,6 +58,7 @@ pub struct AlertState {
 /// What the alert's incident should do after a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AlertAction)]
 pub enum Action {
     Open,
     Reopen,

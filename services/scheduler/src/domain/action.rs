@@ -8,6 +8,7 @@ use canopy_kernel::validate::clean_text;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(as = JobAction)]
 pub enum Action {
     /// Opens a service request for the schedule's tenant: the daily health inspection, the
     /// weekly backup verification, the monthly patch review.

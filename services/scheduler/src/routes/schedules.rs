@@ -199,6 +199,7 @@ pub async fn get(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = JobRun)]
 pub struct RunView {
     pub schedule_id: Uuid,
     pub tenant_id: Option<Uuid>,

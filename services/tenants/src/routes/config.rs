@@ -10,7 +10,7 @@ use canopy_kernel::http::MAX_PAGE;
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
 
 pub use crate::domain::config::ConfigView;
-use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig, Validate};
+use crate::domain::config::{ConfigUpdate, READ_ONLY_FIELDS, TenantConfig, Validate};
 use crate::state::{TenantEvent, TenantsState};
 use crate::store::configs::{ConfigRow, document};
 pub use canopy_api::tenants::PortalConfigView;
@@ -131,7 +131,7 @@ fn expected_version(req: &HttpRequest, body: &serde_json::Value) -> ApiResult<Op
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant_id}/config", tag = "config", security(("bearer" = [])),
-    request_body = TenantConfig, params(("tenant_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = ConfigUpdate, params(("tenant_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
     description = "Replaces the whole configuration. Every problem is reported at once; nothing is saved unless all is valid. \
         With If-Match (or `version`), a concurrent change is refused with 412 instead of being overwritten. \
         Webhook secrets are write-only: leave `secret` out to keep a webhook's current one.",

@@ -231,7 +231,7 @@ async fn transition(
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/suspend", tag = "tenants", security(("bearer" = [])),
-    request_body(content = LifecycleRequest, description = "optional"), params(("id" = Uuid, Path)),
+    request_body(content = LifecycleRequest, description = "Optional: why (kept with the tenant)"), params(("id" = Uuid, Path)),
     description = "A suspended tenant's users can read but not write.",
     responses((status = 200, body = TenantView), (status = 409, body = Problem)))]
 pub async fn suspend(
@@ -244,7 +244,7 @@ pub async fn suspend(
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/activate", tag = "tenants", security(("bearer" = [])),
-    request_body(content = LifecycleRequest, description = "optional"), params(("id" = Uuid, Path)),
+    request_body(content = LifecycleRequest, description = "Optional: why (kept with the tenant)"), params(("id" = Uuid, Path)),
     responses((status = 200, body = TenantView), (status = 409, body = Problem)))]
 pub async fn activate(
     state: web::Data<TenantsState>,
@@ -256,7 +256,7 @@ pub async fn activate(
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/cancel", tag = "tenants", security(("bearer" = [])),
-    request_body(content = LifecycleRequest, description = "optional"), params(("id" = Uuid, Path)),
+    request_body(content = LifecycleRequest, description = "Optional: why (kept with the tenant)"), params(("id" = Uuid, Path)),
     description = "Ends the tenant's service for good: its users can no longer sign in.",
     responses((status = 200, body = TenantView), (status = 409, body = Problem)))]
 pub async fn cancel(

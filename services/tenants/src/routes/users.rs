@@ -294,7 +294,8 @@ pub async fn update_tenant_user(
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/users/{id}", tag = "users", security(("bearer" = [])),
     description = "Deactivates the user (kept for history) and ends their sessions.",
-    params(("tenant_id" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
+    params(("tenant_id" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "You cannot deactivate yourself")))]
 pub async fn deactivate_tenant_user(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -308,7 +309,8 @@ pub async fn deactivate_tenant_user(
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUserRequest,
     description = "Creates a provider staff member (agent, engineer, dispatcher, provider admin).",
-    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = UserView), (status = 404, body = Problem, description = "A tenant's user asks: staff are not theirs to see"),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_staff(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -319,7 +321,8 @@ pub async fn create_staff(
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = Page<UserView>)))]
+    responses((status = 200, body = Page<UserView>),
+        (status = 404, body = Problem, description = "A tenant's user asks: staff are not theirs to see")))]
 pub async fn list_staff(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -353,7 +356,8 @@ pub async fn update_staff(
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "You cannot deactivate yourself")))]
 pub async fn deactivate_staff(
     state: web::Data<TenantsState>,
     principal: Principal,

@@ -13,6 +13,7 @@ use canopy_kernel::{ApiError, ApiResult, Principal, Problem, Violations};
 
 use super::parse;
 use super::tickets::{actor, ticket_scope, visible};
+use super::work::again_if_moved;
 use crate::domain::itil::Decision;
 use crate::state::TicketingState;
 use crate::store::tickets::{ApprovalRow, Change, Child, LinkRow};
@@ -68,30 +69,34 @@ pub async fn add_link(
     let scope = ticket_scope(&state, &principal, *id).await?;
     principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
     let new: NewLink = parse(body.into_inner())?;
-    let this = state.tickets.load(&scope, *id).await?;
-    // The other ticket must be of the same tenant: otherwise it is simply not found.
-    let other = state
-        .tickets
-        .load(&scope, new.ticket_id)
-        .await
-        .map_err(|_| ApiError::invalid("ticket_id", "no such ticket of this tenant"))?;
-    let (linked, outcome) = this.link(&other)?;
-    let at = state.now();
-    let row = LinkRow {
-        tenant_id: this.tenant_id,
-        problem_id: linked.problem_id,
-        incident_id: linked.incident_id,
-        linked_by: principal.subject,
-        linked_at: at,
-    };
-    let view = LinkView {
-        problem_id: linked.problem_id,
-        incident_id: linked.incident_id,
-        linked_by: principal.subject,
-        linked_at: at,
-    };
-    let change = Change::new(at, actor(&principal), outcome).with(Child::Link(row));
-    state.tickets.save(&scope, &this, this.version, &change).await?;
+    let view = again_if_moved(async || {
+        let this = state.tickets.load(&scope, *id).await?;
+        // The other ticket must be of the same tenant: otherwise it is simply not found.
+        let other = state
+            .tickets
+            .load(&scope, new.ticket_id)
+            .await
+            .map_err(|_| ApiError::invalid("ticket_id", "no such ticket of this tenant"))?;
+        let (linked, outcome) = this.link(&other)?;
+        let at = state.now();
+        let row = LinkRow {
+            tenant_id: this.tenant_id,
+            problem_id: linked.problem_id,
+            incident_id: linked.incident_id,
+            linked_by: principal.subject,
+            linked_at: at,
+        };
+        let view = LinkView {
+            problem_id: linked.problem_id,
+            incident_id: linked.incident_id,
+            linked_by: principal.subject,
+            linked_at: at,
+        };
+        let change = Change::new(at, actor(&principal), outcome).with(Child::Link(row));
+        state.tickets.save(&scope, &this, this.version, &change).await?;
+        Ok(view)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -146,27 +151,31 @@ pub async fn decide(
         v.check(!new.comment.trim().is_empty(), "comment", "say why the change is rejected");
     }
     v.into_result()?;
-    let mut t = state.tickets.load(&scope, *id).await?;
-    let version = t.version;
-    let outcome = t.decide(new.decision, &new.comment)?;
-    let at = state.now();
-    let view = ApprovalView {
-        id: Uuid::now_v7(),
-        decision: new.decision,
-        comment: new.comment.trim().to_owned(),
-        decided_by: principal.subject,
-        decided_at: at,
-    };
-    let change = Change::new(at, actor(&principal), outcome).with(Child::Approval(ApprovalRow {
-        tenant_id: t.tenant_id,
-        ticket_id: t.id,
-        id: view.id,
-        decision: view.decision.to_string(),
-        comment: view.comment.clone(),
-        decided_by: view.decided_by,
-        decided_at: at,
-    }));
-    state.tickets.save(&scope, &t, version, &change).await?;
+    let view = again_if_moved(async || {
+        let mut t = state.tickets.load(&scope, *id).await?;
+        let version = t.version;
+        let outcome = t.decide(new.decision, &new.comment)?;
+        let at = state.now();
+        let view = ApprovalView {
+            id: Uuid::now_v7(),
+            decision: new.decision,
+            comment: new.comment.trim().to_owned(),
+            decided_by: principal.subject,
+            decided_at: at,
+        };
+        let change = Change::new(at, actor(&principal), outcome).with(Child::Approval(ApprovalRow {
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            id: view.id,
+            decision: view.decision.to_string(),
+            comment: view.comment.clone(),
+            decided_by: view.decided_by,
+            decided_at: at,
+        }));
+        state.tickets.save(&scope, &t, version, &change).await?;
+        Ok(view)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

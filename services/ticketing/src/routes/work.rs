@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
-use canopy_kernel::{ApiError, ApiResult, Principal, Problem, TenantScope, Violations};
+use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope, Violations};
 
 use super::parse;
 use super::tickets::{actor, editor, ticket_scope, visible};
@@ -64,6 +64,36 @@ fn yes() -> bool {
 }
 
 /// Loads a ticket the caller may see and act on.
+/// Applies a change whose client named no version of the ticket: when the ticket moved under it
+/// (the breach watch, the dispatcher, another writer), the change is made again on what is there
+/// now instead of being refused with 412 for a version the client never named.
+pub(super) async fn again_if_moved<T>(mut change: impl AsyncFnMut() -> ApiResult<T>) -> ApiResult<T> {
+    for _ in 1..5 {
+        match change().await {
+            Err(e) if e.code() == ErrorCode::PreconditionFailed => continue,
+            done => return done,
+        }
+    }
+    change().await
+}
+
+/// The ticket as it is now: `first` (as loaded for the checks) on the first attempt, read again
+/// after.
+pub(super) async fn current(
+    state: &TicketingState,
+    principal: &Principal,
+    scope: &TenantScope,
+    id: Uuid,
+    first: &mut Option<Ticket>,
+) -> ApiResult<Ticket> {
+    if let Some(t) = first.take() {
+        return Ok(t);
+    }
+    let t = state.tickets.load(scope, id).await?;
+    visible(principal, &t)?;
+    Ok(t)
+}
+
 async fn open_ticket(
     state: &TicketingState,
     principal: &Principal,
@@ -87,7 +117,7 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, mut t) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     let new: NewComment = parse(body.into_inner())?;
     let staff = principal.is_provider();
     let mut v = Violations::new();
@@ -95,28 +125,34 @@ pub async fn add_comment(
     v.check(!text.is_empty() && text.chars().count() <= 20_000, "body", "must have 1–20000 characters");
     v.check(new.public || staff, "public", "only provider staff write internal notes");
     v.into_result()?;
-    let now = state.moment();
-    let version = t.version;
-    let outcome = t.comment(new.public, editor(&principal), now)?;
-    let row = CommentRow {
-        tenant_id: t.tenant_id,
-        ticket_id: t.id,
-        id: Uuid::now_v7(),
-        author_id: principal.subject,
-        author_kind: actor(&principal).kind.to_owned(),
-        public: new.public,
-        body: text.to_owned(),
-        created_at: now.at,
-    };
-    let comment = CommentView {
-        id: row.id,
-        author_id: principal.subject,
-        public: new.public,
-        body: text.to_owned(),
-        created_at: now.at,
-    };
-    let change = Change::new(now.at, actor(&principal), outcome).with(Child::Comment(row));
-    state.tickets.save(&scope, &t, version, &change).await?;
+    let mut first = Some(t);
+    let comment = again_if_moved(async || {
+        let mut t = current(&state, &principal, &scope, *id, &mut first).await?;
+        let now = state.moment();
+        let version = t.version;
+        let outcome = t.comment(new.public, editor(&principal), now)?;
+        let row = CommentRow {
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            id: Uuid::now_v7(),
+            author_id: principal.subject,
+            author_kind: actor(&principal).kind.to_owned(),
+            public: new.public,
+            body: text.to_owned(),
+            created_at: now.at,
+        };
+        let comment = CommentView {
+            id: row.id,
+            author_id: principal.subject,
+            public: new.public,
+            body: text.to_owned(),
+            created_at: now.at,
+        };
+        let change = Change::new(now.at, actor(&principal), outcome).with(Child::Comment(row));
+        state.tickets.save(&scope, &t, version, &change).await?;
+        Ok(comment)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(comment))
 }
 
@@ -188,47 +224,53 @@ pub async fn add_worklog(
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, mut t) = open_ticket(&state, &principal, *id).await?;
+    let (scope, t) = open_ticket(&state, &principal, *id).await?;
     principal.require_any(&[Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin])?;
     let new: NewWorklog = parse(body.into_inner())?;
-    let now = state.moment();
-    let work = Work {
-        kind: new.kind,
-        minutes: new.minutes,
-        billable: new.billable,
-        note: new.note,
-        arrived_at: new.arrived_at,
-        departed_at: new.departed_at,
-    };
-    let version = t.version;
-    let outcome = t.log_work(&work, editor(&principal), now)?;
-    let row = WorklogRow {
-        tenant_id: t.tenant_id,
-        ticket_id: t.id,
-        id: Uuid::now_v7(),
-        engineer_id: principal.subject,
-        kind: work.kind.to_string(),
-        arrived_at: work.arrived_at,
-        departed_at: work.departed_at,
-        minutes: work.minutes,
-        billable: work.billable,
-        note: work.note.trim().to_owned(),
-        created_at: now.at,
-    };
-    let created = row.clone();
-    let change = Change::new(now.at, actor(&principal), outcome).with(Child::Worklog(row));
-    state.tickets.save(&scope, &t, version, &change).await?;
-    let view = WorklogView {
-        id: created.id,
-        engineer_id: principal.subject,
-        kind: work.kind,
-        minutes: work.minutes,
-        billable: work.billable,
-        note: created.note.clone(),
-        arrived_at: work.arrived_at,
-        departed_at: work.departed_at,
-        created_at: now.at,
-    };
+    let mut first = Some(t);
+    let view = again_if_moved(async || {
+        let mut t = current(&state, &principal, &scope, *id, &mut first).await?;
+        let now = state.moment();
+        let work = Work {
+            kind: new.kind,
+            minutes: new.minutes,
+            billable: new.billable,
+            note: new.note.clone(),
+            arrived_at: new.arrived_at,
+            departed_at: new.departed_at,
+        };
+        let version = t.version;
+        let outcome = t.log_work(&work, editor(&principal), now)?;
+        let row = WorklogRow {
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            id: Uuid::now_v7(),
+            engineer_id: principal.subject,
+            kind: work.kind.to_string(),
+            arrived_at: work.arrived_at,
+            departed_at: work.departed_at,
+            minutes: work.minutes,
+            billable: work.billable,
+            note: work.note.trim().to_owned(),
+            created_at: now.at,
+        };
+        let created = row.clone();
+        let change = Change::new(now.at, actor(&principal), outcome).with(Child::Worklog(row));
+        state.tickets.save(&scope, &t, version, &change).await?;
+        let view = WorklogView {
+            id: created.id,
+            engineer_id: principal.subject,
+            kind: work.kind,
+            minutes: work.minutes,
+            billable: work.billable,
+            note: created.note.clone(),
+            arrived_at: work.arrived_at,
+            departed_at: work.departed_at,
+            created_at: now.at,
+        };
+        Ok(view)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -289,28 +331,34 @@ pub async fn give_feedback(
     v.check((1..=5).contains(&new.rating), "rating", "must be 1–5");
     v.check(new.text.chars().count() <= 5000, "text", "must have at most 5000 characters");
     v.into_result()?;
-    let outcome = t.give_feedback(new.rating, new.complaint)?;
-    if state.tickets.feedback(&scope, t.id).await?.is_some() {
-        return Err(ApiError::conflict("Feedback was already given for this ticket"));
-    }
-    let at = state.now();
-    let view = FeedbackView {
-        rating: new.rating,
-        complaint: new.complaint,
-        text: new.text.trim().to_owned(),
-        given_by: principal.subject,
-        given_at: at,
-    };
-    let change = Change::new(at, actor(&principal), outcome).with(Child::Feedback(FeedbackRow {
-        tenant_id: t.tenant_id,
-        ticket_id: t.id,
-        rating: new.rating,
-        complaint: new.complaint,
-        text: view.text.clone(),
-        given_by: principal.subject,
-        given_at: at,
-    }));
-    state.tickets.save(&scope, &t, t.version, &change).await?;
+    let mut first = Some(t);
+    let view = again_if_moved(async || {
+        let t = current(&state, &principal, &scope, *id, &mut first).await?;
+        let outcome = t.give_feedback(new.rating, new.complaint)?;
+        if state.tickets.feedback(&scope, t.id).await?.is_some() {
+            return Err(ApiError::conflict("Feedback was already given for this ticket"));
+        }
+        let at = state.now();
+        let view = FeedbackView {
+            rating: new.rating,
+            complaint: new.complaint,
+            text: new.text.trim().to_owned(),
+            given_by: principal.subject,
+            given_at: at,
+        };
+        let change = Change::new(at, actor(&principal), outcome).with(Child::Feedback(FeedbackRow {
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            rating: new.rating,
+            complaint: new.complaint,
+            text: view.text.clone(),
+            given_by: principal.subject,
+            given_at: at,
+        }));
+        state.tickets.save(&scope, &t, t.version, &change).await?;
+        Ok(view)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -149,7 +149,10 @@ impl PortalConfigView {
 }
 
 /// The configuration with its version. Send `version` back (or `If-Match`) when you PUT.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+///
+/// Its schema is [`TenantConfig`]'s with the four version fields beside the document (a
+/// derived one would be `allOf` a closed `TenantConfig` and the fields it forbids).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConfigView {
     pub tenant_id: Uuid,
     pub version: i64,
@@ -157,6 +160,88 @@ pub struct ConfigView {
     pub updated_by: Uuid,
     #[serde(flatten)]
     pub config: TenantConfig,
+}
+
+/// The body of `PUT /tenants/{id}/config`: the whole document, optionally with the `version`
+/// you read (instead of `If-Match`). A [`ConfigView`] may be sent back as it was read: its
+/// other version fields are ignored. Only a schema: the server reads it as [`TenantConfig`].
+pub struct ConfigUpdate;
+
+mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::{ConfigUpdate, ConfigView, TenantConfig};
+
+    /// `TenantConfig`'s object schema, changed by `f`.
+    fn config_with(f: impl FnOnce(&mut Object)) -> RefOr<Schema> {
+        let mut schema = TenantConfig::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            f(object);
+        }
+        schema
+    }
+
+    fn string(format: KnownFormat, read_only: bool) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+            .read_only(read_only.then_some(true))
+            .into()
+    }
+
+    impl PartialSchema for ConfigView {
+        fn schema() -> RefOr<Schema> {
+            config_with(|o| {
+                o.description = Some("The configuration document with its version.".into());
+                o.additional_properties = None;
+                o.properties.insert("tenant_id".into(), string(KnownFormat::Uuid, false));
+                o.properties.insert("version".into(), i64::schema());
+                o.properties.insert("updated_at".into(), string(KnownFormat::DateTime, false));
+                o.properties.insert("updated_by".into(), string(KnownFormat::Uuid, false));
+                o.required.extend(["tenant_id", "version", "updated_at", "updated_by"].map(String::from));
+            })
+        }
+    }
+
+    impl ToSchema for ConfigView {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("ConfigView")
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            TenantConfig::schemas(schemas);
+        }
+    }
+
+    impl PartialSchema for ConfigUpdate {
+        fn schema() -> RefOr<Schema> {
+            config_with(|o| {
+                o.description = Some(
+                    "The whole configuration document; `version` (the one you read) instead of `If-Match`, \
+                     and a read answer's other version fields, are accepted and ignored."
+                        .into(),
+                );
+                o.properties.insert("version".into(), Option::<i64>::schema());
+                o.properties.insert("tenant_id".into(), string(KnownFormat::Uuid, true));
+                o.properties.insert("updated_at".into(), string(KnownFormat::DateTime, true));
+                o.properties.insert("updated_by".into(), string(KnownFormat::Uuid, true));
+            })
+        }
+    }
+
+    impl ToSchema for ConfigUpdate {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("ConfigUpdate")
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            TenantConfig::schemas(schemas);
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -15,8 +15,8 @@ use crate::Page;
 use crate::client::{Call, CallError, PathQuery, all_pages};
 
 pub use config::{
-    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PortalConfigView, PriorityMatrix,
-    SecurityConfig, Site, TenantConfig, Webhook, default_categories,
+    Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
+    PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

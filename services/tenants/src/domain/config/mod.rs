@@ -9,8 +9,8 @@ use canopy_kernel::Violations;
 pub use parts::WEBHOOK_EVENTS;
 
 pub use canopy_api::tenants::{
-    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PriorityMatrix, Site, TenantConfig,
-    Webhook, default_categories,
+    Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PriorityMatrix, Site,
+    TenantConfig, Webhook, default_categories,
 };
 
 /// Fields of a config response that a client may send back unchanged on PUT.
