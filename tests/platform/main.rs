@@ -23,6 +23,7 @@ mod knowledge;
 mod lifecycle;
 mod processes;
 mod reports;
+mod revocation;
 mod rounds;
 mod stripe;
 mod tenant_days;

@@ -2,6 +2,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261123_000002_webhook_deliveries;
+mod m20261201_000003_access_revocations;
 
 pub struct Migrator;
 
@@ -11,6 +12,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000002_webhook_deliveries::Migration),
+            Box::new(m20261201_000003_access_revocations::Migration),
         ]
     }
 }

@@ -14,7 +14,9 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 use tracing::Instrument;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -198,6 +200,9 @@ pub struct Metrics {
     latency: HistogramVec,
     upstream: HistogramVec,
     agent_events: IntCounterVec,
+    revocation_syncs: IntCounterVec,
+    access_refused: IntCounterVec,
+    revocations_stale: IntGauge,
 }
 
 impl Metrics {
@@ -232,7 +237,37 @@ impl Metrics {
         )?;
         registry.register(Box::new(upstream.clone()))?;
         registry.register(Box::new(agent_events.clone()))?;
-        Ok(Self { registry, requests, latency, upstream, agent_events })
+        let revocation_syncs = IntCounterVec::new(
+            Opts::new(
+                "canopy_gateway_revocation_syncs_total",
+                "Syncs of the gateway's replica of access revocations, by trigger and outcome",
+            ),
+            &["trigger", "outcome"],
+        )?;
+        let access_refused = IntCounterVec::new(
+            Opts::new(
+                "canopy_gateway_access_refused_total",
+                "Valid tokens the gateway refused: revoked, older than the user's generation, of a cancelled tenant, or revocations stale (503)",
+            ),
+            &["reason"],
+        )?;
+        let revocations_stale = IntGauge::new(
+            "canopy_gateway_revocations_stale",
+            "1 while the gateway's revocation replica is older than its bound and authenticated requests are refused",
+        )?;
+        registry.register(Box::new(revocation_syncs.clone()))?;
+        registry.register(Box::new(access_refused.clone()))?;
+        registry.register(Box::new(revocations_stale.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            upstream,
+            agent_events,
+            revocation_syncs,
+            access_refused,
+            revocations_stale,
+        })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
@@ -247,6 +282,22 @@ impl Metrics {
     /// Agents' events by outcome: accepted, deduplicated, silenced, rejected, busy (429).
     pub fn count_agent_events(&self, outcome: &str, n: usize) {
         self.agent_events.with_label_values(&[outcome]).inc_by(n as u64);
+    }
+
+    /// A sync of the gateway's revocation replica: `trigger` start, interval, event or hint;
+    /// `outcome` ok or failed.
+    pub fn count_revocation_sync(&self, trigger: &str, outcome: &str) {
+        self.revocation_syncs.with_label_values(&[trigger, outcome]).inc();
+    }
+
+    /// A token refused although its signature and expiry are fine: `revoked`, `generation`,
+    /// `tenant_cancelled`, or `stale` (the replica could not be trusted: 503).
+    pub fn count_access_refused(&self, reason: &str) {
+        self.access_refused.with_label_values(&[reason]).inc();
+    }
+
+    pub fn set_revocations_stale(&self, stale: bool) {
+        self.revocations_stale.set(i64::from(stale));
     }
 
     pub fn render(&self) -> String {

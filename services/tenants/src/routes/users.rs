@@ -206,14 +206,13 @@ async fn update(
         Some(p) => Some(state.hash_password(p).await?),
         None => None,
     };
-    let ends_sessions = body.active == Some(false) || password_hash.is_some();
     let patch = UserPatch { display_name, roles, active: body.active, password_hash };
-    let now = state.now();
-    let user = state.users.update(scope, id, patch, now).await?;
-    if ends_sessions {
-        state.sessions.revoke_user(user.id, now).await?;
+    let change = state.users.update(scope, id, patch, state.now(), state.revocation_expires_at()).await?;
+    if let Some(cursor) = change.revoked {
+        state.announce_revocation(cursor, change.user.tenant_id).await;
+        tracing::info!(user = %change.user.id, generation = change.user.access_generation, "user's earlier access withdrawn");
     }
-    Ok(HttpResponse::Ok().json(UserView::from(user)))
+    Ok(HttpResponse::Ok().json(UserView::from(change.user)))
 }
 
 async fn deactivate(
@@ -226,10 +225,12 @@ async fn deactivate(
     if id == principal.subject {
         return Err(ApiError::conflict("You cannot deactivate yourself; ask another admin"));
     }
-    let now = state.now();
-    let user =
-        state.users.update(scope, id, UserPatch { active: Some(false), ..UserPatch::default() }, now).await?;
-    state.sessions.revoke_user(user.id, now).await?;
+    let patch = UserPatch { active: Some(false), ..UserPatch::default() };
+    let change = state.users.update(scope, id, patch, state.now(), state.revocation_expires_at()).await?;
+    if let Some(cursor) = change.revoked {
+        state.announce_revocation(cursor, change.user.tenant_id).await;
+    }
+    tracing::info!(user = %change.user.id, "user deactivated; their access withdrawn");
     Ok(HttpResponse::NoContent().finish())
 }
 
