@@ -86,10 +86,12 @@ pub struct NewUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct PatchUserRequest {
     pub display_name: Option<String>,
+    /// A change ends the user's current access tokens at once; their next sign-in or refresh
+    /// carries the new roles.
     pub roles: Option<Vec<String>>,
-    /// `false` deactivates the user and ends their sessions.
+    /// `false` deactivates the user and ends their sessions and access tokens at once.
     pub active: Option<bool>,
-    /// Sets a new password and ends the user's sessions.
+    /// Sets a new password and ends the user's sessions and access tokens at once.
     pub password: Option<String>,
 }
 
@@ -294,7 +296,7 @@ pub async fn update_tenant_user(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/users/{id}", tag = "users", security(("bearer" = [])),
-    description = "Deactivates the user (kept for history) and ends their sessions.",
+    description = "Deactivates the user (kept for history) and ends their sessions and access tokens at once.",
     params(("tenant_id" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn deactivate_tenant_user(
     state: web::Data<TenantsState>,
