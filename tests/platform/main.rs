@@ -21,6 +21,7 @@ mod itil;
 mod jobs;
 mod knowledge;
 mod lifecycle;
+mod login_security;
 mod processes;
 mod reports;
 mod revocation;

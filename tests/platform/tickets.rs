@@ -454,7 +454,10 @@ async fn a_configuration_or_contract_change_applies_to_the_very_next_ticket(app:
         json_ok(app.get(&format!("/api/v1/catalog/contracts?tenant_id={}", d.tenant), &d.root).await, 200)
             .await;
     let old = contracts["items"][0]["id"].as_str().unwrap().to_owned();
-    let today = canopy_kernel::clock::Clock::now(&app.clock).date_naive();
+    // The contract's day is the tenant's (Berlin), not the UTC date.
+    let today = canopy_kernel::days::Zone::named("Europe/Berlin")
+        .unwrap()
+        .day_of(canopy_kernel::clock::Clock::now(&app.clock));
     json_ok(
         app.patch(
             &format!("/api/v1/catalog/contracts/{old}"),

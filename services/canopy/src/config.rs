@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use canopy_billing::settings::{BillingConfig, BillingSettings};
 use canopy_kernel::config::{Configuration, Settings};
 use canopy_scheduler::settings::{SchedulerConfig, SchedulerSettings};
-use canopy_tenants::settings::{TenantsConfig, WebhookSettings};
+use canopy_tenants::settings::{LoginSecuritySettings, TenantsConfig, WebhookSettings};
 use canopy_ticketing::settings::{EventSettings, SlaSettings, TicketingConfig};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +16,8 @@ pub struct PlatformConfig {
     pub common: Settings,
     /// The tenants service's outgoing webhooks.
     pub webhooks: WebhookSettings,
+    /// Sign-in protection: per-account failure delays, second factors.
+    pub login: LoginSecuritySettings,
     /// Ticketing's SLA clocks and events.
     pub sla: SlaSettings,
     pub events: EventSettings,
@@ -36,7 +38,11 @@ impl Configuration for PlatformConfig {
 
 impl PlatformConfig {
     pub fn tenants(&self) -> TenantsConfig {
-        TenantsConfig { common: self.common.clone(), webhooks: self.webhooks.clone() }
+        TenantsConfig {
+            common: self.common.clone(),
+            webhooks: self.webhooks.clone(),
+            login: self.login.clone(),
+        }
     }
 
     pub fn ticketing(&self) -> TicketingConfig {

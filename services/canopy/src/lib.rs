@@ -92,6 +92,9 @@ impl Platform {
         let b = &backends;
         let tenants_app = build::<TenantsService>(settings.tenants(), b, real_clock, l_tenants).await?;
         let tenants_state = tenants_app.state();
+        // Sign-in protection (failure delays, TOTP steps) runs on business time, so that it
+        // can be moved in tests; in production both clocks are the system's.
+        let _ = tenants_state.login_clock.set(clock.clone());
         let mut services = vec![
             launch(tenants_app),
             launch(build::<Catalog>(settings.common.clone(), b, clock.clone(), l_catalog).await?),

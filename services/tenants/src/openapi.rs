@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api_keys, auth, config, tenants, users, webhooks};
+use crate::routes::{api_keys, auth, config, tenants, totp, users, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,7 @@ use crate::routes::{api_keys, auth, config, tenants, users, webhooks};
         api_keys::create, api_keys::list, api_keys::get, api_keys::revoke,
         config::get, config::put, config::history, config::version,
         webhooks::list, webhooks::get, webhooks::redeliver,
+        totp::status, totp::enroll, totp::confirm, totp::disable, totp::reset_staff, totp::reset_tenant_user, totp::audit,
     ),
     components(schemas(canopy_kernel::Problem, canopy_kernel::FieldError)),
     modifiers(&BearerAuth),

@@ -36,7 +36,14 @@ pub struct TenantsState {
     pub configs: Configs,
     pub deliveries: Deliveries,
     pub revocations: Revocations,
+    /// Failed sign-ins per account (by the e-mail's hash).
+    pub throttles: crate::store::security::Throttles,
+    pub totps: crate::store::security::Totps,
+    pub audit: crate::store::security::Audit,
     pub keys: Keys,
+    /// The clock of sign-in protection (failure delays, TOTP steps, the security audit): the
+    /// service's own clock unless the platform hands it its business clock (which tests move).
+    pub login_clock: std::sync::OnceLock<SharedClock>,
     pub signer: TokenSigner,
     pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
     pub passwords: PasswordHasherConfig,
@@ -55,6 +62,11 @@ pub use canopy_api::events::TenantEvent;
 impl TenantsState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Now, for sign-in protection (see `login_clock`).
+    pub fn login_now(&self) -> DateTime<Utc> {
+        self.login_clock.get().unwrap_or(&self.clock).now()
     }
 
     /// Tells other services; a failure to publish is logged, never fails the request that

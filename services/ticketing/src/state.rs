@@ -8,7 +8,7 @@ use uuid::Uuid;
 use canopy_api::CallResultExt;
 use canopy_api::billing::BillingClient;
 use canopy_api::catalog::CatalogClient;
-use canopy_api::tenants::{TenantConfig, TenantsClient};
+use canopy_api::tenants::{TenantConfig, TenantMember, TenantsClient};
 use canopy_kernel::backends::{Backends, CacheExt, generation};
 use canopy_kernel::clock::SharedClock;
 use canopy_kernel::days::{self, Zone};
@@ -17,6 +17,11 @@ use canopy_kernel::{ApiError, ApiResult};
 use crate::domain::snapshot::PolicySnapshot;
 use crate::domain::ticket::Moment;
 use crate::store::tickets::Tickets;
+
+/// How long a user found in a tenant is remembered (a ticket's requester): deactivating a user
+/// reaches new tickets within this time. Ids found to be no user of the tenant are not
+/// remembered, so a user just created can be named at once.
+const MEMBER_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long a tenant's context is kept at most (changes replace it at once; see `generation`).
 const CONTEXT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -62,6 +67,28 @@ impl TicketingState {
     /// The tenant's time zone (cached), asked with the caller's credential.
     pub async fn tenant_zone(&self, token: &str, tenant: Uuid) -> ApiResult<Zone> {
         days::tenant_zone(self.tenants.service(), self.backends.cache.as_ref(), token, tenant).await
+    }
+
+    /// The user `user` of `tenant`, or None when the id is no user of that tenant (asked of the
+    /// tenants service with the caller's credential; users found are cached briefly).
+    pub async fn tenant_member(
+        &self,
+        token: &str,
+        tenant: Uuid,
+        user: Uuid,
+    ) -> ApiResult<Option<TenantMember>> {
+        let cache = self.backends.cache.as_ref();
+        let key = format!("ticketing:member:{tenant}:{user}");
+        if let Ok(Some(hit)) = cache.get_json::<TenantMember>(&key).await {
+            return Ok(Some(hit));
+        }
+        let member = self.tenants.member(token, tenant, user).await.found()?;
+        if let Some(found) = &member
+            && let Err(err) = cache.set_json(&key, found, MEMBER_TTL).await
+        {
+            tracing::warn!(error = %format!("{err:#}"), "tenant member not cached");
+        }
+        Ok(member)
     }
 
     /// The tenant's key, status, configuration and SLA policy in force at `at` (on the

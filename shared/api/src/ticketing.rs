@@ -222,7 +222,8 @@ pub struct NewTicket {
     /// A level of the tenant's priority matrix (e.g. `high`).
     pub impact: String,
     pub urgency: String,
-    /// Default: the caller, for a tenant's user.
+    /// Default: the caller, for a tenant's user. Must be an active user of the ticket's tenant; a user
+    /// who is only a requester may name only themselves (else 422 on `requester_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

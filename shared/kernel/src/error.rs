@@ -24,6 +24,8 @@ pub enum ErrorCode {
     TokenExpired,
     InvalidCredentials,
     RefreshTokenReused,
+    OtpRequired,
+    InvalidOtp,
     Forbidden,
     TenantSuspended,
     TenantCancelled,
@@ -42,7 +44,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::ValidationFailed,
@@ -53,6 +55,8 @@ impl ErrorCode {
         Self::TokenExpired,
         Self::InvalidCredentials,
         Self::RefreshTokenReused,
+        Self::OtpRequired,
+        Self::InvalidOtp,
         Self::Forbidden,
         Self::TenantSuspended,
         Self::TenantCancelled,
@@ -85,6 +89,10 @@ impl ErrorCode {
             Self::TokenExpired => ("token_expired", 401, "The token has expired"),
             Self::InvalidCredentials => ("invalid_credentials", 401, "Email or password is wrong"),
             Self::RefreshTokenReused => ("refresh_token_reused", 401, "The refresh token was already used"),
+            Self::OtpRequired => {
+                ("otp_required", 401, "A one-time code from the authenticator app is required")
+            }
+            Self::InvalidOtp => ("invalid_otp", 401, "The one-time code is wrong, expired or already used"),
             Self::Forbidden => ("forbidden", 403, "Your role does not allow this"),
             Self::TenantSuspended => ("tenant_suspended", 403, "The tenant is suspended: reading only"),
             Self::TenantCancelled => ("tenant_cancelled", 403, "The tenant is cancelled"),

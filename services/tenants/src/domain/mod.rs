@@ -3,5 +3,6 @@
 pub mod config;
 pub mod secrets;
 pub mod tenant;
+pub mod totp;
 pub mod user;
 pub mod webhooks;

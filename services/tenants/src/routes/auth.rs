@@ -1,4 +1,6 @@
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -8,9 +10,12 @@ use canopy_kernel::validate::normalize_email;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope};
 
 use super::users::UserView;
+use crate::domain::secrets::sha256_hex;
 use crate::domain::tenant::TenantStatus;
+use crate::domain::totp;
 use crate::domain::user::roles_from_column;
 use crate::state::TenantsState;
+use crate::store::security::AuditEntry;
 use crate::store::sessions::Refresh;
 use crate::store::users::{UserRow, UserScope};
 
@@ -29,6 +34,11 @@ pub struct LoginRequest {
     #[schema(example = "li.wei@acme.example")]
     pub email: String,
     pub password: String,
+    /// The current code of the authenticator app, for users with a second factor
+    /// (without it such a sign-in answers 401 `otp_required`).
+    #[serde(default)]
+    #[schema(example = "492039")]
+    pub otp: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -41,6 +51,10 @@ pub struct TokenResponse {
     pub expires_in: u64,
     /// Seconds until the refresh token expires (unless rotated or revoked first).
     pub refresh_expires_in: u64,
+    /// The provider (for staff) or the tenant (for its admins) requires a second factor
+    /// this user has not enrolled yet: enrol one (`POST /auth/totp/enroll`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub totp_enrollment_required: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -92,23 +106,99 @@ async fn issue(
         token_type: "Bearer".into(),
         expires_in,
         refresh_expires_in: (refresh_expires - now).num_seconds().max(0) as u64,
+        totp_enrollment_required: false,
     })
 }
 
+/// 429 until `until`, with the seconds to wait in `Retry-After`.
+fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
+    let wait = ((until - now).num_milliseconds().max(1) + 999) / 1000;
+    ApiError::new(
+        ErrorCode::RateLimited,
+        format!("Too many failed sign-ins for this account; try again in {wait} s"),
+    )
+    .with_header(RETRY_AFTER, HeaderValue::from(wait))
+}
+
+/// Counts a failed sign-in for the account (known or not); the failure that starts a wait
+/// is written to the security audit, once per burst.
+async fn record_failure(
+    state: &TenantsState,
+    hash: &str,
+    email: &str,
+    user: Option<&UserRow>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let failure = state.throttles.fail(hash, now, &state.settings.login).await?;
+    if failure.burst_started {
+        let wait = failure.blocked_until.map(|u| (u - now).num_seconds()).unwrap_or_default();
+        tracing::warn!(user = ?user.map(|u| u.id), failures = failure.failures, wait_secs = wait, "sign-ins throttled for an account");
+        let entry = AuditEntry {
+            tenant_id: user.and_then(|u| u.tenant_id),
+            user_id: user.map(|u| u.id),
+            email,
+            kind: "login_throttled",
+            detail: format!(
+                "{} failed sign-ins in a row; each further attempt waits longer (first {wait} s)",
+                failure.failures
+            ),
+        };
+        state.audit.record(entry, now).await?;
+    }
+    Ok(())
+}
+
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    description = "Signs in. Failed attempts are counted per account (by e-mail, known or not): after 5 in a row, each \
+        further attempt must wait 1 s, 2 s, 4 s … (at most 15 min), answered 429 with `Retry-After`; a success \
+        resets the count. Users with a second factor send `otp`: without it the answer is 401 `otp_required`, with \
+        a wrong or already used code 401 `invalid_otp`.",
+    responses((status = 200, body = TokenResponse),
+        (status = 401, body = Problem, description = "`invalid_credentials`, `otp_required` or `invalid_otp`"),
+        (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many failed sign-ins for this account; see `Retry-After`")))]
 pub async fn login(state: web::Data<TenantsState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = normalize_email(&body.email);
+    let hash = sha256_hex(&email);
+    let now = state.login_now();
+    if let Some(until) = state.throttles.blocked_until(&hash, now).await? {
+        return Err(throttled(until, now));
+    }
     let user = state.users.find_for_login(&email).await?;
     // Always verify a hash, so an unknown email takes as long as a wrong password.
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let ok = state.verify_password(body.password, stored).await?;
     let user = match user {
         Some(user) if ok && user.active => user,
-        _ => return Err(invalid_credentials()),
+        other => {
+            record_failure(&state, &hash, &email, other.as_ref(), now).await?;
+            return Err(invalid_credentials());
+        }
     };
-    let tokens = issue(&state, &user, None).await?;
+    let factor = state.totps.get(user.id).await?.filter(|f| f.confirmed_at.is_some());
+    if let Some(factor) = &factor {
+        let Some(code) = body.otp.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(ApiError::new(
+                ErrorCode::OtpRequired,
+                "This account has a second factor: send the current code of the authenticator app as `otp`",
+            ));
+        };
+        let accepted = match totp::matching_step(&factor.secret, code, now.timestamp())? {
+            Some(step) => state.totps.spend(user.id, step, None).await?,
+            None => false,
+        };
+        if !accepted {
+            record_failure(&state, &hash, &email, Some(&user), now).await?;
+            return Err(ApiError::new(
+                ErrorCode::InvalidOtp,
+                "The code is wrong, expired or already used; wait for the next one",
+            ));
+        }
+    }
+    state.throttles.clear(&hash).await?;
+    let mut tokens = issue(&state, &user, None).await?;
+    tokens.totp_enrollment_required = factor.is_none() && super::totp::required_for(&state, &user).await?;
     state.users.touch_login(user.id, state.now()).await?;
     tracing::info!(user = %user.id, "signed in");
     Ok(HttpResponse::Ok().json(tokens))

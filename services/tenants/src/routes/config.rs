@@ -13,6 +13,7 @@ pub use crate::domain::config::ConfigView;
 use crate::domain::config::{READ_ONLY_FIELDS, TenantConfig, Validate};
 use crate::state::{TenantEvent, TenantsState};
 use crate::store::configs::{ConfigRow, document};
+pub use canopy_api::tenants::PortalConfigView;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -64,12 +65,39 @@ fn respond(status: actix_web::http::StatusCode, row: &ConfigRow) -> ApiResult<Ht
 }
 
 const READERS: [Role; 6] = Role::ALL;
+/// Who reads the whole document; everyone else (requesters, API keys) the portal's part.
+const FULL_READERS: [Role; 5] =
+    [Role::TenantAdmin, Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin];
+
+/// The configuration as a caller may read it: whole for tenant admins and provider staff,
+/// the portal's part for requesters and API keys.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConfigRead {
+    /// Tenant admins and provider staff.
+    Full(ConfigView),
+    /// Requesters and API keys: time zone, locale, calendar, active categories, priority
+    /// matrix, custom fields, branding.
+    Portal(PortalConfigView),
+}
+
+/// The whole configuration in force (webhook secrets left out), with its ETag.
+pub async fn full_view(state: &TenantsState, scope: &canopy_kernel::TenantScope) -> ApiResult<HttpResponse> {
+    respond(actix_web::http::StatusCode::OK, &state.configs.current(scope).await?)
+}
 const EDITORS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];
 const HISTORY_READERS: [Role; 5] =
     [Role::TenantAdmin, Role::Agent, Role::Engineer, Role::Dispatcher, Role::ProviderAdmin];
 
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/config", tag = "config", security(("bearer" = [])),
-    params(("tenant_id" = Uuid, Path)), responses((status = 200, body = ConfigView), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/config", tag = "config", security(("bearer" = []), ("apiKey" = [])),
+    params(("tenant_id" = Uuid, Path)),
+    description = "Each role reads what it needs. Tenant admins and provider staff read the whole configuration \
+        (`ConfigView`; webhook secrets are never returned). Requesters, and API keys with `tickets:write` or \
+        `events:write`, read only what the portal needs to raise and follow tickets (`PortalConfigView`: time zone, \
+        locale, business calendar, active categories, priority matrix, custom fields, branding) — not webhooks, \
+        sites, tax, monitoring rules or sign-in rules.",
+    responses((status = 200, body = ConfigRead, description = "`ConfigView` for tenant admins and provider staff, `PortalConfigView` for requesters and API keys"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     state: web::Data<TenantsState>,
     principal: Principal,
@@ -78,7 +106,15 @@ pub async fn get(
     let scope = principal.scope_for(*path)?;
     // Monitoring agents that open tickets read the categories and the priority matrix.
     principal.require_role_or_scope(&READERS, &["tickets:write", "events:write"])?;
-    respond(actix_web::http::StatusCode::OK, &state.configs.current(&scope).await?)
+    let row = state.configs.current(&scope).await?;
+    if principal.kind == canopy_kernel::auth::PrincipalKind::User
+        && FULL_READERS.iter().any(|r| principal.has_role(*r))
+    {
+        return respond(actix_web::http::StatusCode::OK, &row);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .json(PortalConfigView::of(&view(&row)?)))
 }
 
 /// The version a writer read: `If-Match: "7"`, or `version` in the body.

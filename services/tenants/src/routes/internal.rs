@@ -12,11 +12,15 @@ use crate::state::TenantsState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/internal/v1/api-keys/exchange", web::post().to(exchange))
         .route("/internal/v1/tenants/{id}/status", web::get().to(status))
+        .route("/internal/v1/tenants/{id}/config", web::get().to(config))
+        .route("/internal/v1/tenants/{id}/users/{user}", web::get().to(member))
         .route("/internal/v1/service-token", web::post().to(service_token))
         .route("/internal/v1/access/revocations", web::get().to(revocations));
 }
 
-pub use canopy_api::tenants::{ExchangeRequest, ExchangedKey, SERVICE_SECRET_HEADER, TenantStatusView};
+pub use canopy_api::tenants::{
+    ExchangeRequest, ExchangedKey, SERVICE_SECRET_HEADER, TenantMember, TenantStatusView,
+};
 
 /// The gateway trades a monitoring agent's API key for a short-lived access token, so that
 /// services behind it only ever verify one kind of credential. The key is the proof.
@@ -62,6 +66,37 @@ pub async fn status(
         status,
         tier: tenant.tier,
         timezone: config.timezone,
+    }))
+}
+
+/// The tenant's whole configuration (webhook secrets left out) for the services that act
+/// with any credential of the tenant (a requester raising a ticket needs its sites and
+/// calendar checked); the public endpoint shows requesters only the portal's part.
+pub async fn config(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let scope = principal.scope_for(*id)?;
+    super::config::full_view(&state, &scope).await
+}
+
+/// Whether a user belongs to the tenant, with its roles: ticketing checks a ticket's
+/// requester with it. Any credential of the tenant may ask; another tenant's user, or an
+/// unknown id, is 404.
+pub async fn member(
+    state: web::Data<TenantsState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (tenant, user) = path.into_inner();
+    let scope = principal.scope_for(tenant)?;
+    let row = state.users.get(crate::store::users::UserScope::Tenant(scope), user).await?;
+    Ok(HttpResponse::Ok().json(TenantMember {
+        user_id: row.id,
+        tenant_id: tenant,
+        roles: crate::domain::user::roles_from_column(&row.roles),
+        active: row.active,
     }))
 }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod internal;
 pub mod tenants;
+pub mod totp;
 pub mod users;
 pub mod webhooks;
 
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     config::routes(cfg);
     internal::routes(cfg);
     webhooks::routes(cfg);
+    totp::routes(cfg);
 }
 
 /// A JSON body that may be left out entirely (e.g. `POST /tenants/{id}/suspend`).

@@ -183,6 +183,73 @@ pub mod webhook_delivery {
     canopy_kernel::tenant_owned!(Column::TenantId);
 }
 
+pub mod login_throttle {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_throttles")]
+    pub struct Model {
+        /// SHA-256 (hex) of the normalised e-mail: known and unknown addresses alike.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub email_hash: String,
+        pub failures: i32,
+        pub last_failure_at: DateTimeUtc,
+        pub blocked_until: Option<DateTimeUtc>,
+        /// The current burst has been written to the security audit.
+        pub audited: bool,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod user_totp {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_totp")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub tenant_id: Option<Uuid>,
+        /// Base32. Returned once, when enrolled; never again.
+        pub secret: String,
+        /// None until a first code confirms the enrolment.
+        pub confirmed_at: Option<DateTimeUtc>,
+        /// The last 30-second step a code was accepted for.
+        pub last_step: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
+}
+
+pub mod security_audit {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "security_audit")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The account's tenant; None for provider staff and unknown addresses.
+        pub tenant_id: Option<Uuid>,
+        pub user_id: Option<Uuid>,
+        pub email: String,
+        pub kind: String,
+        pub detail: String,
+        pub at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
+}
+
 pub mod access_revocation {
     use sea_orm::entity::prelude::*;
 

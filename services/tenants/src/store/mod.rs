@@ -8,6 +8,7 @@ pub mod configs;
 mod entities;
 pub mod keys;
 pub mod revocations;
+pub mod security;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -135,6 +135,7 @@ pub(crate) async fn raise(
     let ctx = state.tenant_context(token, scope.tenant_id().0, now.at).await?;
     check_tenant_writable(&ctx, principal)?;
     let api_key = principal.kind == PrincipalKind::ApiKey;
+    let requester_id = requester(state, principal, token, scope, new.requester_id).await?;
     let raise = Raise {
         tenant_id: scope.tenant_id().0,
         kind: new.kind,
@@ -143,11 +144,7 @@ pub(crate) async fn raise(
         category: new.category,
         impact: new.impact,
         urgency: new.urgency,
-        requester_id: new.requester_id.or(if principal.is_provider() || api_key {
-            None
-        } else {
-            Some(principal.subject)
-        }),
+        requester_id,
         site_id: new.site_id,
         channel: new.channel.unwrap_or(if api_key { Channel::Api } else { Channel::Portal }),
         onsite_required: new.onsite_required,
@@ -162,6 +159,33 @@ pub(crate) async fn raise(
     let saved = state.tickets.create(&scope, &ctx.key, &ticket, &change, scope_key).await?;
     tracing::info!(ticket = %saved.reference, priority = %saved.priority, "ticket raised");
     Ok((saved, false))
+}
+
+/// The ticket's requester: a user of the ticket's tenant. A tenant's user who is only a
+/// requester raises tickets for themselves; tenant admins, provider staff and API keys may
+/// name any active user of the tenant. Left out: the caller, for a tenant's user.
+async fn requester(
+    state: &TicketingState,
+    principal: &Principal,
+    token: &str,
+    scope: TenantScope,
+    named: Option<Uuid>,
+) -> ApiResult<Option<Uuid>> {
+    let tenant_user = principal.kind == PrincipalKind::User && !principal.is_provider();
+    let Some(named) = named else {
+        return Ok(tenant_user.then_some(principal.subject));
+    };
+    if tenant_user && named == principal.subject {
+        return Ok(Some(named));
+    }
+    if tenant_user && !principal.has_role(Role::TenantAdmin) {
+        return Err(ApiError::invalid("requester_id", "a requester raises tickets only for themselves"));
+    }
+    match state.tenant_member(token, scope.tenant_id().0, named).await? {
+        Some(member) if member.active => Ok(Some(named)),
+        Some(_) => Err(ApiError::invalid("requester_id", "this user is deactivated")),
+        None => Err(ApiError::invalid("requester_id", "is no user of the ticket's tenant")),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

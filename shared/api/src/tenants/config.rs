@@ -61,6 +61,19 @@ pub struct TenantConfig {
     /// auto-resolution, flapping, check → category, maintenance windows.
     #[serde(default)]
     pub monitoring: canopy_monitoring::Rules,
+    /// Sign-in rules for the tenant's own users.
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+/// Sign-in rules a tenant sets for its users.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// The tenant's admins must enrol a TOTP second factor: until they do, their sign-in
+    /// answers `totp_enrollment_required: true`; once enrolled, every sign-in needs a code.
+    #[serde(default)]
+    pub require_totp_for_admins: bool,
 }
 
 impl TenantConfig {
@@ -78,6 +91,7 @@ impl TenantConfig {
             webhooks: Vec::new(),
             tax_rate_bp: 0,
             monitoring: canopy_monitoring::Rules::default(),
+            security: SecurityConfig::default(),
         }
     }
 
@@ -93,6 +107,44 @@ impl TenantConfig {
     /// The site with this id.
     pub fn site(&self, id: Uuid) -> Option<&Site> {
         self.sites.iter().find(|s| s.id == id)
+    }
+}
+
+/// What a tenant's requesters (and its API keys) may read of the configuration: what the
+/// portal needs to raise and follow tickets. No webhooks, sites, tax, monitoring or
+/// sign-in rules; tenant admins and provider staff read the whole [`ConfigView`].
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfigView {
+    pub tenant_id: Uuid,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// IANA time zone, e.g. `Asia/Shanghai`.
+    pub timezone: String,
+    pub locale: Locale,
+    pub business_calendar: CalendarSpec,
+    /// The categories a ticket may be raised in (retired ones are left out).
+    pub ticket_categories: Vec<Category>,
+    pub priority_matrix: PriorityMatrix,
+    pub custom_fields: Vec<CustomField>,
+    pub branding: Branding,
+}
+
+impl PortalConfigView {
+    pub fn of(view: &ConfigView) -> Self {
+        let c = &view.config;
+        Self {
+            tenant_id: view.tenant_id,
+            version: view.version,
+            updated_at: view.updated_at,
+            timezone: c.timezone.clone(),
+            locale: c.locale,
+            business_calendar: c.business_calendar.clone(),
+            ticket_categories: c.ticket_categories.iter().filter(|c| c.active).cloned().collect(),
+            priority_matrix: c.priority_matrix.clone(),
+            custom_fields: c.custom_fields.clone(),
+            branding: c.branding.clone(),
+        }
     }
 }
 

@@ -17,8 +17,8 @@ use crate::client::{Call, CallError, PathQuery, all_pages};
 
 pub use access::{Revocation, RevocationsPage, SERVICE_SECRET_HEADER, Withdrawn};
 pub use config::{
-    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PriorityMatrix, Site, TenantConfig,
-    Webhook, default_categories,
+    Branding, Category, ConfigView, CustomField, FieldKind, Locale, PortalConfigView, PriorityMatrix,
+    SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -118,6 +118,15 @@ pub struct ExchangedKey {
     pub tenant_status: TenantStatus,
 }
 
+/// A user of a tenant, as other services check it (a ticket's requester).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantMember {
+    pub user_id: Uuid,
+    pub tenant_id: Uuid,
+    pub roles: Vec<canopy_kernel::auth::Role>,
+    pub active: bool,
+}
+
 /// The tenants service, as other services call it.
 #[derive(Clone, Debug)]
 pub struct TenantsClient {
@@ -154,9 +163,18 @@ impl TenantsClient {
         Call::get(&self.client, format!("/api/v1/tenants/{tenant}")).bearer(token).answer().await
     }
 
-    /// The tenant's configuration in force (webhook secrets left out).
+    /// The tenant's whole configuration in force (webhook secrets left out), for services
+    /// acting with any credential of the tenant; the public endpoint gives requesters less.
     pub async fn config(&self, token: &str, tenant: Uuid) -> Result<ConfigView, CallError> {
-        Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config")).bearer(token).answer().await
+        Call::get(&self.client, format!("/internal/v1/tenants/{tenant}/config")).bearer(token).answer().await
+    }
+
+    /// A user of the tenant (404 when the id is no user of this tenant).
+    pub async fn member(&self, token: &str, tenant: Uuid, user: Uuid) -> Result<TenantMember, CallError> {
+        Call::get(&self.client, format!("/internal/v1/tenants/{tenant}/users/{user}"))
+            .bearer(token)
+            .answer()
+            .await
     }
 
     /// The tenant's key, status and tier.
