@@ -252,6 +252,55 @@ impl TestApp {
         (handle, base)
     }
 
+    /// Stops the platform and starts it again on the same database, with backends made
+    /// afresh (the in-process cache starts empty; Redis keeps what it has) and new ports.
+    pub async fn restart(&mut self) {
+        if let Some(p) = self.platform.take() {
+            p.stop().await;
+        }
+        self.backends = Backends::from_settings(&self.settings).await.expect("backends");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let platform = Platform::start(
+            self.settings.clone(),
+            self.backends.clone(),
+            Arc::new(self.clock.clone()),
+            listener,
+        )
+        .await
+        .expect("platform starts again");
+        self.base = format!("http://{}", platform.gateway);
+        self.tenants_base = format!("http://{}", platform.tenants);
+        self.platform = Some(platform);
+    }
+
+    /// Stops one of the platform's services; the rest keep running.
+    pub async fn stop_service(&mut self, name: &str) {
+        self.platform.as_mut().expect("running").stop_service(name).await;
+    }
+
+    /// Empties the shared cache of this test: its Redis keys, or the in-process cache's
+    /// entries the platform uses for revocations and API keys.
+    pub async fn empty_cache(&self) {
+        if self.settings.redis_url.is_some() {
+            let client = redis::Client::open(redis_url()).expect("redis url");
+            let mut con = client.get_multiplexed_async_connection().await.expect("redis");
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:cache:*", self.settings.redis_prefix))
+                .query_async(&mut con)
+                .await
+                .expect("keys");
+            if !keys.is_empty() {
+                let _: () = redis::cmd("DEL").arg(keys).query_async(&mut con).await.expect("del");
+            }
+        } else {
+            self.backends
+                .cache
+                .delete(canopy_kernel::auth::cache_keys::REVOCATION_HEAD)
+                .await
+                .expect("in-process cache");
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(p) = self.platform.take() {
             p.stop().await;

@@ -26,6 +26,7 @@ mod login_security;
 mod processes;
 mod reports;
 mod resilience;
+mod revocation;
 mod rounds;
 mod stripe;
 mod tenant_days;

@@ -123,7 +123,8 @@ async fn without_redis_requests_succeed_readyz_names_redis_and_all_recovers_when
             body["problems"]["redis"].as_str().unwrap().contains("Redis"),
             "and says what is wrong: {body}"
         );
-        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let metrics =
+            app.http.get(format!("{}/metrics", app.metrics_base)).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("canopy_backend_degraded{backend=\"redis\"} 1"), "the metric says so");
 
         redis.resume();
@@ -140,7 +141,8 @@ async fn without_redis_requests_succeed_readyz_names_redis_and_all_recovers_when
         let list = json_ok(app.get("/api/v1/tickets", &admin).await, 200).await;
         let ids: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|t| &t["id"]).collect();
         assert!(ids.contains(&&during["id"]) && ids.contains(&&after["id"]), "{list}");
-        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let metrics =
+            app.http.get(format!("{}/metrics", app.metrics_base)).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("canopy_backend_degraded{backend=\"redis\"} 0"), "recovered");
         app.stop().await;
     })

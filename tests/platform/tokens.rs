@@ -23,6 +23,7 @@ fn claims(app: &TestApp, exp_in: i64) -> Claims {
         nbf: now,
         exp: now + exp_in,
         jti: uuid::Uuid::new_v4(),
+        generation: 0,
     }
 }
 

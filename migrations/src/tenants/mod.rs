@@ -3,6 +3,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261123_000002_webhook_deliveries;
 mod m20261201_000031_login_security;
+mod m20261201_000032_access_revocations;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000002_webhook_deliveries::Migration),
             Box::new(m20261201_000031_login_security::Migration),
+            Box::new(m20261201_000032_access_revocations::Migration),
         ]
     }
 }

@@ -150,6 +150,18 @@ impl Platform {
         outcome
     }
 
+    /// Stops one service (`tenants`, `catalog`, …) gracefully and waits for its workers; the
+    /// others keep running (tests of what the platform does without it).
+    pub async fn stop_service(&mut self, name: &str) {
+        if let Some(i) = self.services.iter().position(|s| s.name == name) {
+            let service = self.services.remove(i);
+            service.handle.stop(true).await;
+            if let Ok(Err(err)) = service.task.await {
+                tracing::warn!(service = service.name, error = %format!("{err:#}"), "service ended with an error");
+            }
+        }
+    }
+
     /// Stops every service gracefully, gateway first, and waits for their workers.
     pub async fn stop(self) {
         for service in self.services.iter().rev() {

@@ -100,7 +100,7 @@ impl TenantDirectory {
     /// gateway replica is its own consumer group: every replica must hear every event.
     pub fn follow(self: Arc<Self>, bus: Arc<dyn EventBus>, workers: &mut Workers) {
         self.clone().forget_on::<TenantEvent>(bus.clone(), TenantEvent::TOPIC, workers, |e| e.tenant_id());
-        self.forget_on::<CatalogEvent>(bus, CatalogEvent::TOPIC, workers, |e| e.tenant_id());
+        self.forget_on::<CatalogEvent>(bus, CatalogEvent::TOPIC, workers, |e| Some(e.tenant_id()));
     }
 
     /// Forgets the tenant each event of `topic`, read as the contract's `T`, is about.
@@ -109,11 +109,13 @@ impl TenantDirectory {
         bus: Arc<dyn EventBus>,
         topic: &'static str,
         workers: &mut Workers,
-        tenant_of: fn(&T) -> Uuid,
+        tenant_of: fn(&T) -> Option<Uuid>,
     ) {
         let group = format!("gateway-{}", Uuid::new_v4().simple());
         workers.follow(bus, topic, group, StartFrom::Latest, move |received: Received<T>| {
-            self.forget(tenant_of(&received.event));
+            if let Some(tenant) = tenant_of(&received.event) {
+                self.forget(tenant);
+            }
             async { Ok(()) }
         });
     }

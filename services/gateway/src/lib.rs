@@ -8,6 +8,7 @@ pub mod docs;
 pub mod limits;
 pub mod openapi;
 pub mod proxy;
+pub mod revocations;
 pub mod routes;
 pub mod state;
 
@@ -25,6 +26,7 @@ use canopy_kernel::service::{Context, Service, Workers};
 
 use crate::directory::TenantDirectory;
 use crate::docs::DocsCache;
+use crate::revocations::{RevocationReplica, TenantsRevocations};
 use crate::state::GatewayState;
 
 pub const SERVICE: &str = Gateway::NAME;
@@ -58,12 +60,33 @@ impl Service for Gateway {
         );
         let directory =
             Arc::new(TenantDirectory::new(Duration::from_secs(settings.gateway.tenant_status_ttl_secs)));
+        // Its own short time limit: a request may wait on a sync.
+        let source = TenantsRevocations {
+            client: canopy_api::tenants::TenantsClient::new(
+                ctx.upstream_with_timeout("tenants", Duration::from_secs(2)),
+            ),
+            secret: settings.auth.service_secret.clone(),
+        };
+        let revocations = Arc::new(RevocationReplica::new(
+            source,
+            Duration::from_secs(settings.gateway.revocation_max_staleness_secs),
+        ));
+        match revocations.sync("start").await {
+            Ok(()) => tracing::info!(
+                held = revocations.len(),
+                cursor = revocations.cursor(),
+                "access revocations loaded"
+            ),
+            // Authenticated requests wait (503) until a sync succeeds.
+            Err(err) => tracing::warn!(error = %format!("{err:#}"), "access revocations not loaded yet"),
+        }
         Ok(GatewayState {
             settings,
             backends: ctx.backends.clone(),
             verifier,
             upstreams,
             directory,
+            revocations,
             docs: DocsCache::default(),
             clock: ctx.clock.clone(),
         })
@@ -80,6 +103,8 @@ impl Service for Gateway {
 
     fn workers(state: &web::Data<GatewayState>, workers: &mut Workers) -> anyhow::Result<()> {
         state.directory.clone().follow(state.backends.bus.clone(), workers);
+        let every = Duration::from_millis(state.settings.gateway.revocation_sync_ms);
+        state.revocations.clone().follow(state.backends.bus.clone(), every, workers);
         Ok(())
     }
 
@@ -104,10 +129,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/{tail:.*}", web::route().to(proxy::forward));
 }
 
-/// Ready when the backends answer and at least one replica of each service is ready. Every
-/// check runs at once, each bounded, so the answer comes within a few seconds whatever is down;
-/// a failing check says what is wrong (a service's own `problems`, such as Redis unreachable).
+/// Ready when the backends answer, the access revocations are in sync, and at least one
+/// replica of each service is ready. Every check runs at once, each bounded, so the answer
+/// comes within a few seconds whatever is down; a failing check says what is wrong (a
+/// service's own `problems`, such as Redis unreachable).
 async fn readyz(state: web::Data<GatewayState>) -> HttpResponse {
+    let revocations = if state.revocations.is_fresh() {
+        Ok(())
+    } else {
+        Err("the replica of access revocations is stale: authenticated requests are refused".to_owned())
+    };
     let mut names: Vec<_> =
         state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).map(|(n, _)| *n).collect();
     names.sort();
@@ -116,7 +147,7 @@ async fn readyz(state: web::Data<GatewayState>) -> HttpResponse {
         async move { (name, upstream_ready(client).await) }
     }));
     let (backends, upstreams) = futures_util::future::join(state.backends.check(), upstreams).await;
-    canopy_kernel::http::readiness_of(std::iter::once(backends).chain(upstreams))
+    canopy_kernel::http::readiness_of([backends, ("revocations", revocations)].into_iter().chain(upstreams))
 }
 
 /// Whether one replica of the service answers ready; else what the last one said.

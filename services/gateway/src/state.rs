@@ -11,6 +11,7 @@ use canopy_kernel::config::Settings;
 
 use crate::directory::TenantDirectory;
 use crate::docs::DocsCache;
+use crate::revocations::RevocationReplica;
 
 pub struct GatewayState {
     pub settings: Arc<Settings>,
@@ -19,6 +20,8 @@ pub struct GatewayState {
     /// Services behind the gateway, by name; each a set of replicas.
     pub upstreams: HashMap<&'static str, ServiceClient>,
     pub directory: Arc<TenantDirectory>,
+    /// What the tenants service has revoked; every token is checked against it.
+    pub revocations: Arc<RevocationReplica>,
     pub docs: DocsCache,
     /// The time rate limits are counted in. Tokens' expiry is the real clock's, always.
     pub clock: SharedClock,

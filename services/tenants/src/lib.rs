@@ -69,6 +69,7 @@ impl Service for TenantsService {
             api_keys: ApiKeys::new(db.clone()),
             configs: Configs::new(db.clone()),
             deliveries: crate::store::webhooks::Deliveries::new(db.clone()),
+            revocations: crate::store::revocations::Revocations::new(db.clone()),
             throttles: crate::store::security::Throttles::new(db.clone()),
             totps: crate::store::security::Totps::new(db.clone()),
             audit: crate::store::security::Audit::new(db.clone()),
@@ -98,6 +99,19 @@ impl Service for TenantsService {
 
     fn workers(state: &web::Data<TenantsState>, workers: &mut Workers) -> anyhow::Result<()> {
         webhooks::start(state, workers);
+        // Revocations outlive every token they concern by their expiry; keep an hour more.
+        let pruner = state.clone();
+        workers.every("revocation_pruner", Duration::from_secs(600), move || {
+            let state = pruner.clone();
+            async move {
+                let before = state.now() - chrono::TimeDelta::hours(1);
+                let pruned = state.revocations.prune(before).await?;
+                if pruned > 0 {
+                    tracing::info!(pruned, "expired access revocations forgotten");
+                }
+                Ok::<_, canopy_kernel::ApiError>(false)
+            }
+        });
         Ok(())
     }
 }

@@ -11,10 +11,18 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, TenantScope};
 
 use crate::domain::secrets::PasswordHasherConfig;
 use crate::domain::tenant::{StatusRules, TenantStatus};
+use crate::store::revocations::Revocations;
 use crate::store::webhooks::Deliveries;
 use crate::store::{
     api_keys::ApiKeys, configs::Configs, keys::Keys, sessions::Sessions, tenants::Tenants, users::Users,
 };
+
+/// How long past the longest-lived token a revocation is kept: more than any verifier's
+/// leeway on `exp`.
+const REVOCATION_LEEWAY_SECS: i64 = 120;
+
+/// How long the revocation hint stays in the shared cache (it is only a hint).
+const REVOCATION_HINT_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 pub struct TenantsState {
     pub settings: Arc<crate::settings::TenantsConfig>,
@@ -27,6 +35,7 @@ pub struct TenantsState {
     pub api_keys: ApiKeys,
     pub configs: Configs,
     pub deliveries: Deliveries,
+    pub revocations: Revocations,
     /// Failed sign-ins per account (by the e-mail's hash).
     pub throttles: crate::store::security::Throttles,
     pub totps: crate::store::security::Totps,
@@ -38,6 +47,13 @@ pub struct TenantsState {
     pub signer: TokenSigner,
     pub verifier: Arc<canopy_kernel::auth::TokenVerifier>,
     pub passwords: PasswordHasherConfig,
+}
+
+/// Whom a token is for: its `sub`, `tid` and `gen`.
+struct Subject {
+    sub: Uuid,
+    tid: Option<Uuid>,
+    generation: i64,
 }
 
 /// What the tenants service tells other services (topic `tenants`).
@@ -60,10 +76,45 @@ impl TenantsState {
             Ok(p) => p,
             Err(err) => return tracing::error!(%err, "cannot encode tenant event"),
         };
-        canopy_kernel::backends::generation::bump(self.backends.cache.as_ref(), event.tenant_id()).await;
+        // An access revocation changes nothing other services cache about the tenant.
+        if let Some(tenant) =
+            event.tenant_id().filter(|_| !matches!(event, TenantEvent::AccessRevoked { .. }))
+        {
+            canopy_kernel::backends::generation::bump(self.backends.cache.as_ref(), tenant).await;
+        }
         if let Err(err) = self.backends.bus.publish(topics::TENANTS, &payload).await {
             tracing::warn!(error = %format!("{err:#}"), "tenant event not published");
         }
+    }
+
+    /// Until when a revocation made now must be kept: past the expiry of any token issued
+    /// until now (user and API-key tokens), with a margin for verifiers' leeway.
+    pub fn revocation_expires_at(&self) -> DateTime<Utc> {
+        let auth = &self.settings.auth;
+        let longest = auth.access_token_ttl_secs.max(auth.api_key_token_ttl_secs) as i64;
+        self.now() + TimeDelta::seconds(longest + REVOCATION_LEEWAY_SECS)
+    }
+
+    /// Until when the revocation of one token that expires at `exp` (Unix seconds) is kept.
+    pub fn token_revocation_expires_at(exp: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(exp + REVOCATION_LEEWAY_SECS, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Tells verifiers of the revocation `cursor` just committed: the hint in the shared
+    /// cache first (the very next request through any gateway checks it), then the event.
+    /// Neither is needed for correctness — gateways also sync on their own, and fail closed
+    /// when they cannot — so failures are logged only.
+    pub async fn announce_revocation(&self, cursor: i64, tenant_id: Option<Uuid>) {
+        let hint = cursor.to_string();
+        if let Err(err) = self
+            .backends
+            .cache
+            .set(canopy_kernel::auth::cache_keys::REVOCATION_HEAD, hint.as_bytes(), REVOCATION_HINT_TTL)
+            .await
+        {
+            tracing::warn!(cursor, error = %format!("{err:#}"), "revocation hint not cached; gateways learn of it by the event or their next sync");
+        }
+        self.publish(TenantEvent::AccessRevoked { tenant_id, cursor, at: self.now() }).await;
     }
 
     /// Tenant users may change nothing while their tenant is suspended; provider staff may
@@ -79,14 +130,16 @@ impl TenantsState {
         }
     }
 
+    /// A user's access token, of the user's current access `generation`.
     pub fn access_token_for_user(
         &self,
         user_id: Uuid,
         tenant_id: Option<Uuid>,
         roles: Vec<Role>,
+        generation: i64,
     ) -> ApiResult<(String, u64)> {
         let ttl = self.settings.auth.access_token_ttl_secs;
-        self.sign(user_id, tenant_id, roles, PrincipalKind::User, None, ttl)
+        self.sign(Subject { sub: user_id, tid: tenant_id, generation }, roles, PrincipalKind::User, None, ttl)
     }
 
     pub fn access_token_for_key(
@@ -96,20 +149,21 @@ impl TenantsState {
         scopes: &str,
     ) -> ApiResult<(String, u64)> {
         let ttl = self.settings.auth.api_key_token_ttl_secs;
-        self.sign(key_id, Some(tenant_id), Vec::new(), PrincipalKind::ApiKey, Some(scopes.to_owned()), ttl)
+        let subject = Subject { sub: key_id, tid: Some(tenant_id), generation: 0 };
+        self.sign(subject, Vec::new(), PrincipalKind::ApiKey, Some(scopes.to_owned()), ttl)
     }
 
     /// A provider token for a service acting on its own (recurring jobs): desk and dispatch
     /// rights across tenants, the nil id as subject.
     pub fn access_token_for_service(&self) -> ApiResult<(String, u64)> {
         let ttl = self.settings.auth.access_token_ttl_secs;
-        self.sign(Uuid::nil(), None, vec![Role::Agent, Role::Dispatcher], PrincipalKind::User, None, ttl)
+        let subject = Subject { sub: Uuid::nil(), tid: None, generation: 0 };
+        self.sign(subject, vec![Role::Agent, Role::Dispatcher], PrincipalKind::User, None, ttl)
     }
 
     fn sign(
         &self,
-        sub: Uuid,
-        tid: Option<Uuid>,
+        Subject { sub, tid, generation }: Subject,
         roles: Vec<Role>,
         kind: PrincipalKind,
         scope: Option<String>,
@@ -129,6 +183,7 @@ impl TenantsState {
             nbf: now.timestamp(),
             exp: (now + TimeDelta::seconds(ttl as i64)).timestamp(),
             jti: Uuid::new_v4(),
+            generation,
         };
         Ok((self.signer.sign(&claims).map_err(ApiError::internal)?, ttl))
     }

@@ -40,7 +40,8 @@ fn part<'v, T: Deserialize<'v>>(value: &'v serde_json::Value) -> Result<T, Strin
     serde_path_to_error::deserialize(value).map_err(crate::described)
 }
 
-/// The `tenants` topic; every event names its tenant.
+/// The `tenants` topic; every event names its tenant, but for an access revocation of
+/// provider staff.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum TenantEvent {
@@ -54,6 +55,11 @@ pub enum TenantEvent {
     ConfigUpdated { tenant_id: Uuid, version: i64, changed_paths: Vec<String>, at: DateTime<Utc> },
     #[serde(rename = "api_key.revoked")]
     ApiKeyRevoked { tenant_id: Uuid, key_id: Uuid, prefix: String, at: DateTime<Utc> },
+    /// Access was withdrawn (a sign-out, a user deactivated or changed, a tenant cancelled):
+    /// verifiers bring their replica of the revocations up to `cursor`
+    /// (`GET /internal/v1/access/revocations`). `tenant_id` is `null` for provider staff.
+    #[serde(rename = "access.revoked")]
+    AccessRevoked { tenant_id: Option<Uuid>, cursor: i64, at: DateTime<Utc> },
 }
 
 impl TenantEvent {
@@ -63,13 +69,15 @@ impl TenantEvent {
         parse(Self::TOPIC, payload)
     }
 
-    pub fn tenant_id(&self) -> Uuid {
+    /// The tenant it concerns; `None` for an access revocation of provider staff.
+    pub fn tenant_id(&self) -> Option<Uuid> {
         match self {
             Self::Created { tenant_id, .. }
             | Self::StatusChanged { tenant_id, .. }
             | Self::Updated { tenant_id, .. }
             | Self::ConfigUpdated { tenant_id, .. }
-            | Self::ApiKeyRevoked { tenant_id, .. } => *tenant_id,
+            | Self::ApiKeyRevoked { tenant_id, .. } => Some(*tenant_id),
+            Self::AccessRevoked { tenant_id, .. } => *tenant_id,
         }
     }
 }
@@ -440,7 +448,7 @@ impl BusEvent {
     /// The tenant it concerns; `None` for an event of no one tenant.
     pub fn tenant_id(&self) -> Option<Uuid> {
         match self {
-            Self::Tenants(e) => Some(e.tenant_id()),
+            Self::Tenants(e) => e.tenant_id(),
             Self::Catalog(e) => Some(e.tenant_id()),
             Self::Ticketing(e) => e.tenant_id(),
         }
@@ -486,6 +494,10 @@ mod tests {
             },
             json!({"type": "tenant.config_updated", "tenant_id": id(1), "version": 3,
                    "changed_paths": ["sites"], "at": "2026-10-05T01:10:00Z"}),
+        );
+        exact(
+            &TenantEvent::AccessRevoked { tenant_id: None, cursor: 42, at: at() },
+            json!({"type": "access.revoked", "tenant_id": null, "cursor": 42, "at": "2026-10-05T01:10:00Z"}),
         );
     }
 

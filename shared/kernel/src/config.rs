@@ -190,6 +190,12 @@ pub struct GatewaySettings {
     pub tenant_status_ttl_secs: u64,
     /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// How often the gateway's replica of the access revocations asks the tenants service
+    /// for new ones (besides the bus event and the per-request hint).
+    pub revocation_sync_ms: u64,
+    /// How long the replica may go without a successful sync before authenticated requests
+    /// are refused with 503 (fail closed) rather than decided on a stale list.
+    pub revocation_max_staleness_secs: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -304,6 +310,8 @@ impl Default for GatewaySettings {
             rate_limits: RateLimitSettings::default(),
             tenant_status_ttl_secs: 30,
             trust_forwarded_for: false,
+            revocation_sync_ms: 1000,
+            revocation_max_staleness_secs: 10,
         }
     }
 }
@@ -554,6 +562,17 @@ impl Settings {
         }
         if gw.upstream_timeout_secs == 0 {
             problems.push("gateway.upstream_timeout_secs: must be positive".into());
+        }
+        if !(50..=60_000).contains(&gw.revocation_sync_ms) {
+            problems.push("gateway.revocation_sync_ms: must be between 50 and 60000".into());
+        }
+        if gw.revocation_max_staleness_secs == 0
+            || gw.revocation_max_staleness_secs.saturating_mul(1000) <= gw.revocation_sync_ms
+        {
+            problems.push(
+                "gateway.revocation_max_staleness_secs: must be positive and longer than revocation_sync_ms"
+                    .into(),
+            );
         }
         let rl = &gw.rate_limits;
         if !rl.tiers.contains_key(&rl.default_tier) {

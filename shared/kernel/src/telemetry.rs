@@ -15,7 +15,7 @@ use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -202,6 +202,9 @@ pub struct Metrics {
     agent_events: IntCounterVec,
     backend_degraded: IntGaugeVec,
     backend_fallbacks: IntCounterVec,
+    revocation_syncs: IntCounterVec,
+    access_refused: IntCounterVec,
+    revocations_stale: IntGauge,
 }
 
 impl Metrics {
@@ -252,7 +255,39 @@ impl Metrics {
         )?;
         registry.register(Box::new(backend_degraded.clone()))?;
         registry.register(Box::new(backend_fallbacks.clone()))?;
-        Ok(Self { registry, requests, latency, upstream, agent_events, backend_degraded, backend_fallbacks })
+        let revocation_syncs = IntCounterVec::new(
+            Opts::new(
+                "canopy_gateway_revocation_syncs_total",
+                "Syncs of the gateway's replica of access revocations, by trigger and outcome",
+            ),
+            &["trigger", "outcome"],
+        )?;
+        let access_refused = IntCounterVec::new(
+            Opts::new(
+                "canopy_gateway_access_refused_total",
+                "Valid tokens the gateway refused: revoked, older than the user's generation, of a cancelled tenant, or revocations stale (503)",
+            ),
+            &["reason"],
+        )?;
+        let revocations_stale = IntGauge::new(
+            "canopy_gateway_revocations_stale",
+            "1 while the gateway's revocation replica is older than its bound and authenticated requests are refused",
+        )?;
+        registry.register(Box::new(revocation_syncs.clone()))?;
+        registry.register(Box::new(access_refused.clone()))?;
+        registry.register(Box::new(revocations_stale.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            upstream,
+            agent_events,
+            revocation_syncs,
+            access_refused,
+            revocations_stale,
+            backend_degraded,
+            backend_fallbacks,
+        })
     }
 
     fn observe(&self, service: &str, method: &str, route: &str, status: u16, seconds: f64) {
@@ -269,6 +304,11 @@ impl Metrics {
         self.agent_events.with_label_values(&[outcome]).inc_by(n as u64);
     }
 
+    /// Makes `backend`'s degraded gauge exist (at 0 unless already set).
+    pub fn declare_backend(&self, backend: &str) {
+        let _ = self.backend_degraded.with_label_values(&[backend]);
+    }
+
     /// Whether `backend` (`redis`) is unreachable and worked around, now.
     pub fn set_backend_degraded(&self, backend: &str, degraded: bool) {
         self.backend_degraded.with_label_values(&[backend]).set(i64::from(degraded));
@@ -277,6 +317,22 @@ impl Metrics {
     /// One call of `component` (`cache`, `rate_limiter`) served in process instead of `backend`.
     pub fn count_backend_fallback(&self, backend: &str, component: &str) {
         self.backend_fallbacks.with_label_values(&[backend, component]).inc();
+    }
+
+    /// A sync of the gateway's revocation replica: `trigger` start, interval, event or hint;
+    /// `outcome` ok or failed.
+    pub fn count_revocation_sync(&self, trigger: &str, outcome: &str) {
+        self.revocation_syncs.with_label_values(&[trigger, outcome]).inc();
+    }
+
+    /// A token refused although its signature and expiry are fine: `revoked`, `generation`,
+    /// `tenant_cancelled`, or `stale` (the replica could not be trusted: 503).
+    pub fn count_access_refused(&self, reason: &str) {
+        self.access_refused.with_label_values(&[reason]).inc();
+    }
+
+    pub fn set_revocations_stale(&self, stale: bool) {
+        self.revocations_stale.set(i64::from(stale));
     }
 
     pub fn render(&self) -> String {

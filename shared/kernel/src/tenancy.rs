@@ -307,6 +307,7 @@ mod tests {
             nbf: 0,
             exp: 0,
             jti: Uuid::new_v4(),
+            generation: 0,
         })
     }
 

@@ -161,7 +161,8 @@ pub async fn revoke(
     let scope = principal.scope_for(tenant)?;
     principal.require_any(&MANAGERS)?;
     state.ensure_writable(&principal, &scope).await?;
-    let key = state.api_keys.revoke(&scope, id, state.now()).await?;
+    let (key, cursor) = state.api_keys.revoke(&scope, id, state.now(), state.revocation_expires_at()).await?;
+    state.announce_revocation(cursor, Some(key.tenant_id)).await;
     // The gateway caches exchanged keys by prefix; drop the entry so the key stops working now.
     if let Err(err) =
         state.backends.cache.delete(&canopy_kernel::auth::cache_keys::api_key(&key.prefix)).await

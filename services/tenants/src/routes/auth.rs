@@ -94,8 +94,12 @@ async fn issue(
         Some(rotated) => rotated,
         None => state.sessions.start(user.id, user.tenant_id, now, state.refresh_ttl()).await?,
     };
-    let (access_token, expires_in) =
-        state.access_token_for_user(user.id, user.tenant_id, roles_from_column(&user.roles))?;
+    let (access_token, expires_in) = state.access_token_for_user(
+        user.id,
+        user.tenant_id,
+        roles_from_column(&user.roles),
+        user.access_generation,
+    )?;
     Ok(TokenResponse {
         access_token,
         refresh_token,
@@ -245,17 +249,10 @@ pub async fn logout(
     if bearer_token(&req).is_some()
         && let Ok(principal) = <Principal as actix_web::FromRequest>::extract(&req).await
     {
-        let left = (principal.expires_at - now.timestamp()).max(1) as u64;
-        state
-            .backends
-            .cache
-            .set(
-                &canopy_kernel::auth::cache_keys::revoked_token(principal.token_id),
-                b"1",
-                std::time::Duration::from_secs(left),
-            )
-            .await
-            .map_err(ApiError::internal)?;
+        let expires_at = TenantsState::token_revocation_expires_at(principal.expires_at);
+        let tenant = principal.tenant_id.map(|t| t.0);
+        let cursor = state.revocations.revoke_token(principal.token_id, tenant, now, expires_at).await?;
+        state.announce_revocation(cursor, tenant).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

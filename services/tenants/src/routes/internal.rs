@@ -14,10 +14,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/internal/v1/tenants/{id}/status", web::get().to(status))
         .route("/internal/v1/tenants/{id}/config", web::get().to(config))
         .route("/internal/v1/tenants/{id}/users/{user}", web::get().to(member))
-        .route("/internal/v1/service-token", web::post().to(service_token));
+        .route("/internal/v1/service-token", web::post().to(service_token))
+        .route("/internal/v1/access/revocations", web::get().to(revocations));
 }
 
-pub use canopy_api::tenants::{ExchangeRequest, ExchangedKey, TenantMember, TenantStatusView};
+pub use canopy_api::tenants::{
+    ExchangeRequest, ExchangedKey, SERVICE_SECRET_HEADER, TenantMember, TenantStatusView,
+};
 
 /// The gateway trades a monitoring agent's API key for a short-lived access token, so that
 /// services behind it only ever verify one kind of credential. The key is the proof.
@@ -124,4 +127,39 @@ pub async fn service_token(
     let (access_token, expires_in) = state.access_token_for_service()?;
     tracing::info!(service = %body.service, "service token issued");
     Ok(HttpResponse::Ok().json(serde_json::json!({"access_token": access_token, "expires_in": expires_in})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationsQuery {
+    /// The cursor the verifier has: revocations after it are answered.
+    #[serde(default)]
+    pub after: i64,
+    pub limit: Option<u64>,
+}
+
+/// The live access revocations after a cursor, oldest first, for verifiers' replicas (the
+/// gateway). A platform with a service secret asks for it (`x-service-secret`); without one,
+/// only the network keeps others out, as for the API-key exchange.
+pub async fn revocations(
+    state: web::Data<TenantsState>,
+    req: actix_web::HttpRequest,
+    query: web::Query<RevocationsQuery>,
+) -> ApiResult<HttpResponse> {
+    if let Some(secret) = &state.settings.auth.service_secret {
+        let presented =
+            req.headers().get(SERVICE_SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !crate::domain::secrets::digests_equal(secret.expose(), presented) {
+            return Err(ApiError::new(ErrorCode::InvalidToken, "Wrong or missing service secret"));
+        }
+    }
+    if query.after < 0 {
+        return Err(ApiError::invalid("after", "must not be negative"));
+    }
+    let limit = query.limit.unwrap_or(500);
+    if !(1..=5000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 5000"));
+    }
+    let page = state.revocations.after(query.after, limit, state.now()).await?;
+    Ok(HttpResponse::Ok().insert_header(("cache-control", "no-store")).json(page))
 }

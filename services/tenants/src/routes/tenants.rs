@@ -223,8 +223,12 @@ async fn transition(
         None => None,
     };
     let now = state.now();
-    let tenant = state.tenants.transition(&scope, action, reason, now).await?;
+    let (tenant, revoked) =
+        state.tenants.transition(&scope, action, reason, now, state.revocation_expires_at()).await?;
     let view = TenantView::from(tenant);
+    if let Some(cursor) = revoked {
+        state.announce_revocation(cursor, Some(view.id)).await;
+    }
     state.publish(TenantEvent::StatusChanged { tenant_id: view.id, status: view.status, at: now }).await;
     tracing::info!(tenant = %view.id, status = view.status.as_str(), "tenant status changed");
     Ok(HttpResponse::Ok().json(view))

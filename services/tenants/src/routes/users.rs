@@ -86,10 +86,12 @@ pub struct NewUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct PatchUserRequest {
     pub display_name: Option<String>,
+    /// A change ends the user's current access tokens at once; their next sign-in or refresh
+    /// carries the new roles.
     pub roles: Option<Vec<String>>,
-    /// `false` deactivates the user and ends their sessions.
+    /// `false` deactivates the user and ends their sessions and access tokens at once.
     pub active: Option<bool>,
-    /// Sets a new password and ends the user's sessions.
+    /// Sets a new password and ends the user's sessions and access tokens at once.
     pub password: Option<String>,
 }
 
@@ -206,14 +208,13 @@ async fn update(
         Some(p) => Some(state.hash_password(p).await?),
         None => None,
     };
-    let ends_sessions = body.active == Some(false) || password_hash.is_some();
     let patch = UserPatch { display_name, roles, active: body.active, password_hash };
-    let now = state.now();
-    let user = state.users.update(scope, id, patch, now).await?;
-    if ends_sessions {
-        state.sessions.revoke_user(user.id, now).await?;
+    let change = state.users.update(scope, id, patch, state.now(), state.revocation_expires_at()).await?;
+    if let Some(cursor) = change.revoked {
+        state.announce_revocation(cursor, change.user.tenant_id).await;
+        tracing::info!(user = %change.user.id, generation = change.user.access_generation, "user's earlier access withdrawn");
     }
-    Ok(HttpResponse::Ok().json(UserView::from(user)))
+    Ok(HttpResponse::Ok().json(UserView::from(change.user)))
 }
 
 async fn deactivate(
@@ -226,10 +227,12 @@ async fn deactivate(
     if id == principal.subject {
         return Err(ApiError::conflict("You cannot deactivate yourself; ask another admin"));
     }
-    let now = state.now();
-    let user =
-        state.users.update(scope, id, UserPatch { active: Some(false), ..UserPatch::default() }, now).await?;
-    state.sessions.revoke_user(user.id, now).await?;
+    let patch = UserPatch { active: Some(false), ..UserPatch::default() };
+    let change = state.users.update(scope, id, patch, state.now(), state.revocation_expires_at()).await?;
+    if let Some(cursor) = change.revoked {
+        state.announce_revocation(cursor, change.user.tenant_id).await;
+    }
+    tracing::info!(user = %change.user.id, "user deactivated; their access withdrawn");
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -293,7 +296,7 @@ pub async fn update_tenant_user(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/users/{id}", tag = "users", security(("bearer" = [])),
-    description = "Deactivates the user (kept for history) and ends their sessions.",
+    description = "Deactivates the user (kept for history) and ends their sessions and access tokens at once.",
     params(("tenant_id" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "You cannot deactivate yourself")))]
 pub async fn deactivate_tenant_user(

@@ -1,6 +1,6 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use canopy_kernel::http::PageParams;
@@ -8,8 +8,9 @@ use canopy_kernel::{ApiError, ApiResult, CrossTenant, TenantId, TenantOwned, Ten
 
 use super::entities::api_key;
 
-use super::paged;
+use super::{paged, revocations};
 use crate::domain::secrets::{api_key_prefix, digests_equal, new_api_key, sha256_hex};
+use canopy_api::tenants::Withdrawn;
 
 pub use super::entities::api_key::Model as ApiKeyRow;
 
@@ -72,21 +73,32 @@ impl ApiKeys {
             .ok_or_else(|| ApiError::not_found("API key"))
     }
 
-    /// Revokes a key; revoking twice is harmless. Returns the key's prefix.
+    /// Revokes the key and, in the same transaction, every token it was exchanged for (a
+    /// revocation valid until `revocation_expires_at`); answers the key and the revocation's
+    /// `seq`.
     pub async fn revoke(
         &self,
         scope: &TenantScope,
         id: Uuid,
         now: DateTime<Utc>,
-    ) -> ApiResult<api_key::Model> {
-        let key = self.get(scope, id).await?;
+        revocation_expires_at: DateTime<Utc>,
+    ) -> ApiResult<(api_key::Model, i64)> {
+        let txn = self.db.begin().await?;
+        let find = || api_key::Entity::scoped(scope).filter(api_key::Column::Id.eq(id));
+        find().one(&txn).await?.ok_or_else(|| ApiError::not_found("API key"))?;
         api_key::Entity::scoped_update(scope)
             .col_expr(api_key::Column::RevokedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(id))
             .filter(api_key::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
-        self.get(scope, key.id).await
+        // Exchanged tokens carry generation 0: all of them.
+        let withdrawn = Withdrawn::Subject { sub: id, generation: 1 };
+        let seq = revocations::record(&txn, withdrawn, Some(scope.tenant_id().0), now, revocation_expires_at)
+            .await?;
+        let key = find().one(&txn).await?.ok_or_else(|| ApiError::not_found("API key"))?;
+        txn.commit().await?;
+        Ok((key, seq))
     }
 
     /// The live key matching a presented secret, if any. Records its use (at most once a minute).

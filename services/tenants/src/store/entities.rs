@@ -46,6 +46,9 @@ pub mod user {
         pub last_login_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Raised when the user's access must end (deactivation, role or password change);
+        /// tokens carry the generation they were issued under.
+        pub access_generation: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -245,4 +248,48 @@ pub mod security_audit {
     impl ActiveModelBehavior for ActiveModel {}
 
     canopy_kernel::tenant_owned!(Column::TenantId);
+}
+
+pub mod access_revocation {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_revocations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        /// token, subject (a user or an API key), tenant
+        pub kind: String,
+        /// The token's jti, the user's (or API key's) or the tenant's id.
+        pub subject: Uuid,
+        /// A subject's: tokens of a lower generation are dead.
+        pub generation: Option<i64>,
+        /// A tenant's: tokens issued at or before this (Unix seconds) are dead.
+        pub issued_up_to: Option<i64>,
+        /// The tenant concerned, when there is one (none for provider staff).
+        pub tenant_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        /// After this no token it concerns is valid any more.
+        pub expires_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    canopy_kernel::tenant_owned!(Column::TenantId);
+}
+
+pub mod access_revocation_head {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_revocation_head")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub seq: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod configs;
 mod entities;
 pub mod keys;
+pub mod revocations;
 pub mod security;
 pub mod sessions;
 pub mod tenants;

@@ -132,13 +132,18 @@ impl Sessions {
         Ok(found.map(|r| r.user_id))
     }
 
-    /// Ends every session of a user (deactivation, password change).
-    pub async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
+    /// Ends every session of a user (deactivation, password change), inside the caller's
+    /// transaction.
+    pub async fn revoke_user_in(
+        db: &impl sea_orm::ConnectionTrait,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
         refresh_token::Entity::update_across_tenants(CrossTenant::Credential)
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(refresh_token::Column::UserId.eq(user_id))
             .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(db)
             .await?;
         Ok(())
     }

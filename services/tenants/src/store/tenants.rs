@@ -8,9 +8,10 @@ use canopy_kernel::{ApiError, ApiResult, ListScope, TenantOwned, TenantScope};
 
 use super::entities::{tenant, tenant_config};
 use super::users::{NewUser, UserRow, UserScope};
-use super::{conflict_on_unique, paged};
+use super::{conflict_on_unique, paged, revocations};
 use crate::domain::config::TenantConfig;
 use crate::domain::tenant::{Lifecycle, StatusRules, TenantStatus};
+use canopy_api::tenants::Withdrawn;
 
 pub use super::entities::tenant::Model as TenantRow;
 
@@ -136,15 +137,20 @@ impl Tenants {
     }
 
     /// Moves the tenant through its lifecycle. The update is conditional on the status read,
-    /// so two concurrent transitions cannot both succeed from the same state.
+    /// so two concurrent transitions cannot both succeed from the same state. Cancellation
+    /// withdraws every token of the tenant issued until now, in the same transaction (the
+    /// revocation valid until `revocation_expires_at`); its `seq` is answered beside.
     pub async fn transition(
         &self,
         scope: &TenantScope,
         action: Lifecycle,
         reason: Option<String>,
         now: DateTime<Utc>,
-    ) -> ApiResult<tenant::Model> {
-        let current = self.get(scope).await?;
+        revocation_expires_at: DateTime<Utc>,
+    ) -> ApiResult<(tenant::Model, Option<i64>)> {
+        let txn = self.db.begin().await?;
+        let current =
+            tenant::Entity::scoped(scope).one(&txn).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
         let from = TenantStatus::parse(&current.status)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad status {}", current.status)))?;
         let to = from.apply(action)?;
@@ -154,11 +160,21 @@ impl Tenants {
             .col_expr(tenant::Column::StatusChangedAt, Expr::value(now))
             .col_expr(tenant::Column::UpdatedAt, Expr::value(now))
             .filter(tenant::Column::Status.eq(from.as_str()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if result.rows_affected != 1 {
             return Err(ApiError::conflict("The tenant's status changed meanwhile; read it again"));
         }
-        self.get(scope).await
+        let revoked = if to == TenantStatus::Cancelled {
+            let tenant_id = scope.tenant_id().0;
+            let withdrawn = Withdrawn::Tenant { tenant_id, issued_up_to: now.timestamp() };
+            Some(revocations::record(&txn, withdrawn, Some(tenant_id), now, revocation_expires_at).await?)
+        } else {
+            None
+        };
+        let tenant =
+            tenant::Entity::scoped(scope).one(&txn).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+        txn.commit().await?;
+        Ok((tenant, revoked))
     }
 }

@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, Select, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
@@ -9,8 +12,10 @@ use canopy_kernel::{ApiError, ApiResult, CrossTenant, TenantOwned, TenantScope};
 
 use super::entities::user;
 
-use super::{conflict_on_unique, paged};
+use super::sessions::Sessions;
+use super::{conflict_on_unique, paged, revocations};
 use crate::domain::user::roles_to_column;
+use canopy_api::tenants::Withdrawn;
 
 pub use super::entities::user::Model as UserRow;
 
@@ -57,6 +62,7 @@ impl NewUser {
             last_login_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            access_generation: Set(0),
         }
     }
 }
@@ -67,6 +73,12 @@ pub struct UserPatch {
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+}
+
+/// A user after a change, and the access revocation the change made (its `seq`), if any.
+pub struct UserChange {
+    pub user: user::Model,
+    pub revoked: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -116,19 +128,35 @@ impl Users {
         Ok((query.all(&self.db).await?, limit))
     }
 
+    /// Applies `patch`. Deactivation, a password or a role change withdraw the user's access
+    /// at once: their generation is raised and a revocation of the older ones is recorded
+    /// (valid until `revocation_expires_at`); deactivation and a password change also end
+    /// their sessions (refresh tokens). All in one transaction.
     pub async fn update(
         &self,
         scope: UserScope,
         id: Uuid,
         patch: UserPatch,
         now: DateTime<Utc>,
-    ) -> ApiResult<user::Model> {
-        let mut active: user::ActiveModel = self.get(scope, id).await?.into();
+        revocation_expires_at: DateTime<Utc>,
+    ) -> ApiResult<UserChange> {
+        let txn = self.db.begin().await?;
+        let current = scope
+            .select()
+            .filter(user::Column::Id.eq(id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        let roles = patch.roles.map(|r| roles_to_column(&r)).filter(|r| *r != current.roles);
+        let ends_sessions = patch.active == Some(false) || patch.password_hash.is_some();
+        let withdraws = ends_sessions || roles.is_some();
+        let generation = current.access_generation + 1;
+        let mut active: user::ActiveModel = current.into();
         if let Some(name) = patch.display_name {
             active.display_name = Set(name);
         }
-        if let Some(roles) = patch.roles {
-            active.roles = Set(roles_to_column(&roles));
+        if let Some(roles) = roles {
+            active.roles = Set(roles);
         }
         if let Some(flag) = patch.active {
             active.active = Set(flag);
@@ -136,8 +164,22 @@ impl Users {
         if let Some(hash) = patch.password_hash {
             active.password_hash = Set(hash);
         }
+        if withdraws {
+            active.access_generation = Set(generation);
+        }
         active.updated_at = Set(now);
-        Ok(active.update(&self.db).await?)
+        let user = active.update(&txn).await?;
+        if ends_sessions {
+            Sessions::revoke_user_in(&txn, user.id, now).await?;
+        }
+        let revoked = if withdraws {
+            let withdrawn = Withdrawn::Subject { sub: user.id, generation };
+            Some(revocations::record(&txn, withdrawn, user.tenant_id, now, revocation_expires_at).await?)
+        } else {
+            None
+        };
+        txn.commit().await?;
+        Ok(UserChange { user, revoked })
     }
 
     /// Records a login of the user just signed in (by e-mail, before any scope).

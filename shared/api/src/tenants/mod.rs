@@ -2,6 +2,7 @@
 //! entry (key, status, tier), the lifecycle actions, the API-key exchange and the tenant's
 //! configuration; and [`TenantsClient`].
 
+mod access;
 mod config;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use canopy_kernel::client::ServiceClient;
 use crate::Page;
 use crate::client::{Call, CallError, PathQuery, all_pages};
 
+pub use access::{Revocation, RevocationsPage, SERVICE_SECRET_HEADER, Withdrawn};
 pub use config::{
     Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
     PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
@@ -203,6 +205,23 @@ impl TenantsClient {
             .json(&body)?
             .answer()
             .await
+    }
+
+    /// The live access revocations after `after` (at most `limit`), for a verifier's replica;
+    /// `secret` is the shared service secret, when the platform has one.
+    pub async fn revocations(
+        &self,
+        after: i64,
+        limit: u32,
+        secret: Option<&str>,
+    ) -> Result<RevocationsPage, CallError> {
+        let path =
+            PathQuery::new("/internal/v1/access/revocations").arg("after", after).arg("limit", limit).build();
+        let mut call = Call::get(&self.client, path);
+        if let Some(secret) = secret {
+            call = call.header(SERVICE_SECRET_HEADER, secret.to_owned());
+        }
+        call.answer().await
     }
 
     /// Trades a monitoring agent's API key (the proof itself) for an access token.

@@ -100,4 +100,9 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The user's access generation when the token was issued: deactivation, a role or
+    /// password change raise it, and the gateway refuses tokens of an older generation.
+    /// Tokens from before generations existed read as 0.
+    #[serde(default, rename = "gen")]
+    pub generation: i64,
 }

@@ -16,8 +16,9 @@ pub mod cache_keys {
         format!("api-key:{prefix}")
     }
 
-    /// An access token revoked at sign-out, until it expires.
-    pub fn revoked_token(jti: uuid::Uuid) -> String {
-        format!("revoked-jti:{jti}")
-    }
+    /// The cursor of the newest access revocation (sign-out, deactivation, role or password
+    /// change, cancellation), set by the tenants service after it commits one. Only a hint
+    /// that lets verifiers notice at once that their replica is behind: the revocations
+    /// themselves live in the tenants database.
+    pub const REVOCATION_HEAD: &str = "access-revocations:head";
 }

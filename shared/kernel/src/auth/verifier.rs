@@ -169,6 +169,7 @@ mod tests {
             nbf: now,
             exp: now + exp_in,
             jti: uuid::Uuid::new_v4(),
+            generation: 0,
         }
     }
 

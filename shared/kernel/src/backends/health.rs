@@ -30,7 +30,8 @@ pub struct RedisHealth {
 
 impl RedisHealth {
     pub fn new(timeout: Duration, fallback: Duration) -> Self {
-        metrics().set_backend_degraded(BACKEND, false);
+        // The series exists from the start; another instance's state is not reset.
+        metrics().declare_backend(BACKEND);
         Self { timeout, fallback, degraded: AtomicBool::new(false), open: Mutex::new(Open::default()) }
     }
 

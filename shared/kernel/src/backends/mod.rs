@@ -22,7 +22,8 @@ use crate::config::{RedisSettings, Settings};
 /// Event streams services publish, and what their events are named.
 pub mod topics {
     /// `tenant.created`, `tenant.updated`, `tenant.status_changed`, `tenant.config_updated`,
-    /// `api_key.revoked`; every event carries `tenant_id`.
+    /// `api_key.revoked`, `access.revoked`; every event carries `tenant_id` (`null` in an
+    /// `access.revoked` of provider staff).
     pub const TENANTS: &str = "tenants";
     /// `contract.changed`, `tier.created`; contract events carry `tenant_id`.
     pub const CATALOG: &str = "catalog";
