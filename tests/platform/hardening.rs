@@ -174,7 +174,7 @@ async fn control_characters_are_refused_at_the_edge_and_nothing_is_stored(app: &
     // Query strings and paths.
     let body = problem(app.get("/api/v1/tickets?q=%00", &admin).await, 422, "validation_failed").await;
     assert_eq!(fields(&body), ["query.q"]);
-    problem(app.get("/api/v1/tickets/%00", &admin).await, 400, "bad_request").await;
+    problem(app.get("/api/v1/tickets/%00", &admin).await, 404, "not_found").await;
     problem(app.get("/api/v1/kb/search?q=a%1Fb", &admin).await, 422, "validation_failed").await;
 }
 

@@ -265,7 +265,12 @@ pub async fn guard(
         return Ok(refuse(req, err, true));
     }
     if let Some(why) = path_problem(req.path()) {
-        return Ok(refuse(req, ApiError::new(ErrorCode::BadRequest, why), false));
+        // A path that cannot name anything answers like one that names nothing.
+        return Ok(refuse(
+            req,
+            ApiError::new(ErrorCode::NotFound, format!("No such resource: {why}")),
+            false,
+        ));
     }
     if let Some(field) = header_problem(&req) {
         let detail = format!("{}: {}", field.field, field.message);
