@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+#[path = "../../shared/kernel/tests/support/own_redis.rs"]
+mod own_redis;
 
 mod api_keys;
 mod auth;
