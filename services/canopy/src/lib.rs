@@ -26,6 +26,7 @@ use canopy_kernel::service::{Application, Service};
 use canopy_scheduler::Scheduler;
 use canopy_tenants::TenantsService;
 use canopy_ticketing::Ticketing;
+use canopy_web::Web;
 
 /// One service of the platform, running.
 struct Running {
@@ -54,6 +55,7 @@ pub struct Platform {
     pub ticketing: SocketAddr,
     pub scheduler: SocketAddr,
     pub billing: SocketAddr,
+    pub web: SocketAddr,
     /// The internal listener of `/metrics` (`metrics_listen`), when it could be bound.
     pub metrics: Option<SocketAddr>,
     metrics_handle: Option<ServerHandle>,
@@ -73,23 +75,26 @@ impl Platform {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let internal = || TcpListener::bind("127.0.0.1:0");
-        let listeners = [internal()?, internal()?, internal()?, internal()?, internal()?];
-        let [tenants, catalog, ticketing, scheduler, billing] =
-            [0, 1, 2, 3, 4].map(|i| listeners[i].local_addr());
-        let (tenants, catalog, ticketing, scheduler, billing) =
-            (tenants?, catalog?, ticketing?, scheduler?, billing?);
+        let listeners = [internal()?, internal()?, internal()?, internal()?, internal()?, internal()?];
+        let [tenants, catalog, ticketing, scheduler, billing, web] =
+            [0, 1, 2, 3, 4, 5].map(|i| listeners[i].local_addr());
+        let (tenants, catalog, ticketing, scheduler, billing, web) =
+            (tenants?, catalog?, ticketing?, scheduler?, billing?, web?);
         let url = |addr: SocketAddr| UrlList(vec![format!("http://{addr}")]);
         settings.upstreams.tenants = url(tenants);
         settings.upstreams.catalog = url(catalog);
         settings.upstreams.ticketing = url(ticketing);
         settings.upstreams.scheduler = url(scheduler);
         settings.upstreams.billing = url(billing);
+        settings.upstreams.web = url(web);
+        // The web application calls the API back through the gateway.
+        settings.upstreams.gateway = url(listener.local_addr()?);
         if settings.auth.service_secret.is_none() {
             // One process: the services share a secret made for this run.
             let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             settings.auth.service_secret = Some(canopy_kernel::config::Secret::new(secret));
         }
-        let [l_tenants, l_catalog, l_ticketing, l_scheduler, l_billing] = listeners;
+        let [l_tenants, l_catalog, l_ticketing, l_scheduler, l_billing, l_web] = listeners;
         let real_clock: SharedClock = Arc::new(canopy_kernel::clock::SystemClock);
 
         let b = &backends;
@@ -104,6 +109,7 @@ impl Platform {
             launch(build::<Ticketing>(settings.ticketing(), b, clock.clone(), l_ticketing).await?),
             launch(build::<Scheduler>(settings.scheduler(), b, clock.clone(), l_scheduler).await?),
             launch(build::<Billing>(settings.billing(), b, clock.clone(), l_billing).await?),
+            launch(build::<Web>(settings.common.clone(), b, clock.clone(), l_web).await?),
         ];
         let metrics_listen = settings.metrics_listen.clone();
         let gateway_app = build::<Gateway>(settings.common, b, clock, listener).await?;
@@ -117,6 +123,7 @@ impl Platform {
             ticketing,
             scheduler,
             billing,
+            web,
             metrics,
             metrics_handle,
             tenants_state,

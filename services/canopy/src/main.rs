@@ -48,6 +48,9 @@ enum Command {
     Scheduler,
     /// The billing service alone (needs CANOPY_UPSTREAMS__TENANTS, __CATALOG and __TICKETING).
     Billing,
+    /// The web application alone (needs CANOPY_UPSTREAMS__GATEWAY; the gateway needs
+    /// CANOPY_UPSTREAMS__WEB to route pages to it).
+    Web,
     /// Apply every service's database migrations, then exit.
     Migrate,
     /// Load the demo data set, then exit.
@@ -111,6 +114,7 @@ async fn run(command: Command, settings: PlatformConfig) -> anyhow::Result<()> {
         Command::Ticketing => run_alone::<canopy_ticketing::Ticketing>(settings.ticketing()).await,
         Command::Scheduler => run_alone::<canopy_scheduler::Scheduler>(settings.scheduler()).await,
         Command::Billing => run_alone::<canopy_billing::Billing>(settings.billing()).await,
+        Command::Web => run_alone::<canopy_web::Web>(settings.common).await,
         Command::Migrate => {
             migrate::<canopy_tenants::TenantsService>(&settings).await?;
             migrate::<canopy_catalog::Catalog>(&settings).await?;

@@ -1,5 +1,5 @@
-//! The merged OpenAPI document of every service behind the gateway, the docs page, and the
-//! start page. Assets ship in the repository (see `assets/README.md`).
+//! The merged OpenAPI document of every service behind the gateway, and the docs page (the
+//! start page is the web application's). Assets ship in the repository (see `assets/README.md`).
 
 use std::time::{Duration, Instant};
 
@@ -13,9 +13,7 @@ use crate::state::GatewayState;
 const SWAGGER_JS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js");
 const SWAGGER_CSS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui.css");
 const DOCS_HTML: &str = include_str!("../assets/docs.html");
-const START_HTML: &str = include_str!("../assets/start.html");
 const DOCS_JS: &[u8] = include_bytes!("../assets/docs.js");
-const START_JS: &[u8] = include_bytes!("../assets/start.js");
 
 /// Merged documents are rebuilt at most this often, and at once when one was incomplete.
 const DOCS_TTL: Duration = Duration::from_secs(60);
@@ -33,12 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(|| async { asset(SWAGGER_JS, "text/javascript; charset=utf-8") }),
         )
         .route("/docs/docs.js", web::get().to(|| async { asset(DOCS_JS, "text/javascript; charset=utf-8") }))
-        .route("/start.js", web::get().to(|| async { asset(START_JS, "text/javascript; charset=utf-8") }))
         .route(
             "/docs/swagger-ui.css",
             web::get().to(|| async { asset(SWAGGER_CSS, "text/css; charset=utf-8") }),
-        )
-        .route("/", web::get().to(start_page));
+        );
 }
 
 fn asset(body: &'static [u8], content_type: &str) -> HttpResponse {
@@ -50,10 +46,6 @@ fn asset(body: &'static [u8], content_type: &str) -> HttpResponse {
 
 async fn docs_page() -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(DOCS_HTML)
-}
-
-async fn start_page() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(START_HTML)
 }
 
 async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
@@ -77,7 +69,9 @@ async fn openapi(state: web::Data<GatewayState>) -> HttpResponse {
 async fn merge(state: &GatewayState) -> (Value, bool) {
     let mut folded = Folded::default();
     let mut complete = true;
-    let mut services: Vec<_> = state.upstreams.iter().filter(|(_, c)| !c.urls().is_empty()).collect();
+    // The web application serves pages, not API operations.
+    let mut services: Vec<_> =
+        state.upstreams.iter().filter(|(name, c)| **name != "web" && !c.urls().is_empty()).collect();
     services.sort_by_key(|(name, _)| **name);
     for (name, client) in services {
         let doc: Value = match client.get_json("/api-docs/openapi.json").await {

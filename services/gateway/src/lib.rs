@@ -7,6 +7,7 @@ pub mod directory;
 pub mod docs;
 pub mod limits;
 pub mod openapi;
+pub mod pages;
 pub mod proxy;
 pub mod revocations;
 pub mod routes;
@@ -49,7 +50,7 @@ impl Service for Gateway {
     async fn state(ctx: &Context<Settings>) -> anyhow::Result<GatewayState> {
         let settings = ctx.settings.clone();
         let upstreams = HashMap::from(
-            ["tenants", "catalog", "ticketing", "scheduler", "billing"]
+            ["tenants", "catalog", "ticketing", "scheduler", "billing", "web"]
                 .map(|name| (name, ctx.upstream(name))),
         );
         let verifier = TokenVerifier::from_source(
@@ -126,7 +127,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(canopy_kernel::http::healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/.well-known/jwks.json", web::get().to(proxy::forward))
-        .route("/api/v1/{tail:.*}", web::route().to(proxy::forward));
+        .route("/api/v1/{tail:.*}", web::route().to(proxy::forward))
+        // Everything else is a page of the web application (routed last).
+        .route("/{tail:.*}", web::route().to(pages::forward));
 }
 
 /// Ready when the backends answer, the access revocations are in sync, and at least one

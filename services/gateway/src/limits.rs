@@ -36,6 +36,11 @@ pub fn bucket(
     }
 }
 
+/// The quota of pages per client address.
+pub fn pages_quota(settings: &RateLimitSettings) -> Quota {
+    quota(&settings.pages)
+}
+
 fn secs_up(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }

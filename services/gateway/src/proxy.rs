@@ -17,7 +17,7 @@ use crate::routes::{is_public, service_for};
 use crate::state::GatewayState;
 
 /// Headers that belong to one hop, or that only the gateway may set.
-fn dropped_request_header(name: &str) -> bool {
+pub(crate) fn dropped_request_header(name: &str) -> bool {
     matches!(
         name,
         "host"
@@ -38,20 +38,35 @@ fn dropped_request_header(name: &str) -> bool {
             | "traceparent"
             | "tracestate"
             | "x-request-id"
+            | "x-service-secret"
     ) || name.starts_with("x-canopy-")
 }
 
-fn dropped_response_header(name: &str) -> bool {
+pub(crate) fn dropped_response_header(name: &str) -> bool {
     matches!(name, "connection" | "keep-alive" | "transfer-encoding" | "content-length" | "date" | "server")
 }
 
-fn client_address(state: &GatewayState, req: &HttpRequest) -> String {
-    if state.settings.gateway.trust_forwarded_for
+/// The address of the client, for per-address limits: the peer's, or the one a trusted proxy
+/// names — any proxy when `gateway.trust_forwarded_for` says so, and always the web
+/// application, which proves itself with the service secret and names its own visitor.
+pub(crate) fn client_address(state: &GatewayState, req: &HttpRequest) -> String {
+    if (state.settings.gateway.trust_forwarded_for || from_the_web_application(state, req))
         && let Some(ip) = req.connection_info().realip_remote_addr()
     {
         return ip.to_owned();
     }
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn from_the_web_application(state: &GatewayState, req: &HttpRequest) -> bool {
+    use sha2::{Digest, Sha256};
+    let (Some(secret), Some(sent)) =
+        (state.settings.auth.service_secret.as_ref(), req.headers().get("x-service-secret"))
+    else {
+        return false;
+    };
+    // Digests compared, so the time taken says nothing about the secret.
+    Sha256::digest(secret.expose().as_bytes()) == Sha256::digest(sent.as_bytes())
 }
 
 pub async fn forward(

@@ -243,6 +243,11 @@ impl<'a> Call<'a> {
         Err(self.error(Failure::Refused { status: status.as_u16(), problem }))
     }
 
+    /// Success, whatever the body.
+    pub(crate) async fn done(self) -> Result<(), CallError> {
+        self.send().await.map(drop)
+    }
+
     /// The answer's body, as the contract says it is.
     pub(crate) async fn answer<T: DeserializeOwned>(self) -> Result<T, CallError> {
         let response = self.send().await?;

@@ -492,9 +492,22 @@ pub struct ReportRunOutcome {
     pub problems: Vec<TenantProblem>,
 }
 
-/// Which tickets `GET /tickets` lists (the filters other services use).
+/// Which tickets `GET /tickets` lists (every filter of the endpoint).
 #[derive(Clone, Debug, Default)]
 pub struct TicketQuery {
+    /// Provider staff: one tenant's tickets.
+    pub tenant_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub kind: Option<TicketKind>,
+    pub category: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    /// Text in the title, or a reference such as `ACME-42`.
+    pub q: Option<String>,
+    /// Tickets with (true) or without (false) a recorded SLA breach.
+    pub breached: Option<bool>,
+    /// Page size (the endpoint's default when none; at most 200).
+    pub limit: Option<u32>,
     /// Open tickets that need (or do not need) someone on site.
     pub onsite: Option<bool>,
     /// Open tickets nobody is assigned to.
@@ -530,10 +543,18 @@ impl TicketingClient {
         cursor: Option<String>,
     ) -> Result<Page<TicketView>, CallError> {
         let path = PathQuery::new("/api/v1/tickets")
+            .opt("tenant_id", query.tenant_id)
+            .opt("status", query.status.map(|s| s.as_str()))
+            .opt("priority", query.priority.map(|p| p.as_str()))
+            .opt("type", query.kind.map(<&'static str>::from))
+            .opt("category", query.category.as_deref())
+            .opt("assignee_id", query.assignee_id)
+            .opt("q", query.q.as_deref())
+            .opt("breached", query.breached)
             .opt("onsite", query.onsite)
             .opt("unassigned", query.unassigned.then_some(true))
             .opt("at_risk_within_mins", query.at_risk_within_mins)
-            .arg("limit", 200)
+            .arg("limit", query.limit.unwrap_or(200))
             .opt("cursor", cursor)
             .build();
         Call::get(&self.client, path).bearer(token).answer().await

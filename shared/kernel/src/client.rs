@@ -22,9 +22,11 @@ impl std::fmt::Debug for ServiceClient {
     }
 }
 
-/// A shared HTTP client: no TLS for in-cluster calls, pooled connections, bounded time.
+/// A shared HTTP client: no TLS for in-cluster calls, pooled connections, bounded time. It
+/// follows no redirect: a proxy relays them, and a service never answers one to another.
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(3))
         .pool_idle_timeout(Duration::from_secs(60))

@@ -136,6 +136,10 @@ pub struct Upstreams {
     pub scheduler: UrlList,
     /// Base URLs of the billing service replicas.
     pub billing: UrlList,
+    /// Base URLs of the gateway (the web application calls the public API through it).
+    pub gateway: UrlList,
+    /// Base URLs of the web application's replicas (the gateway routes pages to them).
+    pub web: UrlList,
 }
 
 impl Upstreams {
@@ -147,6 +151,8 @@ impl Upstreams {
             "ticketing" => &self.ticketing.0,
             "scheduler" => &self.scheduler.0,
             "billing" => &self.billing.0,
+            "gateway" => &self.gateway.0,
+            "web" => &self.web.0,
             _ => &[],
         }
     }
@@ -216,6 +222,9 @@ pub struct RateLimitSettings {
     pub provider: QuotaSettings,
     /// Quota per client address for unauthenticated endpoints (login, refresh).
     pub anonymous: QuotaSettings,
+    /// Quota per client address for the web application's pages and assets (the API calls a
+    /// page makes count against the signed-in user's own quota).
+    pub pages: QuotaSettings,
 }
 
 /// Failing fast without Redis: every call is bounded by `timeout_ms`; after a failure the
@@ -330,6 +339,7 @@ impl Default for RateLimitSettings {
             ]),
             provider: quota(6000),
             anonymous: quota(60),
+            pages: quota(1200),
         }
     }
 }
@@ -529,6 +539,8 @@ impl Settings {
             ("ticketing", &self.upstreams.ticketing),
             ("scheduler", &self.upstreams.scheduler),
             ("billing", &self.upstreams.billing),
+            ("gateway", &self.upstreams.gateway),
+            ("web", &self.upstreams.web),
         ] {
             for url in &list.0 {
                 if !url.starts_with("http://") && !url.starts_with("https://") {
@@ -582,11 +594,11 @@ impl Settings {
                 rl.tiers.keys().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        let quotas = rl
-            .tiers
-            .iter()
-            .map(|(k, q)| (format!("tiers.{k}"), q))
-            .chain([("provider".to_string(), &rl.provider), ("anonymous".to_string(), &rl.anonymous)]);
+        let quotas = rl.tiers.iter().map(|(k, q)| (format!("tiers.{k}"), q)).chain([
+            ("provider".to_string(), &rl.provider),
+            ("anonymous".to_string(), &rl.anonymous),
+            ("pages".to_string(), &rl.pages),
+        ]);
         for (name, quota) in quotas {
             if quota.requests == 0 || quota.period_secs == 0 {
                 problems

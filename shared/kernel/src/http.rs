@@ -202,9 +202,12 @@ pub async fn route_not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
 /// into one, so that clients always get the same shape.
 pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        // Problems and deliberate JSON answers (such as a 503 from /readyz) pass as they are.
+        // Problems, deliberate JSON answers (such as a 503 from /readyz) and the web
+        // application's own error pages pass as they are.
         let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"application/json")
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || v.as_bytes().starts_with(b"application/json")
+                || v.as_bytes().starts_with(b"text/html")
         });
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));

@@ -28,47 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/jwks.json", web::get().to(jwks));
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    #[schema(example = "li.wei@acme.example")]
-    pub email: String,
-    pub password: String,
-    /// The current code of the authenticator app, for users with a second factor
-    /// (without it such a sign-in answers 401 `otp_required`).
-    #[serde(default)]
-    #[schema(example = "492039")]
-    pub otp: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-    /// Seconds until the refresh token expires (unless rotated or revoked first).
-    pub refresh_expires_in: u64,
-    /// The provider (for staff) or the tenant (for its admins) requires a second factor
-    /// this user has not enrolled yet: enrol one (`POST /auth/totp/enroll`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub totp_enrollment_required: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogoutRequest {
-    /// Ends this session (its whole token family).
-    pub refresh_token: Option<String>,
-}
+pub use canopy_api::tenants::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
 
 fn invalid_credentials() -> ApiError {
     ApiError::new(ErrorCode::InvalidCredentials, "Email or password is wrong")

@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -36,19 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UserView {
-    pub id: Uuid,
-    /// Absent for provider staff.
-    pub tenant_id: Option<Uuid>,
-    pub email: String,
-    pub display_name: String,
-    pub roles: Vec<Role>,
-    pub active: bool,
-    pub last_login_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use canopy_api::tenants::UserView;
 
 impl From<UserRow> for UserView {
     fn from(u: UserRow) -> Self {

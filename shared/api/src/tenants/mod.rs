@@ -3,6 +3,7 @@
 //! configuration; and [`TenantsClient`].
 
 mod access;
+pub mod auth;
 mod config;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::Page;
 use crate::client::{Call, CallError, PathQuery, all_pages};
 
 pub use access::{Revocation, RevocationsPage, SERVICE_SECRET_HEADER, Withdrawn};
+pub use auth::{LoginRequest, LogoutRequest, OnBehalf, RefreshRequest, TokenResponse, UserView};
 pub use config::{
     Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
     PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
@@ -222,6 +224,49 @@ impl TenantsClient {
             call = call.header(SERVICE_SECRET_HEADER, secret.to_owned());
         }
         call.answer().await
+    }
+
+    /// Signs a user in (401 `invalid_credentials`, `otp_required`, `invalid_otp`; 429 while
+    /// the account or the address is held back).
+    pub async fn login(&self, body: &LoginRequest, on_behalf: &OnBehalf) -> Result<TokenResponse, CallError> {
+        on_behalf.apply(Call::post(&self.client, "/api/v1/auth/login")).json(body)?.answer().await
+    }
+
+    /// A new pair for a refresh token (which is then spent).
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        on_behalf: &OnBehalf,
+    ) -> Result<TokenResponse, CallError> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        on_behalf.apply(Call::post(&self.client, "/api/v1/auth/refresh")).json(&body)?.answer().await
+    }
+
+    /// Ends the session of `refresh_token` and withdraws the access token.
+    pub async fn logout(
+        &self,
+        token: &str,
+        refresh_token: &str,
+        on_behalf: &OnBehalf,
+    ) -> Result<(), CallError> {
+        let body = LogoutRequest { refresh_token: Some(refresh_token.to_owned()) };
+        on_behalf
+            .apply(Call::post(&self.client, "/api/v1/auth/logout"))
+            .bearer(token)
+            .json(&body)?
+            .done()
+            .await
+    }
+
+    /// The signed-in user.
+    pub async fn me(&self, token: &str) -> Result<UserView, CallError> {
+        Call::get(&self.client, "/api/v1/auth/me").bearer(token).answer().await
+    }
+
+    /// The tenant's configuration as the token's holder may read it: the whole of it for its
+    /// admins, the portal's part (categories, fields, sites, branding, zone) for requesters.
+    pub async fn portal_config(&self, token: &str, tenant: Uuid) -> Result<PortalConfigView, CallError> {
+        Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config")).bearer(token).answer().await
     }
 
     /// Trades a monitoring agent's API key (the proof itself) for an access token.
