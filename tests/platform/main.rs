@@ -35,4 +35,6 @@ mod tenant_days;
 mod tickets;
 mod tokens;
 mod validation;
+mod web;
+mod web_client;
 mod webhooks;

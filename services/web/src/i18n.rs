@@ -144,17 +144,26 @@ impl From<i64> for Arg {
 mod tests {
     use super::*;
 
-    fn keys(text: &str) -> std::collections::BTreeSet<String> {
-        text.lines()
-            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
-            .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_owned()))
-            .collect()
+    /// The message keys of every catalogue file of `lang` (each part of the application
+    /// keeps its messages in a file of its own).
+    fn keys(lang: &str) -> std::collections::BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let mut keys = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines().filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase())) {
+                if let Some((key, _)) = line.split_once('=') {
+                    assert!(keys.insert(key.trim().to_owned()), "{key} is twice in {lang}");
+                }
+            }
+        }
+        keys
     }
 
     #[test]
     fn both_catalogues_have_the_same_messages() {
-        let en = keys(include_str!("../locales/en/main.ftl"));
-        let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
+        let en = keys("en");
+        let zh = keys("zh-CN");
         let only_en: Vec<_> = en.difference(&zh).collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
         assert!(
