@@ -72,7 +72,8 @@ async fn a_form_without_its_csrf_token_changes_nothing(app: &TestApp) {
     assert_eq!(res.status, 403);
     let res = web.post_raw("/logout", &[("_csrf", "x".repeat(43).as_str())]).await;
     assert_eq!(res.status, 403);
-    web.get("/").await.ok(200);
+    // Still signed in: the sign-in page sends home.
+    assert!(web.get_following("/login").await.ok(200).contains("Welcome, Admin"));
 }
 
 backend_test!(pages_come_in_the_language_asked_for_and_chosen);
