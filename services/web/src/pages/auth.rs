@@ -168,9 +168,11 @@ pub async fn tenant_chrome(
     token: &str,
     tenant: uuid::Uuid,
 ) -> Result<TenantChrome, canopy_api::client::CallError> {
-    let (view, config) =
-        futures_join(state.api.tenants.tenant(token, tenant), state.api.tenants.portal_config(token, tenant))
-            .await;
+    let (view, config) = futures_util::future::join(
+        state.api.tenants.tenant(token, tenant),
+        state.api.tenants.portal_config(token, tenant),
+    )
+    .await;
     let (view, config) = (view?, config?);
     let color = config
         .branding
@@ -185,10 +187,6 @@ pub async fn tenant_chrome(
         color,
         logo_url,
     })
-}
-
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
-    futures_util::future::join(a, b).await
 }
 
 #[derive(Deserialize)]

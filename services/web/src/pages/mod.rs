@@ -259,6 +259,9 @@ impl Signed {
                     session.refresh_token = pair.refresh_token;
                     session.access_expires_at = now + chrono::Duration::seconds(pair.expires_in as i64);
                     changed = true;
+                    // What the pages show of the user and the tenant (roles, name, colours)
+                    // is brought up to date with the tokens.
+                    refresh_chrome(&state, &mut session).await;
                 }
                 Err(err) if err.is_refusal() => {
                     let _ = state.sessions.end(&id).await;
@@ -278,6 +281,23 @@ impl Signed {
         }
         let visitor = Visitor { session: Some((id.clone(), session.clone())), ..visitor };
         Ok(Self { visitor, id, session })
+    }
+}
+
+async fn refresh_chrome(state: &WebState, session: &mut Session) {
+    match state.api.tenants.me(&session.access_token).await {
+        Ok(me) => {
+            session.user.display_name = me.display_name;
+            session.user.email = me.email;
+            session.user.roles = me.roles;
+        }
+        Err(err) => tracing::debug!(error = %err, "the user's record was not re-read"),
+    }
+    if let Some(tenant) = session.user.tenant_id {
+        match auth::tenant_chrome(state, &session.access_token, tenant).await {
+            Ok(chrome) => session.tenant = Some(chrome),
+            Err(err) => tracing::debug!(error = %err, "the tenant's chrome was not re-read"),
+        }
     }
 }
 
