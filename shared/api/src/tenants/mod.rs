@@ -5,6 +5,7 @@
 mod access;
 pub mod auth;
 mod config;
+mod people;
 mod profile;
 
 use chrono::{DateTime, Utc};
