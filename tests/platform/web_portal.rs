@@ -271,8 +271,7 @@ async fn a_ticket_is_followed_replied_to_reopened_confirmed_and_rated(app: &Test
     assert_eq!(json_ok(app.get(&api(""), &p.requester).await, 200).await["status"], "in_progress");
 
     // Resolved: not solved after all, and why.
-    let resolve =
-        json!({"status": "resolved", "resolution_code": "replaced_part", "resolution_notes": "Replaced the cartridge"});
+    let resolve = json!({"status": "resolved", "resolution_code": "replaced_part", "resolution_notes": "Replaced the cartridge"});
     json_ok(app.patch(&api(""), &agent, resolve.clone()).await, 200).await;
     let page = web.get("/tickets/PTC-1").await.ok(200);
     assert!(page.contains("Is your problem solved?") && page.contains("action=\"/tickets/PTC-1/reopen\""));
