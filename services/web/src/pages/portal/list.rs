@@ -109,7 +109,10 @@ pub async fn page(
         }
     }
     let next = page.next_cursor.map(|c| format!("/tickets?{filters}cursor={}", url_encode(&c)));
-    let first = cursor.is_some().then(|| format!("/tickets?{}", filters.trim_end_matches('&')));
+    let first = cursor.is_some().then(|| match filters.trim_end_matches('&') {
+        "" => "/tickets".to_owned(),
+        filters => format!("/tickets?{filters}"),
+    });
 
     let any = |label: String| Choice { value: String::new(), label, selected: false };
     let current_status = status.map_or("", Status::as_str);
