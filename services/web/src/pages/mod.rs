@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod home;
+pub mod portal;
 
 use std::future::Future;
 use std::pin::Pin;
