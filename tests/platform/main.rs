@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod helpers;
 #[path = "../../shared/kernel/tests/support/own_redis.rs"]
 mod own_redis;
@@ -12,6 +13,7 @@ mod own_redis;
 mod api_keys;
 mod auth;
 mod billing;
+mod browser_harness;
 mod catalog;
 mod config;
 mod dispatch;
