@@ -3,9 +3,12 @@
 //! configuration; and [`TenantsClient`].
 
 mod access;
+mod api_keys;
 pub mod auth;
 mod config;
+mod history;
 mod settings;
+mod users;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,10 @@ pub use config::{
     PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
 pub use settings::{DeliveryView, WEBHOOK_EVENTS};
+
+pub use api_keys::{API_KEY_SCOPES, ApiKeyView, CreateApiKeyRequest, CreatedApiKey};
+pub use history::{ConfigChange, ConfigHistory};
+pub use users::{MAX_PASSWORD, MIN_PASSWORD, NewUserRequest, PatchUserRequest};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
