@@ -155,7 +155,10 @@ fn tenants() -> Vec<DemoTenant> {
                 },
                 holidays: vec![date(2026, 11, 26), date(2026, 12, 25)],
                 extra_working_days: vec![],
-                holiday_names: names(&[(date(2026, 11, 26), "Thanksgiving"), (date(2026, 12, 25), "Christmas Day")]),
+                holiday_names: names(&[
+                    (date(2026, 11, 26), "Thanksgiving"),
+                    (date(2026, 12, 25), "Christmas Day"),
+                ]),
             },
             sites: vec![("Clinic", "120 Harbor St, Boston, MA 02210", "boston", 42.3496, -71.0453)],
             users: vec![
