@@ -36,5 +36,6 @@ mod tickets;
 mod tokens;
 mod validation;
 mod web;
+mod web_admin;
 mod web_client;
 mod webhooks;
