@@ -121,7 +121,7 @@ impl CalendarForm {
             while rows.last().is_some_and(IntervalRow::is_blank) {
                 rows.pop();
             }
-            let want = (rows.len() + 1 + more).max(MIN_INTERVAL_ROWS).min(MAX_ROWS);
+            let want = (rows.len() + 1 + more).clamp(MIN_INTERVAL_ROWS, MAX_ROWS);
             rows.resize_with(want.max(rows.len()), IntervalRow::default);
         }
         while self.holidays.last().is_some_and(HolidayRow::is_blank) {

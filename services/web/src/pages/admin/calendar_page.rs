@@ -202,7 +202,7 @@ impl CalendarPage {
 
     /// The zone list, with the form's zone in it even if this build does not know it.
     fn has_zone(&self) -> bool {
-        self.zones.iter().any(|z| *z == self.timezone)
+        self.zones.contains(&self.timezone)
     }
 }
 
