@@ -155,7 +155,6 @@ admin-approvals-title = Change approvals
 admin-approvals-intro = Your IT service provider plans these changes to your systems. A normal change starts only after you approve it; an emergency change may already be under way and needs your decision afterwards.
 admin-approvals-none = No change is waiting for your decision.
 admin-approvals-window = Planned for
-admin-approvals-window-span = { $from }
 admin-approvals-no-window = No time planned yet
 admin-approvals-raised = Requested
 admin-approvals-description = Description

@@ -152,7 +152,6 @@ admin-approvals-title = 变更审批
 admin-approvals-intro = 这些是 IT 服务商计划对您的系统进行的变更。常规变更须经您批准后才能开始；紧急变更可能已在进行，需要您事后审批。
 admin-approvals-none = 目前没有等待您审批的变更。
 admin-approvals-window = 计划时间
-admin-approvals-window-span = { $from }
 admin-approvals-no-window = 尚未安排时间
 admin-approvals-raised = 提出时间
 admin-approvals-description = 说明

@@ -67,10 +67,22 @@ impl ChangeCard {
             risk_key,
             plan: change.plan,
             backout_plan: change.backout_plan.filter(|b| !b.trim().is_empty()),
-            window: change.window.map(|w| (ctx.when(&w.starts_at), ctx.when(&w.ends_at))),
+            window: change.window.map(|w| window_text(ctx.when(&w.starts_at), ctx.when(&w.ends_at))),
             raised: ctx.when(&t.created_at),
             comment: String::new(),
         })
+    }
+}
+
+/// A window's ends as the page shows them: the end's date only when it is another day
+/// (`2026-12-12 22:00` – `23:30`).
+fn window_text(from: String, to: String) -> (String, String) {
+    match (from.split_once(' '), to.split_once(' ')) {
+        (Some((day, _)), Some((end_day, time))) if day == end_day => {
+            let time = time.to_owned();
+            (from, time)
+        }
+        _ => (from, to),
     }
 }
 
@@ -233,5 +245,18 @@ async fn decide(
             }
             None => Err(signed.fail(err)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_text;
+
+    #[test]
+    fn a_window_within_one_day_names_the_day_once() {
+        let same = window_text("2026-12-12 22:00".into(), "2026-12-12 23:30".into());
+        assert_eq!(same, ("2026-12-12 22:00".to_owned(), "23:30".to_owned()));
+        let across = window_text("2026-12-12 22:00".into(), "2026-12-13 00:00".into());
+        assert_eq!(across.1, "2026-12-13 00:00");
     }
 }
