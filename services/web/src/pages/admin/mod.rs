@@ -2,6 +2,7 @@
 //! waiting for approval, the settings' overview with its history, and the business calendar.
 //! Only the tenant's admins see them; anyone else gets the not-found page.
 
+mod account;
 mod api_keys;
 mod approvals;
 pub mod calendar;
@@ -24,6 +25,7 @@ use crate::state::WebState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(hub));
     users::routes(cfg);
+    account::routes(cfg);
     api_keys::routes(cfg);
     approvals::routes(cfg);
     settings::routes(cfg);
