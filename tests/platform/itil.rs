@@ -224,3 +224,32 @@ async fn a_normal_change_waits_for_the_tenant_admin_and_a_rejected_one_only_canc
     wrong["type"] = json!("incident");
     problem(app.post("/api/v1/tickets", &admin, wrong).await, 422, "validation_failed").await;
 }
+
+backend_test!(a_change_carries_the_window_it_is_planned_for);
+async fn a_change_carries_the_window_it_is_planned_for(app: &TestApp) {
+    let (_, admin) = office(app, "WIN").await;
+    let agent = app.staff("desk@provider.test", &["agent"]).await;
+    let mut body = change("normal", "medium");
+    body["change"]["window"] =
+        json!({"starts_at": "2026-12-12T14:00:00Z", "ends_at": "2026-12-12T13:00:00Z"});
+    let refused =
+        problem(app.post("/api/v1/tickets", &admin, body.clone()).await, 422, "validation_failed").await;
+    assert_eq!(refused["errors"][0]["field"], "change.window.ends_at");
+
+    body["change"]["window"]["ends_at"] = json!("2026-12-12T16:00:00Z");
+    let t = raise(app, &admin, body).await;
+    assert_eq!(
+        t["change"]["window"],
+        json!({"starts_at": "2026-12-12T14:00:00Z", "ends_at": "2026-12-12T16:00:00Z"})
+    );
+    // Moved before work starts, by the provider's staff.
+    let path = format!("/api/v1/tickets/{}", t["id"].as_str().unwrap());
+    let window = json!({"starts_at": "2026-12-19T14:00:00Z", "ends_at": "2026-12-19T16:00:00Z"});
+    let t = json_ok(app.patch(&path, &agent, json!({"change": {"window": window}})).await, 200).await;
+    assert_eq!(t["change"]["window"], window);
+    let bad = json!({"starts_at": "2026-12-19T14:00:00Z", "ends_at": "2026-12-19T14:00:00Z"});
+    let refused =
+        problem(app.patch(&path, &agent, json!({"change": {"window": bad}})).await, 422, "validation_failed")
+            .await;
+    assert_eq!(refused["errors"][0]["field"], "change.window.ends_at");
+}

@@ -38,6 +38,7 @@ mod tickets;
 mod tokens;
 mod validation;
 mod web;
+mod web_admin;
 mod web_client;
 mod web_portal;
 mod webhooks;

@@ -36,14 +36,15 @@ async fn bad_configurations_are_explained_field_by_field(app: &TestApp) {
         c["business_calendar"]["weekly"]["mon"] = json!([["09:00", "13:00"], ["12:00", "18:00"]])
     })
     .await;
-    assert_eq!(fields(&body), ["business_calendar.weekly.mon"]);
+    // The later of the two is named, so that a form shows the problem beside it.
+    assert_eq!(fields(&body), ["business_calendar.weekly.mon[1]"]);
     assert!(body["detail"].as_str().unwrap().contains("overlap"));
 
     // Start and end reversed so far that the night runs into the next morning's hours.
     let body =
         bad_config(app, t, &admin, |c| c["business_calendar"]["weekly"]["mon"] = json!([["18:00", "10:00"]]))
             .await;
-    assert_eq!(fields(&body), ["business_calendar.weekly.mon"]);
+    assert_eq!(fields(&body), ["business_calendar.weekly.mon[0]"]);
     let body = bad_config(app, t, &admin, |c| {
         c["business_calendar"]["weekly"]["tue"] =
             json!([["10:00", "10:00"], ["7:00", "08:00"], ["24:00", "02:00"]])

@@ -73,6 +73,11 @@ struct DemoTenant {
     users: Vec<(&'static str, &'static str, Role)>,
 }
 
+/// Holidays' names, by date.
+fn names(days: &[(jiff::civil::Date, &str)]) -> std::collections::BTreeMap<jiff::civil::Date, String> {
+    days.iter().map(|(d, n)| (*d, (*n).to_owned())).collect()
+}
+
 fn tenants() -> Vec<DemoTenant> {
     let now = Utc::now();
     vec![
@@ -89,6 +94,12 @@ fn tenants() -> Vec<DemoTenant> {
                 weekly: WeeklyHours::weekdays(&[("08:00", "18:00")]),
                 holidays: vec![date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)],
                 extra_working_days: vec![],
+                holiday_names: names(&[
+                    (date(2026, 12, 24), "Heiligabend"),
+                    (date(2026, 12, 25), "1. Weihnachtstag"),
+                    (date(2026, 12, 26), "2. Weihnachtstag"),
+                    (date(2027, 1, 1), "Neujahr"),
+                ]),
             },
             sites: vec![
                 ("Berlin head office", "Friedrichstraße 68, 10117 Berlin", "berlin", 52.5076, 13.3904),
@@ -114,6 +125,7 @@ fn tenants() -> Vec<DemoTenant> {
                 // National Day week, worked back on the Sunday before and the Saturday after.
                 holidays: (1..=7).map(|d| date(2026, 10, d)).collect(),
                 extra_working_days: vec![date(2026, 9, 27), date(2026, 10, 10)],
+                holiday_names: (1..=7).map(|d| (date(2026, 10, d), "国庆节".to_owned())).collect(),
             },
             sites: vec![(
                 "上海总部 Shanghai studio",
@@ -143,6 +155,10 @@ fn tenants() -> Vec<DemoTenant> {
                 },
                 holidays: vec![date(2026, 11, 26), date(2026, 12, 25)],
                 extra_working_days: vec![],
+                holiday_names: names(&[
+                    (date(2026, 11, 26), "Thanksgiving"),
+                    (date(2026, 12, 25), "Christmas Day"),
+                ]),
             },
             sites: vec![("Clinic", "120 Harbor St, Boston, MA 02210", "boston", 42.3496, -71.0453)],
             users: vec![

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use canopy_kernel::client::ServiceClient;
-use canopy_sla::{Coverage, CreditPolicy, TargetTable, Targets};
+use canopy_sla::{Coverage, CreditPolicy, Priority, TargetTable, Targets};
 
 use crate::Page;
 use crate::client::{Call, CallError, PathQuery, all_pages};
@@ -136,6 +136,26 @@ pub struct TenantRateLimit {
     pub rate_limit: Option<RateLimit>,
 }
 
+/// `POST /catalog/sla/preview` for a tenant: its policy and calendar.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPreview {
+    pub tenant_id: Uuid,
+    pub priority: Priority,
+    pub start: DateTime<Utc>,
+    /// Does the ticket need someone on site?
+    #[serde(default)]
+    pub onsite: bool,
+}
+
+/// The due times `POST /catalog/sla/preview` answers (`null` where no target applies).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PreviewAnswer {
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub onsite_due_at: Option<DateTime<Utc>>,
+}
+
 /// The catalogue, as other services call it.
 #[derive(Clone, Debug)]
 pub struct CatalogClient {
@@ -184,6 +204,12 @@ impl CatalogClient {
     ) -> Result<EffectivePolicy, CallError> {
         let path = PathQuery::new("/api/v1/catalog/policy").arg("tenant_id", tenant).opt("on", on).build();
         Call::get(&self.client, path).bearer(token).answer().await
+    }
+
+    /// The due times of a ticket of the tenant raised at `ask.start`, under its SLA and
+    /// calendar (404 without a contract in force that day).
+    pub async fn sla_preview(&self, token: &str, ask: &TenantPreview) -> Result<PreviewAnswer, CallError> {
+        Call::post(&self.client, "/api/v1/catalog/sla/preview").bearer(token).json(ask)?.answer().await
     }
 
     pub async fn rate_limit(&self, token: &str, tenant: Uuid) -> Result<TenantRateLimit, CallError> {

@@ -428,7 +428,8 @@ impl<'de> Deserialize<'de> for TicketingEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BusEvent {
     Tenants(TenantEvent),
-    Catalog(CatalogEvent),
+    /// Boxed: a contract's policy carries the tenant's whole calendar.
+    Catalog(Box<CatalogEvent>),
     Ticketing(TicketingEvent),
 }
 
@@ -436,7 +437,7 @@ impl BusEvent {
     pub fn parse(topic: &str, payload: &[u8]) -> Result<Self, EventError> {
         match topic {
             topics::TENANTS => TenantEvent::parse(payload).map(Self::Tenants),
-            topics::CATALOG => CatalogEvent::parse(payload).map(Self::Catalog),
+            topics::CATALOG => CatalogEvent::parse(payload).map(|e| Self::Catalog(Box::new(e))),
             topics::TICKETING => TicketingEvent::parse(payload).map(Self::Ticketing),
             _ => Err(EventError {
                 topic: "unknown",

@@ -17,6 +17,10 @@ use canopy_sla::{Coverage, Metric, Priority};
 use crate::client::{Call, CallError, PathQuery};
 use crate::{Page, TenantProblem};
 
+mod changes;
+
+pub use changes::{ApprovalView, ChangeWindow, NewDecision};
+
 #[derive(
     Clone,
     Copy,
@@ -186,6 +190,9 @@ pub struct NewChange {
     pub plan: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backout_plan: Option<String>,
+    /// When it is planned to be carried out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<ChangeWindow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -195,6 +202,9 @@ pub struct ChangeDetails {
     pub plan: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backout_plan: Option<String>,
+    /// When it is planned to be carried out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<ChangeWindow>,
     pub approval: Approval,
     /// When the change was carried out (the ticket resolved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,6 +321,8 @@ pub struct ChangePatch {
     pub plan: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backout_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<ChangeWindow>,
     /// The post-implementation review, once the change is done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,

@@ -6,7 +6,7 @@
 //! starts on it. An extra working day (a weekend worked to make up a holiday) opens with
 //! Monday's intervals.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,11 @@ pub struct CalendarSpec {
     #[serde(default)]
     #[schema(value_type = Vec<String>, example = json!(["2026-10-10"]))]
     pub extra_working_days: Vec<Date>,
+    /// What some holidays are called, by date (`{"2026-10-01": "National Day"}`): for people
+    /// reading the calendar; due times depend only on `holidays`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>, example = json!({"2026-10-01": "National Day"}))]
+    pub holiday_names: BTreeMap<Date, String>,
 }
 
 /// A rule the calendar breaks: where (`weekly.mon[1]`) and why.
@@ -90,6 +95,7 @@ impl SpecError {
 
 pub const MAX_INTERVALS_PER_DAY: usize = 8;
 pub const MAX_DATES: usize = 2000;
+pub const MAX_HOLIDAY_NAME: usize = 100;
 pub const MINUTES_PER_DAY: u32 = 24 * 60;
 
 /// Parses `HH:MM` into minutes after midnight; `24:00` only where it ends a day.
@@ -125,13 +131,18 @@ impl CalendarSpec {
             weekly: WeeklyHours::weekdays(&[("09:00", "18:00")]),
             holidays: Vec::new(),
             extra_working_days: Vec::new(),
+            holiday_names: BTreeMap::new(),
         }
     }
 
-    /// Parses the weekly intervals, checking every rule; on success, the spans per weekday (Monday first).
+    /// Parses the weekly intervals, checking every rule; on success, the spans per weekday
+    /// (Monday first). A problem with one interval names it (`weekly.mon[1]`): for two that
+    /// overlap, the later one; for an overnight interval that runs into the next day's
+    /// hours, the overnight one.
     pub fn validate(&self) -> Result<[Vec<Span>; 7], Vec<SpecError>> {
         let mut errors = Vec::new();
-        let mut week: [Vec<Span>; 7] = Default::default();
+        // Each day's spans with the index each interval has in the document.
+        let mut week: [Vec<(Span, usize)>; 7] = Default::default();
         for (index, (key, intervals)) in DAY_KEYS.iter().zip(self.weekly.days()).enumerate() {
             if intervals.len() > MAX_INTERVALS_PER_DAY {
                 errors.push(SpecError::new(
@@ -152,7 +163,7 @@ impl CalendarSpec {
                     (Ok(s), Ok(e)) => {
                         // End not after start: the interval runs overnight into the next day.
                         let end = if e > s { e } else { e + MINUTES_PER_DAY };
-                        week[index].push(Span { start: s, end });
+                        week[index].push((Span { start: s, end }, i));
                     }
                     (s, e) => {
                         for message in [s.err(), e.err()].into_iter().flatten() {
@@ -166,21 +177,22 @@ impl CalendarSpec {
         for (index, spans) in week.iter().enumerate() {
             let key = DAY_KEYS[index];
             for pair in spans.windows(2) {
-                if pair[1].start < pair[0].end {
+                let ((earlier, _), (later, at)) = (pair[0], pair[1]);
+                if later.start < earlier.end {
                     errors.push(SpecError::new(
-                        format!("weekly.{key}"),
-                        format!("intervals {} and {} overlap", show(pair[0]), show(pair[1])),
+                        format!("weekly.{key}[{at}]"),
+                        format!("{} overlaps {}", show(later), show(earlier)),
                     ));
                 }
             }
             // An overnight interval must not run into the next day's first interval.
             let next = (index + 1) % 7;
-            if let (Some(last), Some(first)) = (spans.last(), week[next].first())
+            if let (Some((last, at)), Some((first, _))) = (spans.last(), week[next].first())
                 && last.end > MINUTES_PER_DAY
                 && last.end - MINUTES_PER_DAY > first.start
             {
                 errors.push(SpecError::new(
-                    format!("weekly.{key}"),
+                    format!("weekly.{key}[{at}]"),
                     format!(
                         "the overnight interval {} runs into {}'s interval {}",
                         show(*last),
@@ -210,7 +222,21 @@ impl CalendarSpec {
                 "extra working days open with Monday's hours, and Monday has none",
             ));
         }
-        if errors.is_empty() { Ok(week) } else { Err(errors) }
+        for (day, name) in &self.holiday_names {
+            let path = format!("holiday_names.{day}");
+            if !holidays.contains(day) {
+                errors.push(SpecError::new(path, format!("{day} is not one of the holidays")));
+            } else if name.trim().is_empty() || name.chars().count() > MAX_HOLIDAY_NAME {
+                errors.push(SpecError::new(path, format!("a name has 1–{MAX_HOLIDAY_NAME} characters")));
+            } else if name.chars().any(char::is_control) {
+                errors.push(SpecError::new(path, "a name is one line of text"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(week.map(|day| day.into_iter().map(|(span, _)| span).collect()))
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -272,14 +298,17 @@ mod tests {
     #[test]
     fn overlapping_intervals_are_refused() {
         let e = errors(r#"{"weekly": {"mon": [["09:00", "13:00"], ["12:00", "18:00"]]}}"#);
-        assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("weekly.mon: intervals"), "{e:?}");
+        assert_eq!(e, vec!["weekly.mon[1]: 12:00–18:00 overlaps 09:00–13:00"]);
+        // Named by its place in the document, whatever the order it was written in.
+        let e =
+            errors(r#"{"weekly": {"tue": [["13:00", "18:00"], ["08:00", "09:00"], ["09:00", "14:00"]]}}"#);
+        assert_eq!(e, vec!["weekly.tue[0]: 13:00–18:00 overlaps 09:00–14:00"]);
     }
 
     #[test]
     fn an_overnight_interval_may_not_run_into_the_next_day() {
         let e = errors(r#"{"weekly": {"sun": [["20:00", "10:00"]], "mon": [["09:00", "18:00"]]}}"#);
-        assert!(e.iter().any(|m| m.starts_with("weekly.sun: the overnight interval")), "{e:?}");
+        assert!(e.iter().any(|m| m.starts_with("weekly.sun[0]: the overnight interval")), "{e:?}");
     }
 
     #[test]
@@ -300,6 +329,29 @@ mod tests {
             e,
             vec!["extra_working_days[0]: 2026-10-10 is also a holiday; a day is either closed or worked"]
         );
+    }
+
+    #[test]
+    fn holidays_may_have_names_of_one_line() {
+        let ok = errors(
+            r#"{"weekly": {"mon": [["09:00", "18:00"]]}, "holidays": ["2026-10-01"],
+               "holiday_names": {"2026-10-01": "国庆节 National Day"}}"#,
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let e = errors(
+            r#"{"weekly": {"mon": [["09:00", "18:00"]]}, "holidays": ["2026-10-01"],
+               "holiday_names": {"2026-10-02": "Second day", "2026-10-01": " "}}"#,
+        );
+        assert_eq!(
+            e,
+            vec![
+                "holiday_names.2026-10-01: a name has 1–100 characters",
+                "holiday_names.2026-10-02: 2026-10-02 is not one of the holidays"
+            ]
+        );
+        // Without names the document is as it always was.
+        let plain = spec(r#"{"weekly": {"mon": [["09:00", "18:00"]]}, "holidays": ["2026-10-01"]}"#);
+        assert_eq!(serde_json::to_value(&plain).unwrap().get("holiday_names"), None);
     }
 
     #[test]

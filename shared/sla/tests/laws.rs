@@ -72,6 +72,7 @@ fn case() -> impl Strategy<Value = Case> {
                     weekly: WeeklyHours { mon, tue, wed, thu, fri, sat, sun },
                     holidays,
                     extra_working_days: extra,
+                    holiday_names: Default::default(),
                 },
             }
         })

@@ -1,12 +1,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::{ApiError, ApiResult, ErrorCode, Principal, Problem, TenantScope};
-use canopy_sla::{BusinessCalendar, CalendarSpec, Coverage, Priority, SlaError, Targets, due_times};
+use canopy_sla::{BusinessCalendar, CalendarSpec, Coverage, SlaError, Targets, due_times};
 
 use super::{parse, stored};
 use crate::domain::{TargetTable, effective_targets, monthly_fee};
@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/internal/v1/tenants/{id}/rate-limit", web::get().to(rate_limit));
 }
 
-pub use canopy_api::catalog::{EffectivePolicy, TenantRateLimit};
+pub use canopy_api::catalog::{EffectivePolicy, PreviewAnswer, TenantPreview, TenantRateLimit};
 
 pub async fn effective(
     state: &CatalogState,
@@ -83,18 +83,6 @@ pub async fn policy(
     Ok(HttpResponse::Ok().json(policy))
 }
 
-/// `POST /catalog/sla/preview` for a tenant: its policy and calendar.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantPreview {
-    pub tenant_id: Uuid,
-    pub priority: Priority,
-    pub start: DateTime<Utc>,
-    /// Does the ticket need someone on site?
-    #[serde(default)]
-    pub onsite: bool,
-}
-
 /// `POST /catalog/sla/preview` for any calendar and targets (24×7 without a calendar).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,13 +93,6 @@ pub struct ExplicitPreview {
     pub business_calendar: Option<CalendarSpec>,
     pub start: DateTime<Utc>,
     pub targets: Targets,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PreviewAnswer {
-    pub first_response_due_at: Option<DateTime<Utc>>,
-    pub resolution_due_at: Option<DateTime<Utc>>,
-    pub onsite_due_at: Option<DateTime<Utc>>,
 }
 
 fn calendar(timezone: &str, spec: &CalendarSpec) -> ApiResult<BusinessCalendar> {

@@ -2,8 +2,7 @@ use canopy_kernel::Violations;
 use canopy_kernel::auth::Role;
 use canopy_kernel::validate::{clean_text, is_email};
 
-pub const MIN_PASSWORD: usize = 10;
-pub const MAX_PASSWORD: usize = 256;
+pub use canopy_api::tenants::{MAX_PASSWORD, MIN_PASSWORD};
 
 /// Roles as stored: comma-separated, sorted, unique.
 pub fn roles_to_column(roles: &[Role]) -> String {

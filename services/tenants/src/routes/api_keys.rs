@@ -1,7 +1,4 @@
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
@@ -25,20 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ApiKeyView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub name: String,
-    /// The visible start of the key, to recognise it (`cnp_ab12cd34`).
-    pub prefix: String,
-    pub scopes: Vec<String>,
-    pub created_by: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
+pub use canopy_api::tenants::{ApiKeyView, CreateApiKeyRequest, CreatedApiKey};
 
 impl From<ApiKeyRow> for ApiKeyView {
     fn from(k: ApiKeyRow) -> Self {
@@ -55,25 +39,6 @@ impl From<ApiKeyRow> for ApiKeyView {
             revoked_at: k.revoked_at,
         }
     }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedApiKey {
-    #[serde(flatten)]
-    pub api_key: ApiKeyView,
-    /// The key itself. It is shown this once and cannot be read again.
-    pub key: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiKeyRequest {
-    #[schema(example = "Monitoring agent, head office")]
-    pub name: String,
-    /// Any of `events:write`, `tickets:read`, `tickets:write`; default `events:write`.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
 }
 
 const MANAGERS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];

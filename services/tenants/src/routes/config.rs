@@ -1,6 +1,5 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -25,20 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/api/v1/tenants/{tenant_id}/config/history/{version}", web::get().to(version));
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConfigChange {
-    pub version: i64,
-    pub changed_at: DateTime<Utc>,
-    pub changed_by: Uuid,
-    /// What changed from the version before, e.g. `business_calendar.holidays`.
-    pub changed_paths: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConfigHistory {
-    pub items: Vec<ConfigChange>,
-    pub next_cursor: Option<String>,
-}
+pub use canopy_api::tenants::{ConfigChange, ConfigHistory};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,6 +1,4 @@
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
@@ -55,34 +53,7 @@ impl From<UserRow> for UserView {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserRequest {
-    #[schema(example = "li.wei@acme.example")]
-    pub email: String,
-    #[schema(example = "Li Wei")]
-    pub display_name: String,
-    /// 10–256 characters.
-    pub password: String,
-    /// Tenant users: `requester`, `tenant_admin`. Provider staff: `agent`, `engineer`, `dispatcher`, `provider_admin`.
-    /// A tenant's first admin (`admin` of `POST /tenants`) is always `tenant_admin`.
-    #[serde(default)]
-    #[schema(example = json!(["requester"]))]
-    pub roles: Vec<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchUserRequest {
-    pub display_name: Option<String>,
-    /// A change ends the user's current access tokens at once; their next sign-in or refresh
-    /// carries the new roles.
-    pub roles: Option<Vec<String>>,
-    /// `false` deactivates the user and ends their sessions and access tokens at once.
-    pub active: Option<bool>,
-    /// Sets a new password and ends the user's sessions and access tokens at once.
-    pub password: Option<String>,
-}
+pub use canopy_api::tenants::{NewUserRequest, PatchUserRequest};
 
 /// Who a new user will be.
 #[derive(Clone, Copy, PartialEq, Eq)]

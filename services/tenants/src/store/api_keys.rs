@@ -14,8 +14,7 @@ use canopy_api::tenants::Withdrawn;
 
 pub use super::entities::api_key::Model as ApiKeyRow;
 
-/// What a tenant API key may do.
-pub const API_KEY_SCOPES: [&str; 3] = ["events:write", "tickets:read", "tickets:write"];
+pub use canopy_api::tenants::API_KEY_SCOPES;
 
 #[derive(Clone)]
 pub struct ApiKeys {

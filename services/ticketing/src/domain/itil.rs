@@ -7,7 +7,7 @@ use super::lifecycle::Status;
 use super::ticket::TicketError;
 
 pub use canopy_api::ticketing::{
-    Approval, ChangeDetails, ChangePatch, ChangeType, Decision, NewChange, ProblemDetails, Risk,
+    Approval, ChangeDetails, ChangePatch, ChangeType, ChangeWindow, Decision, NewChange, ProblemDetails, Risk,
 };
 
 /// What a problem's or a change's details must satisfy.
@@ -37,6 +37,20 @@ impl Check for NewChange {
         if self.change_type == ChangeType::Standard && self.risk == Risk::High {
             v.add("change.risk", "a high-risk change cannot be standard (pre-approved)");
         }
+        if let Some(window) = &self.window {
+            window.check("change.window", v);
+        }
+    }
+}
+
+/// A change window's rule, reported under `field`.
+pub trait WindowRule {
+    fn check(&self, field: &str, v: &mut Violations);
+}
+
+impl WindowRule for ChangeWindow {
+    fn check(&self, field: &str, v: &mut Violations) {
+        v.check(self.ends_at > self.starts_at, format!("{field}.ends_at"), "must be after starts_at");
     }
 }
 
@@ -54,6 +68,7 @@ impl IntoDetails for NewChange {
             risk: self.risk,
             plan: self.plan.trim().to_owned(),
             backout_plan: self.backout_plan,
+            window: self.window,
             approval,
             implemented_at: None,
             review: None,
@@ -79,5 +94,39 @@ impl ApprovalGate for ChangeDetails {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(window: Option<(i64, i64)>) -> NewChange {
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_790_000_000 + s, 0).unwrap();
+        NewChange {
+            change_type: ChangeType::Normal,
+            risk: Risk::Low,
+            plan: "swap the switch".into(),
+            backout_plan: None,
+            window: window.map(|(a, b)| ChangeWindow { starts_at: at(a), ends_at: at(b) }),
+        }
+    }
+
+    fn problems(c: &NewChange) -> Vec<String> {
+        let mut v = Violations::new();
+        c.check(&mut v);
+        v.into_result()
+            .err()
+            .map(|e| e.field_errors().iter().map(|f| f.field.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_change_window_ends_after_it_starts() {
+        assert!(problems(&change(None)).is_empty());
+        assert!(problems(&change(Some((0, 3600)))).is_empty());
+        assert_eq!(problems(&change(Some((3600, 3600)))), ["change.window.ends_at"]);
+        assert_eq!(problems(&change(Some((3600, 0)))), ["change.window.ends_at"]);
+        assert_eq!(change(Some((0, 60))).into_details().window, change(Some((0, 60))).window);
     }
 }

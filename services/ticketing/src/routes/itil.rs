@@ -115,22 +115,7 @@ pub async fn links(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LinkView::from).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDecision {
-    pub decision: Decision,
-    #[serde(default)]
-    pub comment: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ApprovalView {
-    pub id: Uuid,
-    pub decision: Decision,
-    pub comment: String,
-    pub decided_by: Uuid,
-    pub decided_at: DateTime<Utc>,
-}
+pub use canopy_api::ticketing::{ApprovalView, NewDecision};
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/approvals", tag = "tickets", security(("bearer" = [])), request_body = NewDecision,
     params(("id" = Uuid, Path)),

@@ -3,6 +3,7 @@
 //! who is visiting ([`Visitor`], [`Signed`]), the page's chrome for the layout ([`Chrome`]),
 //! and the error pages ([`PageError`]).
 
+pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod portal;

@@ -3,10 +3,14 @@
 //! configuration; and [`TenantsClient`].
 
 mod access;
+mod api_keys;
 pub mod auth;
 mod config;
 mod people;
 mod profile;
+mod history;
+mod settings;
+mod users;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +29,11 @@ pub use config::{
     PortalSite, PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
 pub use profile::{PasswordChange, ProfileUpdate};
+pub use settings::{DeliveryView, WEBHOOK_EVENTS};
+
+pub use api_keys::{API_KEY_SCOPES, ApiKeyView, CreateApiKeyRequest, CreatedApiKey};
+pub use history::{ConfigChange, ConfigHistory};
+pub use users::{MAX_PASSWORD, MIN_PASSWORD, NewUserRequest, PatchUserRequest};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

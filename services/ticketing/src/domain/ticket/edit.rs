@@ -14,7 +14,7 @@ use super::{
 };
 use crate::domain::clocks;
 use crate::domain::fields::TicketFields;
-use crate::domain::itil::{ChangePatch, Check, ProblemDetails};
+use crate::domain::itil::{ChangePatch, Check, ProblemDetails, WindowRule};
 use crate::domain::lifecycle::{MAX_LEVEL, MIN_LEVEL, Status, TicketKind};
 
 /// What an edit changes; `None` leaves a field as it is.
@@ -311,8 +311,13 @@ impl TicketRecord {
         if !by.staff() {
             return Err(TicketError::StaffOnly("Only provider staff edit a change's plan".into()));
         }
-        if (c.plan.is_some() || c.risk.is_some() || c.backout_plan.is_some()) && started {
+        if (c.plan.is_some() || c.risk.is_some() || c.backout_plan.is_some() || c.window.is_some()) && started
+        {
             v.add("change.plan", "the plan is fixed once work has started");
+        }
+        if let Some(window) = &c.window {
+            window.check("change.window", v);
+            info.window = Some(*window);
         }
         if let Some(risk) = c.risk {
             info.risk = risk;

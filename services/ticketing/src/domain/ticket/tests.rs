@@ -211,6 +211,7 @@ fn a_normal_change_waits_for_approval() {
         risk: Risk::Medium,
         plan: "swap".into(),
         backout_plan: None,
+        window: None,
     };
     let (mut t, _) =
         Ticket::raise(raise_as(TicketKind::Change, Some(plan)), &settings(), None, at(0)).unwrap();
