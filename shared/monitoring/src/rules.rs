@@ -247,8 +247,15 @@ impl Rules {
             if w.name.trim().is_empty() || w.name.chars().count() > 100 {
                 bad(p("name"), "must have 1–100 characters");
             }
-            if w.hosts.len() > 100 || w.checks.len() > 100 {
-                bad(p("hosts"), "at most 100 host and 100 check patterns");
+            for (name, patterns) in [("hosts", &w.hosts), ("checks", &w.checks)] {
+                if patterns.len() > 100 {
+                    bad(p(name), "at most 100 patterns");
+                }
+                for (j, pattern) in patterns.iter().enumerate() {
+                    if pattern.trim().is_empty() || pattern.chars().count() > 200 {
+                        bad(format!("maintenance[{i}].{name}[{j}]"), "a pattern has 1–200 characters");
+                    }
+                }
             }
             match (&w.starts_at, &w.ends_at, &w.weekly) {
                 (Some(s), Some(e), None) if s < e => {}
@@ -438,8 +445,8 @@ mod tests {
             categories: vec![CategoryRule { contains: "x".into(), category: "printers".into() }],
             maintenance: vec![MaintenanceWindow {
                 name: "w".into(),
-                hosts: vec![],
-                checks: vec![],
+                hosts: vec!["fs*".into()],
+                checks: vec!["disk".into(), " ".into()],
                 starts_at: None,
                 ends_at: None,
                 weekly: Some(Weekly {
@@ -458,9 +465,11 @@ mod tests {
             "categories[0].category",
             "maintenance[0].weekly.days",
             "maintenance[0].weekly",
+            "maintenance[0].checks[1]",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
         }
+        assert!(!paths.iter().any(|x| x.starts_with("maintenance[0].hosts")), "{paths:?}");
     }
 
     #[test]

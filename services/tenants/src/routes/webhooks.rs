@@ -2,15 +2,16 @@
 //! send a delivery again.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use canopy_kernel::auth::Role;
 use canopy_kernel::http::{Page, PageParams};
 use canopy_kernel::{ApiError, ApiResult, Principal, Problem};
+
+pub use canopy_api::tenants::DeliveryView;
 
 use crate::state::TenantsState;
 use crate::store::webhooks::{DELIVERED, DeliveryRow, FAILED, PENDING};
@@ -27,27 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 const MANAGERS: [Role; 2] = [Role::TenantAdmin, Role::ProviderAdmin];
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DeliveryView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub webhook_id: Uuid,
-    pub event_id: String,
-    pub event_type: String,
-    pub url: String,
-    /// `pending` (waiting for its next attempt), `delivered`, or `failed` (given up).
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    pub last_status_code: Option<i32>,
-    pub last_error: Option<String>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    /// The body sent, exactly as signed.
-    pub payload: Value,
-}
 
 impl From<DeliveryRow> for DeliveryView {
     fn from(d: DeliveryRow) -> Self {

@@ -5,6 +5,7 @@
 mod access;
 pub mod auth;
 mod config;
+mod settings;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ pub use config::{
     Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
     PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
+pub use settings::{DeliveryView, WEBHOOK_EVENTS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

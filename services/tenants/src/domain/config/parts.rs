@@ -1,5 +1,6 @@
 use std::collections::{BTreeSet, HashSet};
 
+pub use canopy_api::tenants::WEBHOOK_EVENTS;
 use canopy_api::tenants::{Branding, Category, CustomField, FieldKind, PriorityMatrix, Site, Webhook};
 
 use canopy_kernel::Violations;
@@ -164,21 +165,6 @@ pub fn check_branding(b: &Branding, v: &mut Violations) {
         v.check(is_email(email), "branding.support_email", "is not an email address");
     }
 }
-
-/// Events a webhook can subscribe to; `*` means all.
-pub const WEBHOOK_EVENTS: [&str; 11] = [
-    "*",
-    "kb.article_published",
-    "ticket.created",
-    "ticket.updated",
-    "ticket.assigned",
-    "ticket.resolved",
-    "ticket.closed",
-    "sla.warning",
-    "sla.breached",
-    "invoice.issued",
-    "report.ready",
-];
 
 pub fn settle_webhooks(hooks: &mut [Webhook], previous: &[Webhook], v: &mut Violations) {
     if hooks.len() > 20 {
