@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod home;
+pub mod settings;
 
 use std::future::Future;
 use std::pin::Pin;
