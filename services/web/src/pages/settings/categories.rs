@@ -58,7 +58,12 @@ impl Section for Categories {
             .ticket_categories
             .iter()
             .enumerate()
-            .map(|(i, c)| CategoryRow { at: Some(i), key: c.key.clone(), name: c.name.clone(), active: c.active })
+            .map(|(i, c)| CategoryRow {
+                at: Some(i),
+                key: c.key.clone(),
+                name: c.name.clone(),
+                active: c.active,
+            })
             .collect();
         CategoriesForm { rows }
     }
@@ -66,12 +71,21 @@ impl Section for Categories {
     fn parse(posted: &Posted) -> CategoriesForm {
         let rows = posted
             .rows()
-            .map(|r| CategoryRow { at: r.at(), key: r.text("key"), name: r.text("name"), active: r.on("active") })
+            .map(|r| CategoryRow {
+                at: r.at(),
+                key: r.text("key"),
+                name: r.text("name"),
+                active: r.on("active"),
+            })
             .collect();
         CategoriesForm { rows }
     }
 
-    fn apply(form: &CategoriesForm, config: &mut TenantConfig, _lang: Lang) -> Result<Placement, FieldErrors> {
+    fn apply(
+        form: &CategoriesForm,
+        config: &mut TenantConfig,
+        _lang: Lang,
+    ) -> Result<Placement, FieldErrors> {
         let list = &mut config.ticket_categories;
         let mut placement = Placement::default();
         for (n, row) in form.rows.iter().enumerate() {
@@ -96,7 +110,13 @@ impl Section for Categories {
         Ok(placement)
     }
 
-    fn page(ctx: Chrome, frame: Frame, _view: &ConfigView, form: CategoriesForm, errors: FieldErrors) -> impl Template {
+    fn page(
+        ctx: Chrome,
+        frame: Frame,
+        _view: &ConfigView,
+        form: CategoriesForm,
+        errors: FieldErrors,
+    ) -> impl Template {
         let mut rows = form.rows;
         if rows.last().is_none_or(|r| r.at.is_some()) {
             rows.push(CategoryRow { active: true, ..CategoryRow::default() });
@@ -134,7 +154,12 @@ mod tests {
         form.rows[1].name = " Security ".into();
         form.rows[4].active = false;
         form.rows[4].key = "forged".into();
-        form.rows.push(CategoryRow { at: None, key: "printers".into(), name: "Printers".into(), active: true });
+        form.rows.push(CategoryRow {
+            at: None,
+            key: "printers".into(),
+            name: "Printers".into(),
+            active: true,
+        });
         form.rows.push(CategoryRow::default());
         let placement = Categories::apply(&form, &mut doc, Lang::En).unwrap_or_else(|_| panic!("refused"));
         let keys: Vec<&str> = doc.ticket_categories.iter().map(|c| c.key.as_str()).collect();

@@ -177,7 +177,12 @@ impl Section for Fields {
                 let kinds = KINDS
                     .iter()
                     .map(|(_, name)| {
-                        Choice::new(&row_name(n, "kind"), name, lang.t(&format!("cfg-kind-{name}")), *name == r.kind)
+                        Choice::new(
+                            &row_name(n, "kind"),
+                            name,
+                            lang.t(&format!("cfg-kind-{name}")),
+                            *name == r.kind,
+                        )
                     })
                     .collect();
                 let ticket_kinds = TICKET_KINDS
@@ -185,7 +190,12 @@ impl Section for Fields {
                     .map(|k| {
                         let name: &str = (*k).into();
                         let on = r.applies_to.iter().any(|a| a == name);
-                        Choice::new(&row_name(n, "applies_to"), name, lang.t(&format!("cfg-ticket-kind-{name}")), on)
+                        Choice::new(
+                            &row_name(n, "applies_to"),
+                            name,
+                            lang.t(&format!("cfg-ticket-kind-{name}")),
+                            on,
+                        )
                     })
                     .collect();
                 RowView {
@@ -279,7 +289,12 @@ mod tests {
     fn an_unknown_kind_is_the_forms_own_mistake() {
         let mut doc = doc_with_two();
         let form = FieldsForm {
-            rows: vec![FieldRow { key: "x".into(), label: "X".into(), kind: "colour".into(), ..FieldRow::default() }],
+            rows: vec![FieldRow {
+                key: "x".into(),
+                label: "X".into(),
+                kind: "colour".into(),
+                ..FieldRow::default()
+            }],
         };
         let Err(errors) = Fields::apply(&form, &mut doc, Lang::En) else { panic!("accepted") };
         assert!(errors.of("rows[0].kind").is_some());

@@ -350,7 +350,10 @@ mod tests {
         assert_eq!(posted.one("rows[x].key"), Some("not a row"));
         let rows: Vec<Row<'_>> = posted.rows().collect();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].at(), rows[0].text("key").as_str(), rows[0].on("active")), (Some(2), "network", true));
+        assert_eq!(
+            (rows[0].at(), rows[0].text("key").as_str(), rows[0].on("active")),
+            (Some(2), "network", true)
+        );
         assert_eq!(rows[0].all("events"), ["ticket.created", "sla.breached"]);
         assert_eq!((rows[1].at(), rows[1].text("key").as_str(), rows[1].on("active")), (None, "late", false));
     }
@@ -396,7 +399,10 @@ mod tests {
             FieldError::new("sites[2].name", "for row 3"),
             FieldError::new("sites[0].name", "no row edits b"),
         ]);
-        assert_eq!((placed.of("rows[1].name"), placed.of("rows[3].name")), (Some("for row 1"), Some("for row 3")));
+        assert_eq!(
+            (placed.of("rows[1].name"), placed.of("rows[3].name")),
+            (Some("for row 1"), Some("for row 3"))
+        );
         assert_eq!(placed.0.len(), 2);
     }
 
@@ -404,7 +410,10 @@ mod tests {
     fn ids_are_made_of_the_names() {
         assert_eq!(id_of("rows[3].key"), "f-rows-3-key");
         assert_eq!(id_of("cell.high.low"), "f-cell-high-low");
-        assert_eq!(Choice::new("rows[0].events", "ticket.created", String::new(), true).id, "f-rows-0-events-ticket-created");
+        assert_eq!(
+            Choice::new("rows[0].events", "ticket.created", String::new(), true).id,
+            "f-rows-0-events-ticket-created"
+        );
         assert_eq!(Choice::new("rows[0].events", "*", String::new(), true).id, "f-rows-0-events-all");
         assert_eq!(list_of("fs*, db01\n\n web* ", true), ["fs*", "db01", "web*"]);
         assert_eq!(Choice::new("rows[0].events", "*", String::new(), true).id, "f-rows-0-events-all");

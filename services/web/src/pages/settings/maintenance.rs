@@ -160,7 +160,11 @@ impl Section for Maintenance {
         MaintenanceForm { rows }
     }
 
-    fn apply(form: &MaintenanceForm, config: &mut TenantConfig, lang: Lang) -> Result<Placement, FieldErrors> {
+    fn apply(
+        form: &MaintenanceForm,
+        config: &mut TenantConfig,
+        lang: Lang,
+    ) -> Result<Placement, FieldErrors> {
         let mut mistakes = Mistakes::new(lang);
         let zone = config.timezone.clone();
         let mut list = ListEdit::new(std::mem::take(&mut config.monitoring.maintenance));
@@ -186,7 +190,8 @@ impl Section for Maintenance {
         form: MaintenanceForm,
         errors: FieldErrors,
     ) -> impl Template {
-        let rules = rules_view(ctx.lang, &view.config, Monitoring::form_of(&view.config), &FieldErrors::default());
+        let rules =
+            rules_view(ctx.lang, &view.config, Monitoring::form_of(&view.config), &FieldErrors::default());
         let maintenance = self::view(&ctx, &view.config, form, &errors);
         MonitoringPage { ctx, frame, rules, maintenance }
     }
@@ -198,7 +203,12 @@ fn exactly(errors: &FieldErrors, name: &str) -> Option<String> {
 }
 
 /// The maintenance windows' part of the page.
-pub fn view(ctx: &Chrome, config: &TenantConfig, form: MaintenanceForm, errors: &FieldErrors) -> MaintenanceView {
+pub fn view(
+    ctx: &Chrome,
+    config: &TenantConfig,
+    form: MaintenanceForm,
+    errors: &FieldErrors,
+) -> MaintenanceView {
     let lang = ctx.lang;
     let zone = config.timezone.as_str();
     let all = lang.t("cfg-all");
@@ -211,13 +221,22 @@ pub fn view(ctx: &Chrome, config: &TenantConfig, form: MaintenanceForm, errors: 
                 let Some(w) = windows_of.get(at) else { continue };
                 let when = match (&w.starts_at, &w.ends_at, &w.weekly) {
                     (Some(s), Some(e), _) => {
-                        format!("{} – {}", crate::format::local_time(s, zone), crate::format::local_time(e, zone))
+                        format!(
+                            "{} – {}",
+                            crate::format::local_time(s, zone),
+                            crate::format::local_time(e, zone)
+                        )
                     }
                     (_, _, Some(wk)) => {
-                        let days: Vec<String> = wk.days.iter().map(|d| lang.t(&format!("cfg-day-{d}"))).collect();
+                        let days: Vec<String> =
+                            wk.days.iter().map(|d| lang.t(&format!("cfg-day-{d}"))).collect();
                         lang.t_with(
                             "cfg-weekly-when",
-                            &[("days", days.join(", ").into()), ("from", wk.from.clone().into()), ("to", wk.to.clone().into())],
+                            &[
+                                ("days", days.join(", ").into()),
+                                ("from", wk.from.clone().into()),
+                                ("to", wk.to.clone().into()),
+                            ],
                         )
                     }
                     _ => String::new(),
@@ -240,7 +259,14 @@ pub fn view(ctx: &Chrome, config: &TenantConfig, form: MaintenanceForm, errors: 
     let (n, row) = new.unwrap_or_else(|| (windows.len(), WindowRow::default()));
     let day_choices = DAYS
         .iter()
-        .map(|d| Choice::new(&row_name(n, "weekly.days"), d, lang.t(&format!("cfg-day-{d}")), row.days.iter().any(|x| x == d)))
+        .map(|d| {
+            Choice::new(
+                &row_name(n, "weekly.days"),
+                d,
+                lang.t(&format!("cfg-day-{d}")),
+                row.days.iter().any(|x| x == d),
+            )
+        })
         .collect();
     let new = NewWindow {
         n,
@@ -307,7 +333,10 @@ mod tests {
         let placement = Maintenance::apply(&form, &mut doc, Lang::En).unwrap_or_else(|_| panic!("refused"));
         let w = &doc.monitoring.maintenance;
         assert_eq!(w.len(), 1);
-        assert_eq!((w[0].starts_at, w[0].ends_at), (Some(at("2026-12-05T14:00:00Z")), Some(at("2026-12-05T18:00:00Z"))));
+        assert_eq!(
+            (w[0].starts_at, w[0].ends_at),
+            (Some(at("2026-12-05T14:00:00Z")), Some(at("2026-12-05T18:00:00Z")))
+        );
         assert_eq!(w[0].hosts, ["sw-core-*", "fw01"]);
         let (placed, _) = placement.place(vec![
             FieldError::new("monitoring.maintenance[0].ends_at", "must be after starts_at"),
@@ -332,8 +361,14 @@ mod tests {
             .unwrap_or_else(|_| panic!("refused"));
         let w = &doc.monitoring.maintenance[0];
         assert_eq!((w.starts_at, w.weekly.as_ref().map(|w| w.from.as_str())), (None, Some("23:00")));
-        let once = WindowRow { name: "x".into(), kind: "once".into(), starts_at: "soon".into(), ..WindowRow::default() };
-        let Err(errors) = Maintenance::apply(&MaintenanceForm { rows: vec![once] }, &mut doc, Lang::En) else {
+        let once = WindowRow {
+            name: "x".into(),
+            kind: "once".into(),
+            starts_at: "soon".into(),
+            ..WindowRow::default()
+        };
+        let Err(errors) = Maintenance::apply(&MaintenanceForm { rows: vec![once] }, &mut doc, Lang::En)
+        else {
             panic!("accepted")
         };
         assert!(errors.of("rows[0].starts_at").is_some() && errors.of("rows[0].ends_at").is_some());

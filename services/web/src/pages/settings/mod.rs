@@ -154,7 +154,9 @@ async fn save<S: Section>(
     };
     let code = err.problem().map(|p| p.code.clone()).unwrap_or_default();
     match err.status() {
-        Some(412) => refused(StatusCode::CONFLICT, stale(lang, version, S::PAGE), FieldErrors::default(), typed),
+        Some(412) => {
+            refused(StatusCode::CONFLICT, stale(lang, version, S::PAGE), FieldErrors::default(), typed)
+        }
         Some(422) => {
             let problem = err.problem();
             let errors = problem.map(|p| p.errors.clone()).unwrap_or_default();
@@ -199,7 +201,9 @@ fn described(lang: Lang, e: &FieldError) -> String {
         ("monitoring", "cfg-monitoring-title"),
     ];
     let section = SECTIONS.iter().find(|(prefix, _)| {
-        e.field == *prefix || e.field.starts_with(&format!("{prefix}.")) || e.field.starts_with(&format!("{prefix}["))
+        e.field == *prefix
+            || e.field.starts_with(&format!("{prefix}."))
+            || e.field.starts_with(&format!("{prefix}["))
     });
     match section {
         Some((_, key)) => format!("{} ({}): {}", lang.t(key), e.field, e.message),
@@ -213,7 +217,10 @@ mod tests {
 
     #[test]
     fn errors_of_other_sections_name_them() {
-        let e = FieldError::new("monitoring.categories[0].category", "is not one of the tenant's active categories");
+        let e = FieldError::new(
+            "monitoring.categories[0].category",
+            "is not one of the tenant's active categories",
+        );
         assert_eq!(
             described(Lang::En, &e),
             "Monitoring rules (monitoring.categories[0].category): is not one of the tenant's active categories"

@@ -212,8 +212,12 @@ impl Section for Monitoring {
         errors: FieldErrors,
     ) -> impl Template {
         let rules = rules_view(ctx.lang, &view.config, form, &errors);
-        let maintenance =
-            maintenance::view(&ctx, &view.config, Maintenance::form_of(&view.config), &FieldErrors::default());
+        let maintenance = maintenance::view(
+            &ctx,
+            &view.config,
+            Maintenance::form_of(&view.config),
+            &FieldErrors::default(),
+        );
         MonitoringPage { ctx, frame, rules, maintenance }
     }
 }
@@ -252,7 +256,10 @@ pub fn rules_view(lang: Lang, config: &TenantConfig, form: RulesForm, errors: &F
         config.ticket_categories.iter().filter(|c| c.active).map(|c| c.key.as_str()).collect();
     let mut rows = form.rows;
     if rows.last().is_none_or(|r| r.at.is_some()) {
-        rows.push(RuleRow { category: active.first().map(|c| (*c).to_owned()).unwrap_or_default(), ..RuleRow::default() });
+        rows.push(RuleRow {
+            category: active.first().map(|c| (*c).to_owned()).unwrap_or_default(),
+            ..RuleRow::default()
+        });
     }
     let rows = rows
         .into_iter()
@@ -299,7 +306,8 @@ mod tests {
     #[test]
     fn the_rules_read_into_the_form_and_back_unchanged() {
         let mut doc = TenantConfig::initial("Asia/Shanghai", Locale::ZhCn);
-        doc.monitoring.categories = vec![CategoryRule { contains: "erp".into(), category: "software".into() }];
+        doc.monitoring.categories =
+            vec![CategoryRule { contains: "erp".into(), category: "software".into() }];
         doc.monitoring
             .impact_urgency
             .insert(Severity::Warning, ImpactUrgency { impact: "low".into(), urgency: "medium".into() });
@@ -313,7 +321,8 @@ mod tests {
     #[test]
     fn a_posted_form_changes_the_rules_and_places_the_apis_errors() {
         let mut doc = TenantConfig::initial("Asia/Shanghai", Locale::En);
-        doc.monitoring.categories = vec![CategoryRule { contains: "erp".into(), category: "software".into() }];
+        doc.monitoring.categories =
+            vec![CategoryRule { contains: "erp".into(), category: "software".into() }];
         let posted = Posted::new(
             [
                 ("window_mins", "45"),

@@ -126,7 +126,8 @@ impl Section for Priorities {
                     .iter()
                     .map(|urgency| {
                         let name = cell_name(impact, urgency);
-                        let value = form.cells.get(&(impact.clone(), urgency.clone())).cloned().unwrap_or_default();
+                        let value =
+                            form.cells.get(&(impact.clone(), urgency.clone())).cloned().unwrap_or_default();
                         let choices = Priority::ALL
                             .iter()
                             .map(|p| {
@@ -141,7 +142,12 @@ impl Section for Priorities {
                                 ("urgency", Arg::Text(level_label(lang, urgency))),
                             ],
                         );
-                        Cell { class: value.to_lowercase(), input: Input::new(name, value, &errors), label, choices }
+                        Cell {
+                            class: value.to_lowercase(),
+                            input: Input::new(name, value, &errors),
+                            label,
+                            choices,
+                        }
                     })
                     .collect(),
             })

@@ -64,7 +64,11 @@ pub struct WebhooksPage {
 
 /// An event's name in words.
 pub fn event_label(lang: Lang, event: &str) -> String {
-    if event == "*" { lang.t("cfg-event-all") } else { lang.t(&format!("cfg-event-{}", event.replace('.', "-"))) }
+    if event == "*" {
+        lang.t("cfg-event-all")
+    } else {
+        lang.t(&format!("cfg-event-{}", event.replace('.', "-")))
+    }
 }
 
 impl Section for Webhooks {
@@ -157,7 +161,12 @@ impl Section for Webhooks {
                 let choices = WEBHOOK_EVENTS
                     .iter()
                     .map(|e| {
-                        Choice::new(&row_name(n, "events"), e, event_label(lang, e), r.events.iter().any(|x| x == e))
+                        Choice::new(
+                            &row_name(n, "events"),
+                            e,
+                            event_label(lang, e),
+                            r.events.iter().any(|x| x == e),
+                        )
                     })
                     .collect();
                 RowView {
