@@ -203,7 +203,7 @@ async fn a_category_added_in_the_form_is_offered_and_a_duplicate_key_is_refused_
         "id=\"f-rows-{row}-key\" name=\"rows[{row}].key\" value=\"network\" aria-invalid=\"true\" aria-describedby=\"f-rows-{row}-key-error\""
     );
     assert!(res.body.contains(&input), "{}", res.body);
-    let error = format!("<p class=\"field-error\" id=\"f-rows-{row}-key-error\">`network` is used twice</p>");
+    let error = format!("<p class=\"field-error\" id=\"f-rows-{row}-key-error\">“network” is used twice</p>");
     assert!(res.body.contains(&error), "{}", res.body);
     assert!(res.body.contains("value=\"Network again\""), "what was typed is kept");
     assert_eq!(config(app, tenant, &admin).await["version"], 2);
@@ -456,11 +456,36 @@ async fn sites_monitoring_rules_and_a_maintenance_window_in_local_time(app: &Tes
     let res = send(&mut web, action, &fields).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("id=\"f-rows-1-ends_at-error\">must be after starts_at<"), "{}", res.body);
+    // A weekly window, its times checked by the API beside each of them.
+    let mut fields = form_fields(&page, action);
+    set(&mut fields, "rows[1].name", "Weekend backups");
+    set(&mut fields, "rows[1].kind", "weekly");
+    tick(&mut fields, "rows[1].weekly.days", "sat");
+    tick(&mut fields, "rows[1].weekly.days", "sun");
+    set(&mut fields, "rows[1].weekly.to", "02:00");
+    set(&mut fields, "rows[1].hosts", "fs*");
+    let res = send(&mut web, action, &fields).await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.body.contains("id=\"f-rows-1-weekly-from-error\">must be a time of day, HH:MM<"),
+        "{}",
+        res.body
+    );
+    assert!(!res.body.contains("f-rows-1-weekly-to-error"), "{}", res.body);
+    set(&mut fields, "rows[1].weekly.from", "23:00");
+    assert_eq!(send(&mut web, action, &fields).await.status, 303);
+    let window = config(app, tenant, &admin).await["monitoring"]["maintenance"][1].clone();
+    assert_eq!(window["weekly"], json!({"days": ["sat", "sun"], "from": "23:00", "to": "02:00"}));
+    let page = web.get("/admin/settings/monitoring").await.ok(200);
+    assert!(page.contains("<td>Sat, Sun, 23:00–02:00</td>"), "{page}");
+
     // Removed with its checkbox.
     let mut fields = form_fields(&page, action);
     set(&mut fields, "rows[0].remove", "on");
     assert_eq!(send(&mut web, action, &fields).await.status, 303);
-    assert_eq!(config(app, tenant, &admin).await["monitoring"]["maintenance"], json!([]));
+    let left = config(app, tenant, &admin).await["monitoring"]["maintenance"].clone();
+    assert_eq!(left.as_array().map(|w| w.len()), Some(1));
+    assert_eq!(left[0]["name"], "Weekend backups");
 }
 
 backend_test!(a_change_made_meanwhile_is_never_overwritten);

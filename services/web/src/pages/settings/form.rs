@@ -225,7 +225,7 @@ impl Placement {
                 Some((len, r)) => {
                     let field =
                         if r.keep_rest { format!("{}{}", r.form, &e.field[len..]) } else { r.form.clone() };
-                    placed.push(FieldError::new(field, e.message));
+                    placed.push(FieldError::new(field, readable(&e.message)));
                 }
                 None => elsewhere.push(e),
             }
@@ -275,6 +275,21 @@ impl<T> ListEdit<T> {
             })
             .collect()
     }
+}
+
+/// An API message as people read it: `network` is quoted as “network”.
+pub fn readable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open = true;
+    for c in message.chars() {
+        if c == '`' {
+            out.push(if open { '“' } else { '”' });
+            open = !open;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Errors the form itself finds before anything is sent (a number that is not one).
@@ -375,7 +390,7 @@ mod tests {
             FieldError::new("timezone", "not a zone"),
         ];
         let (placed, elsewhere) = placement.place(errors);
-        assert_eq!(placed.of("rows[7].key"), Some("`network` is used twice"));
+        assert_eq!(placed.of("rows[7].key"), Some("“network” is used twice"));
         assert_eq!(placed.of("cell.high.low"), Some("is missing"));
         assert_eq!(placed.of("rows[1].from"), Some("from and to are HH:MM"));
         assert_eq!(placed.of("rows[1].days"), Some("name days"));
@@ -404,6 +419,14 @@ mod tests {
             (Some("for row 1"), Some("for row 3"))
         );
         assert_eq!(placed.0.len(), 2);
+    }
+
+    #[test]
+    fn api_messages_quote_names_as_people_do() {
+        assert_eq!(readable("`network` is used twice"), "“network” is used twice");
+        assert_eq!(readable("no quotes"), "no quotes");
+        assert_eq!(Lang::En.t("cfg-list-separator"), ", ");
+        assert_eq!(Lang::ZhCn.t("cfg-list-separator"), "、");
     }
 
     #[test]

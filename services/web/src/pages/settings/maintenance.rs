@@ -233,7 +233,7 @@ pub fn view(
                         lang.t_with(
                             "cfg-weekly-when",
                             &[
-                                ("days", days.join(", ").into()),
+                                ("days", days.join(&lang.t("cfg-list-separator")).into()),
                                 ("from", wk.from.clone().into()),
                                 ("to", wk.to.clone().into()),
                             ],

@@ -206,8 +206,8 @@ fn described(lang: Lang, e: &FieldError) -> String {
             || e.field.starts_with(&format!("{prefix}["))
     });
     match section {
-        Some((_, key)) => format!("{} ({}): {}", lang.t(key), e.field, e.message),
-        None => format!("{}: {}", e.field, e.message),
+        Some((_, key)) => format!("{} ({}): {}", lang.t(key), e.field, form::readable(&e.message)),
+        None => format!("{}: {}", e.field, form::readable(&e.message)),
     }
 }
 

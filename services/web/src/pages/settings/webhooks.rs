@@ -204,6 +204,7 @@ pub struct DeliveryRow {
 impl DeliveryRow {
     fn of(ctx: &Chrome, d: DeliveryView) -> Self {
         let status_label = match d.status.as_str() {
+            "pending" if d.attempts > 0 => ctx.t("cfg-delivery-retrying"),
             "pending" | "delivered" | "failed" => ctx.t(&format!("cfg-delivery-{}", d.status)),
             other => other.to_owned(),
         };
