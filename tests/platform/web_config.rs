@@ -185,6 +185,10 @@ async fn a_category_added_in_the_form_is_offered_and_a_duplicate_key_is_refused_
     assert_eq!(categories[5], json!({"key": "printers", "name": "Printers & copiers", "active": true}));
     assert_eq!(categories[3]["name"], "Hardware & devices");
     assert_eq!(categories[4]["active"], false);
+    // Only its own part of the document changed.
+    let history =
+        json_ok(app.get(&format!("/api/v1/tenants/{tenant}/config/history"), &admin).await, 200).await;
+    assert_eq!(history["items"][0]["changed_paths"], json!(["ticket_categories"]));
     // The portal offers it (and no longer the retired one).
     let portal = config(app, tenant, &requester).await;
     let offered: Vec<&str> =
@@ -314,8 +318,11 @@ async fn a_webhook_added_in_the_form_never_shows_its_secret_and_logs_its_deliver
 
     // Saving the page again keeps the secret: deliveries are still signed with it.
     let mut fields = form_fields(&page, action);
-    set(&mut fields, "rows[0].url", &url);
+    tick(&mut fields, "rows[0].events", "ticket.resolved");
     assert_eq!(send(&mut web, action, &fields).await.status, 303);
+    let history =
+        json_ok(app.get(&format!("/api/v1/tenants/{tenant}/config/history"), &admin).await, 200).await;
+    assert_eq!(history["items"][0]["changed_paths"], json!(["webhooks"]));
 
     let log = web.get(&format!("/admin/settings/webhooks/{id}")).await.ok(200);
     assert!(log.contains("Nothing has been sent to this webhook yet."));
@@ -411,6 +418,9 @@ async fn sites_monitoring_rules_and_a_maintenance_window_in_local_time(app: &Tes
     assert_eq!(send(&mut web, "/admin/settings/sites", &fields).await.status, 303);
     let c = config(app, tenant, &admin).await;
     assert_eq!((&c["sites"][0]["id"], &c["sites"][0]["contact"]), (&site_id, &json!("Ms Wang")));
+    let history =
+        json_ok(app.get(&format!("/api/v1/tenants/{tenant}/config/history"), &admin).await, 200).await;
+    assert_eq!(history["items"][0]["changed_paths"], json!(["sites"]));
 
     let page = web.get("/admin/settings/monitoring").await.ok(200);
     let mut fields = form_fields(&page, "/admin/settings/monitoring");

@@ -6,7 +6,8 @@ use askama::Template;
 
 use canopy_api::tenants::{Category, ConfigView, TenantConfig};
 
-use super::form::{Input, Placement, Posted, row_name};
+use super::form::{Input, Posted, row_name};
+use super::placement::Placement;
 use super::{Frame, Section};
 use crate::i18n::Lang;
 use crate::pages::{Chrome, FieldErrors};

@@ -7,7 +7,8 @@ use askama::Template;
 use canopy_api::tenants::{ConfigView, CustomField, FieldKind, TenantConfig};
 use canopy_api::ticketing::TicketKind;
 
-use super::form::{Choice, Input, ListEdit, Mistakes, Placement, Posted, list_of, row_name};
+use super::form::{Choice, Input, Mistakes, Posted, list_of, row_name};
+use super::placement::{ListEdit, Placement};
 use super::{Frame, Section};
 use crate::i18n::Lang;
 use crate::pages::{Chrome, FieldErrors};

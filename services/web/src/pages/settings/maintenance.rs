@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use canopy_api::tenants::{ConfigView, TenantConfig};
 use canopy_monitoring::{MaintenanceWindow, Weekly};
 
-use super::form::{Choice, Input, ListEdit, Mistakes, Placement, Posted, list_of, row_name};
+use super::form::{Choice, Input, Mistakes, Posted, list_of, row_name};
 use super::monitoring::{Monitoring, MonitoringPage, rules_view};
+use super::placement::{ListEdit, Placement};
 use super::{Frame, Section};
 use crate::i18n::Lang;
 use crate::pages::{Chrome, FieldErrors};
@@ -27,11 +28,6 @@ pub fn local_to_utc(text: &str, zone: &str) -> Option<DateTime<Utc>> {
     let tz = jiff::tz::TimeZone::get(zone).ok()?;
     let ts = civil.to_zoned(tz).ok()?.timestamp();
     DateTime::from_timestamp(ts.as_second(), ts.subsec_nanosecond().try_into().ok()?)
-}
-
-/// The same instant as the tenant reads it, for a `datetime-local` input.
-pub fn utc_to_local(at: &DateTime<Utc>, zone: &str) -> String {
-    crate::format::local_time(at, zone).replacen(' ', "T", 1)
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -306,7 +302,6 @@ mod tests {
         assert_eq!(local_to_utc("2026-11-01T01:30", "America/New_York"), Some(at("2026-11-01T05:30:00Z")));
         assert_eq!(local_to_utc("tomorrow", "Asia/Shanghai"), None);
         assert_eq!(local_to_utc("2026-12-01T22:00", "Nowhere/Else"), None);
-        assert_eq!(utc_to_local(&at("2026-12-01T14:00:00Z"), "Asia/Shanghai"), "2026-12-01T22:00");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod form;
 pub mod maintenance;
 pub mod monitoring;
+pub mod placement;
 pub mod priorities;
 pub mod sites;
 pub mod webhooks;
@@ -23,7 +24,8 @@ use uuid::Uuid;
 use canopy_api::tenants::{ConfigView, TenantConfig};
 use canopy_kernel::FieldError;
 
-use self::form::{Placement, Posted};
+use self::form::Posted;
+use self::placement::Placement;
 use super::{Chrome, Failure, FieldErrors, PageError, Signed, render_status, see_other};
 use crate::i18n::Lang;
 use crate::state::WebState;
@@ -206,8 +208,8 @@ fn described(lang: Lang, e: &FieldError) -> String {
             || e.field.starts_with(&format!("{prefix}["))
     });
     match section {
-        Some((_, key)) => format!("{} ({}): {}", lang.t(key), e.field, form::readable(&e.message)),
-        None => format!("{}: {}", e.field, form::readable(&e.message)),
+        Some((_, key)) => format!("{} ({}): {}", lang.t(key), e.field, placement::readable(&e.message)),
+        None => format!("{}: {}", e.field, placement::readable(&e.message)),
     }
 }
 

@@ -11,8 +11,9 @@ use canopy_api::tenants::{ConfigView, TenantConfig};
 use canopy_monitoring::Severity;
 use canopy_monitoring::rules::{CategoryRule, ImpactUrgency};
 
-use super::form::{Choice, Input, ListEdit, Mistakes, Placement, Posted, row_name, whole};
+use super::form::{Choice, Input, Mistakes, Posted, row_name, whole};
 use super::maintenance::{self, Maintenance, MaintenanceView};
+use super::placement::{ListEdit, Placement};
 use super::priorities::level_label;
 use super::{Frame, Section};
 use crate::i18n::Lang;

@@ -8,7 +8,8 @@ use askama::Template;
 use canopy_api::tenants::{ConfigView, TenantConfig};
 use canopy_sla::Priority;
 
-use super::form::{Choice, Input, Mistakes, Placement, Posted};
+use super::form::{Choice, Input, Mistakes, Posted};
+use super::placement::Placement;
 use super::{Frame, Section};
 use crate::i18n::{Arg, Lang};
 use crate::pages::{Chrome, FieldErrors};

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use canopy_api::tenants::{ConfigView, Site, TenantConfig};
 
-use super::form::{Input, ListEdit, Mistakes, Placement, Posted, row_name};
+use super::form::{Input, Mistakes, Posted, row_name};
+use super::placement::{ListEdit, Placement};
 use super::{Frame, Section};
 use crate::i18n::Lang;
 use crate::pages::{Chrome, FieldErrors};

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use canopy_api::tenants::{ConfigView, DeliveryView, TenantConfig, WEBHOOK_EVENTS, Webhook};
 
-use super::form::{Choice, Input, ListEdit, Placement, Posted, row_name};
+use super::form::{Choice, Input, Posted, row_name};
+use super::placement::{ListEdit, Placement};
 use super::{Frame, Section, admin_tenant};
 use crate::i18n::Lang;
 use crate::pages::{Chrome, FieldErrors, PageError, Signed, render_status};
