@@ -38,4 +38,5 @@ mod validation;
 mod web;
 mod web_client;
 mod web_config;
+mod web_portal;
 mod webhooks;

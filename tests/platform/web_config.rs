@@ -219,7 +219,9 @@ async fn the_priority_matrix_and_a_required_field_change_how_tickets_are_raised(
     let mut web = WebClient::signed_in(app, "admin@cfgd.test", PASSWORD).await;
     let page = web.get("/admin/settings/priorities").await.ok(200);
     assert!(
-        page.contains("<label class=\"cfg-sr\" for=\"f-cell-high-low\">Impact high, urgency low</label>"),
+        page.contains(
+            "<label class=\"visually-hidden\" for=\"f-cell-high-low\">Impact high, urgency low</label>"
+        ),
         "{page}"
     );
     let mut fields = form_fields(&page, "/admin/settings/priorities");

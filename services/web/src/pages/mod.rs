@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod home;
+pub mod portal;
 pub mod settings;
 
 use std::future::Future;

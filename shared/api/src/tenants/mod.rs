@@ -5,6 +5,8 @@
 mod access;
 pub mod auth;
 mod config;
+mod people;
+mod profile;
 mod settings;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +23,9 @@ pub use access::{Revocation, RevocationsPage, SERVICE_SECRET_HEADER, Withdrawn};
 pub use auth::{LoginRequest, LogoutRequest, OnBehalf, RefreshRequest, TokenResponse, UserView};
 pub use config::{
     Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
-    PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
+    PortalSite, PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
+pub use profile::{PasswordChange, ProfileUpdate};
 pub use settings::{DeliveryView, WEBHOOK_EVENTS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
