@@ -40,5 +40,6 @@ mod validation;
 mod web;
 mod web_admin;
 mod web_client;
+mod web_config;
 mod web_portal;
 mod webhooks;

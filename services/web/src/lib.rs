@@ -58,6 +58,7 @@ impl Service for Web {
         pages::home::routes(cfg);
         pages::portal::routes(cfg);
         pages::admin::routes(cfg);
+        pages::settings::routes(cfg);
         cfg.app_data(pages::form_config()).app_data(pages::query_config());
         // Every other path names nothing: the not-found page (routed last).
         cfg.route("/{tail:.*}", web::route().to(pages::not_found));

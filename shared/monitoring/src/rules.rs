@@ -267,7 +267,14 @@ impl Rules {
                     match (hhmm(&wk.from), hhmm(&wk.to)) {
                         (Some(f), Some(t)) if f != t => {}
                         (Some(_), Some(_)) => bad(p("weekly.to"), "must differ from from"),
-                        _ => bad(p("weekly"), "from and to are HH:MM"),
+                        (from, to) => {
+                            if from.is_none() {
+                                bad(p("weekly.from"), "must be a time of day, HH:MM");
+                            }
+                            if to.is_none() {
+                                bad(p("weekly.to"), "must be a time of day, HH:MM");
+                            }
+                        }
                     }
                 }
                 _ => bad(p("weekly"), "a window is either starts_at and ends_at, or weekly"),
@@ -464,12 +471,13 @@ mod tests {
             "open_at",
             "categories[0].category",
             "maintenance[0].weekly.days",
-            "maintenance[0].weekly",
+            "maintenance[0].weekly.from",
             "maintenance[0].checks[1]",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
         }
         assert!(!paths.iter().any(|x| x.starts_with("maintenance[0].hosts")), "{paths:?}");
+        assert!(!paths.iter().any(|x| x == "maintenance[0].weekly.to"), "01:00 is a time: {paths:?}");
     }
 
     #[test]

@@ -57,13 +57,15 @@ pub struct DeliveryQuery {
     pub webhook_id: Option<Uuid>,
     /// `pending`, `delivered` or `failed`.
     pub status: Option<String>,
+    /// `newest` for the latest deliveries first; `oldest` (the default) in the order they were made.
+    pub order: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/webhook-deliveries", tag = "config", security(("bearer" = [])),
     params(("tenant_id" = Uuid, Path), DeliveryQuery),
-    description = "The tenant's webhook deliveries, oldest first: each event sent to each subscribed webhook, signed \
+    description = "The tenant's webhook deliveries, oldest first (or newest first with `order=newest`): each event sent to each subscribed webhook, signed \
         with HMAC-SHA256 over `<timestamp>.<body>` (header `Canopy-Signature: t=…,v1=…`), retried with backoff.",
     responses((status = 200, body = Page<DeliveryView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
@@ -80,8 +82,14 @@ pub async fn list(
     {
         return Err(ApiError::invalid("status", "must be pending, delivered or failed"));
     }
+    let newest_first = match q.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => return Err(ApiError::invalid("order", "must be oldest or newest")),
+    };
     let page = PageParams { limit: q.limit, cursor: q.cursor };
-    let (rows, limit) = state.deliveries.list(&scope, q.webhook_id, q.status.as_deref(), &page).await?;
+    let (rows, limit) =
+        state.deliveries.list(&scope, q.webhook_id, q.status.as_deref(), newest_first, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |d| d.id).map(DeliveryView::from)))
 }
 

@@ -152,6 +152,7 @@ impl Deliveries {
         scope: &TenantScope,
         webhook_id: Option<Uuid>,
         status: Option<&str>,
+        newest_first: bool,
         page: &PageParams,
     ) -> ApiResult<(Vec<webhook_delivery::Model>, u64)> {
         let mut query = webhook_delivery::Entity::scoped(scope);
@@ -161,7 +162,17 @@ impl Deliveries {
         if let Some(status) = status {
             query = query.filter(webhook_delivery::Column::Status.eq(status));
         }
-        let (query, limit) = paged(query, webhook_delivery::Column::Id, page)?;
+        let (query, limit) = if newest_first {
+            // Ids are time-ordered (v7): newest first is by id, descending, from the cursor down.
+            let limit = page.limit()?;
+            let mut query = query.order_by_desc(webhook_delivery::Column::Id).limit(limit + 1);
+            if let Some(before) = page.after()? {
+                query = query.filter(webhook_delivery::Column::Id.lt(before));
+            }
+            (query, limit)
+        } else {
+            paged(query, webhook_delivery::Column::Id, page)?
+        };
         Ok((query.all(&self.db).await?, limit))
     }
 

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod portal;
+pub mod settings;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -75,7 +75,7 @@ impl TenantsClient {
             .await
     }
 
-    /// One page of a webhook's deliveries, oldest first.
+    /// One page of a webhook's deliveries, newest first.
     pub async fn webhook_deliveries(
         &self,
         token: &str,
@@ -86,6 +86,7 @@ impl TenantsClient {
     ) -> Result<Page<DeliveryView>, CallError> {
         let path = PathQuery::new(format!("/api/v1/tenants/{tenant}/webhook-deliveries"))
             .arg("webhook_id", webhook)
+            .arg("order", "newest")
             .arg("limit", limit)
             .opt("cursor", cursor)
             .build();
