@@ -10,6 +10,7 @@ pub mod billing;
 pub mod catalog;
 pub mod client;
 pub mod events;
+pub mod reports;
 pub mod tenants;
 pub mod ticketing;
 
