@@ -4,6 +4,7 @@
 //! the gateway with the signed-in user's token, and reads no service's tables.
 
 pub mod assets;
+pub mod finance;
 pub mod format;
 pub mod i18n;
 pub mod pages;
@@ -56,6 +57,7 @@ impl Service for Web {
         assets::routes(cfg);
         pages::auth::routes(cfg);
         pages::home::routes(cfg);
+        pages::finance::routes(cfg);
         cfg.app_data(pages::form_config()).app_data(pages::query_config());
         // Every other path names nothing: the not-found page (routed last).
         cfg.route("/{tail:.*}", web::route().to(pages::not_found));

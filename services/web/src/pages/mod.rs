@@ -4,6 +4,7 @@
 //! and the error pages ([`PageError`]).
 
 pub mod auth;
+pub mod finance;
 pub mod home;
 
 use std::future::Future;
