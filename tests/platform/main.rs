@@ -37,4 +37,5 @@ mod tokens;
 mod validation;
 mod web;
 mod web_client;
+mod web_finance;
 mod webhooks;
