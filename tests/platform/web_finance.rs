@@ -11,6 +11,18 @@ use crate::billing::{customer, invoice_of};
 use crate::helpers::*;
 use crate::web_client::WebClient;
 
+/// With `CANOPY_KEEP_PAGES=<folder>`, the pages are written there to be looked at (with
+/// `app.css` copied beside them).
+fn keep(name: &str, body: &str) {
+    if let Ok(dir) = std::env::var("CANOPY_KEEP_PAGES") {
+        std::fs::write(
+            format!("{dir}/{name}.html"),
+            body.replace("/assets/app.css", "app.css").replace("/brand.css", "brand.css"),
+        )
+        .unwrap();
+    }
+}
+
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().unwrap()
 }
@@ -56,7 +68,8 @@ async fn a_requester_finds_neither_reports_nor_invoices(app: &TestApp) {
 
 backend_test!(the_report_shows_the_month_and_its_downloads_are_the_apis: Backend);
 async fn the_report_shows_the_month_and_its_downloads_are_the_apis(backend: Backend) {
-    let app = TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = false, at("2026-11-05T00:00:00Z")).await;
+    let app =
+        TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = false, at("2026-11-05T00:00:00Z")).await;
     let root = app.admin_token().await;
     let (tenant, admin) = customer(&app, &root, "WFR", 25, 1300).await;
     let resolved = |at: &str, done: &str| json!([{"at": at, "event": "first_response"}, {"at": done, "event": "resolved"}]);
@@ -79,6 +92,7 @@ async fn the_report_shows_the_month_and_its_downloads_are_the_apis(backend: Back
     let res = web.get("/reports").await;
     assert_eq!((res.status.as_u16(), res.location.as_deref()), (303, Some("/reports/2026-10")));
     let page = web.get("/reports/2026-10").await.ok(200);
+    keep("report-en", &page);
     assert!(page.contains("IT service report: October 2026"), "{page}");
     // Failures by category, as the chart's table gives them.
     for (category, count) in [("Network", 2), ("Hardware", 1), ("Virus / security", 0)] {
@@ -138,13 +152,17 @@ async fn the_report_shows_the_month_and_its_downloads_are_the_apis(backend: Back
     assert_eq!(res.status, 404);
     assert!(res.body.contains("没有这个月份"), "{}", res.body);
     let page = web.get("/reports/2026-10").await.ok(200);
-    assert!(page.contains("IT 服务报告：2026年10月") && page.contains("<th scope=\"row\">网络</th><td>2</td>"));
+    keep("report-zh", &page);
+    assert!(
+        page.contains("IT 服务报告：2026年10月") && page.contains("<th scope=\"row\">网络</th><td>2</td>")
+    );
     app.stop().await;
 }
 
 backend_test!(an_invoice_explains_its_sla_credit_down_to_the_ticket: Backend);
 async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend) {
-    let app = TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = false, at("2026-12-02T00:00:00Z")).await;
+    let app =
+        TestApp::spawn_at(backend, |s| s.scheduler.system_jobs = false, at("2026-12-02T00:00:00Z")).await;
     let root = app.admin_token().await;
     let (tenant, admin) = customer(&app, &root, "WFI", 25, 1300).await;
     let (_, _) = customer(&app, &root, "WFJ", 10, 0).await;
@@ -154,12 +172,24 @@ async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend)
         &root,
         tenant,
         json!([
-            incident("RT-1", "hardware", "P1", "2026-11-05T01:10:00Z", json!([
+            incident(
+                "RT-1",
+                "hardware",
+                "P1",
+                "2026-11-05T01:10:00Z",
+                json!([
                 {"at": "2026-11-05T01:30:00Z", "event": "first_response"},
-                {"at": "2026-11-05T10:10:00Z", "event": "resolved"}])),
-            incident("RT-2", "network", "P1", "2026-11-10T00:00:00Z", json!([
+                {"at": "2026-11-05T10:10:00Z", "event": "resolved"}])
+            ),
+            incident(
+                "RT-2",
+                "network",
+                "P1",
+                "2026-11-10T00:00:00Z",
+                json!([
                 {"at": "2026-11-10T01:30:00Z", "event": "first_response"},
-                {"at": "2026-11-10T05:00:00Z", "event": "resolved"}]))
+                {"at": "2026-11-10T05:00:00Z", "event": "resolved"}])
+            )
         ]),
     )
     .await;
@@ -174,6 +204,8 @@ async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend)
     assert!(list.contains(">Issued</span>"));
 
     let page = web.get(&format!("/invoices/{id}")).await.ok(200);
+    keep("invoice-en", &page);
+    keep("invoices-en", &list);
     assert!(page.contains("Invoice WFI-202611"), "{page}");
     assert!(page.contains("SLA credit for November 2026"));
     assert!(page.contains("3,000.00 CNY") && page.contains("Tax (13.00%)") && page.contains("362.70 CNY"));
@@ -183,8 +215,14 @@ async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend)
         "{page}"
     );
     assert!(page.contains("P1 First response target missed once: 2.00%"));
-    assert!(page.contains("<a class=\"ref\" href=\"/tickets/WFI-1\">WFI-1</a>"), "the resolution breach's ticket");
-    assert!(page.contains("<a class=\"ref\" href=\"/tickets/WFI-2\">WFI-2</a>"), "the first response breach's ticket");
+    assert!(
+        page.contains("<a class=\"ref\" href=\"/tickets/WFI-1\">WFI-1</a>"),
+        "the resolution breach's ticket"
+    );
+    assert!(
+        page.contains("<a class=\"ref\" href=\"/tickets/WFI-2\">WFI-2</a>"),
+        "the first response breach's ticket"
+    );
     // RT-1: due 09:10 UTC (17:10 in Shanghai), met an hour later.
     assert!(page.contains("2026-11-05 17:10") && page.contains("1 h 0 min"), "{page}");
     assert!(page.contains("Credit cap") && page.contains("30.00% (900.00 CNY)"));
@@ -193,7 +231,8 @@ async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend)
     assert_eq!(csv.status, 200);
     let content_type = csv.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(content_type.starts_with("text/csv"), "{content_type}");
-    let disposition = csv.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let disposition =
+        csv.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(disposition, "attachment; filename=\"WFI-202611.csv\"");
     let from_api = app.get(&format!("/api/v1/billing/invoices/{id}/csv"), &admin).await.text().await.unwrap();
     assert_eq!(csv.body, from_api);
@@ -214,6 +253,7 @@ async fn an_invoice_explains_its_sla_credit_down_to_the_ticket(backend: Backend)
     // In Chinese.
     web.post("/lang", &[("lang", "zh-CN"), ("next", "/invoices")]).await;
     let page = web.get(&format!("/invoices/{id}")).await.ok(200);
+    keep("invoice-zh", &page);
     assert!(page.contains("账单 WFI-202611") && page.contains("2026年11月的 SLA 服务抵扣"), "{page}");
     assert!(page.contains("P1 工单的“解决”指标未达成 1 次"), "{page}");
     app.stop().await;

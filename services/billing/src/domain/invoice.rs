@@ -162,7 +162,10 @@ pub fn extra_work_lines(period: Period, c: &Contract, onsite_mins: i64, remote_m
                 quantity: minutes,
                 unit_minor: t.plan.extra_hour_minor,
                 amount_minor: ratio(minutes, t.plan.extra_hour_minor, 60),
-                details: LineDetails::ExtraWork(ExtraWorkDetails { minutes, hour_minor: t.plan.extra_hour_minor }),
+                details: LineDetails::ExtraWork(ExtraWorkDetails {
+                    minutes,
+                    hour_minor: t.plan.extra_hour_minor,
+                }),
             });
         }
     }

@@ -81,7 +81,11 @@ pub use canopy_api::billing::{AvailabilityView, CreditNoteView, InvoiceDetail, L
 /// that does not read back is damaged: an internal error, logged.
 fn line_view(l: LineRow) -> ApiResult<LineView> {
     let details: LineDetails = serde_json::from_value(l.details).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!("invoice {} line {}: details unreadable: {e}", l.invoice_id, l.line_no))
+        ApiError::internal(anyhow::anyhow!(
+            "invoice {} line {}: details unreadable: {e}",
+            l.invoice_id,
+            l.line_no
+        ))
     })?;
     Ok(LineView {
         line_no: l.line_no,

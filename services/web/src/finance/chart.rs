@@ -128,7 +128,8 @@ impl BarChart {
         groups: Vec<GroupInput>,
     ) -> Self {
         let legend_height = if series.len() > 1 { 28.0 } else { 0.0 };
-        let top_margin = 16.0 + legend_height;
+        // Room above the highest bar for its value.
+        let top_margin = 24.0 + legend_height;
         let plot_height = HEIGHT - top_margin - BOTTOM;
         let baseline = HEIGHT - BOTTOM;
         let largest = groups.iter().flat_map(|g| g.values.iter().map(|(v, _)| *v)).fold(0.0, f64::max);
@@ -167,7 +168,11 @@ impl BarChart {
                             width: px(bar_width - 2.0),
                             height: px(baseline - y),
                             class: s.class,
-                            text: text.clone(),
+                            // Above a bar, a whole percentage is enough (the table is exact).
+                            text: match scale {
+                                Scale::Percent if text != "–" => format!("{value:.0}%"),
+                                _ => text.clone(),
+                            },
                             text_x: px(x + bar_width / 2.0),
                             text_y: px(y - 4.0),
                             title: if series.len() > 1 {
@@ -191,7 +196,12 @@ impl BarChart {
         let mut x = LEFT;
         if series.len() > 1 {
             for s in &series {
-                legend.push(LegendItem { name: s.name.clone(), class: s.class, x: px(x), text_x: px(x + 18.0) });
+                legend.push(LegendItem {
+                    name: s.name.clone(),
+                    class: s.class,
+                    x: px(x),
+                    text_x: px(x + 18.0),
+                });
                 x += 18.0 + 8.0 * s.name.chars().count() as f64 + 28.0;
             }
         }
@@ -244,8 +254,8 @@ mod tests {
             vec![one("Network", 4.0), one("Hardware", 2.0), one("Other", 0.0)],
         );
         let h: Vec<f64> = chart.groups.iter().map(|g| g.bars[0].height.parse().unwrap()).collect();
-        // The plot is 280 − 16 − 36 = 228 high; the axis tops at 4.
-        assert_eq!(h, [228.0, 114.0, 0.0]);
+        // The plot is 280 − 24 − 36 = 220 high; the axis tops at 4.
+        assert_eq!(h, [220.0, 110.0, 0.0]);
         let b = &chart.groups[0].bars[0];
         let (y, height): (f64, f64) = (b.y.parse().unwrap(), b.height.parse().unwrap());
         assert_eq!(y + height, 244.0, "on the baseline");
@@ -261,7 +271,10 @@ mod tests {
             "Months".into(),
             "Month".into(),
             Scale::Count,
-            vec![Series { name: "Failures".into(), class: "s0" }, Series { name: "Resolved".into(), class: "s1" }],
+            vec![
+                Series { name: "Failures".into(), class: "s0" },
+                Series { name: "Resolved".into(), class: "s1" },
+            ],
             vec![GroupInput { label: "2026-10".into(), values: vec![(6.0, "6".into()), (5.0, "5".into())] }],
         );
         assert_eq!(chart.groups[0].bars.len(), 2);

@@ -238,7 +238,9 @@ fn line(ctx: &Chrome, l: &LineView, currency: &str) -> Line {
                 ("monthly", Arg::Text(money(s.monthly_minor, currency))),
             ],
         )),
-        LineDetails::Subscription(s) => Some(tn(lang, "fin-line-whole-month", "monthly", money(s.monthly_minor, currency))),
+        LineDetails::Subscription(s) => {
+            Some(tn(lang, "fin-line-whole-month", "monthly", money(s.monthly_minor, currency)))
+        }
         LineDetails::ExtraWork(w) => Some(lang.t_with(
             "fin-line-extra",
             &[("minutes", Arg::Number(w.minutes)), ("rate", Arg::Text(money(w.hour_minor, currency)))],
@@ -470,7 +472,10 @@ mod tests {
     fn a_row_shows_money_exactly_and_days_in_the_tenants_zone() {
         let row = InvoiceRow::of(&ctx(Lang::En), &invoice("issued", "2026-12-31"));
         assert_eq!((row.total.as_str(), row.credits.as_deref()), ("3,152.70 CNY", Some("-210.00 CNY")));
-        assert_eq!((row.period.as_str(), row.issued.as_str(), row.due.as_str()), ("November 2026", "2026-12-01", "2026-12-31"));
+        assert_eq!(
+            (row.period.as_str(), row.issued.as_str(), row.due.as_str()),
+            ("November 2026", "2026-12-01", "2026-12-31")
+        );
     }
 
     #[test]
@@ -489,7 +494,10 @@ mod tests {
         assert_eq!(first.amount, "60.00 CNY");
         let b = &c.items[1].breaches[0];
         assert_eq!((b.reference.as_str(), b.href.as_str()), ("BILL-1", "/tickets/BILL-1"));
-        assert_eq!((b.due.as_str(), b.met.as_str(), b.late.as_str()), ("2026-11-05 17:10", "2026-11-05 18:10", "1 h 0 min"));
+        assert_eq!(
+            (b.due.as_str(), b.met.as_str(), b.late.as_str()),
+            ("2026-11-05 17:10", "2026-11-05 18:10", "1 h 0 min")
+        );
         assert_eq!(page.lines[1].credit_anchor.as_deref(), Some("#credit-2"));
         assert_eq!(page.lines[0].detail.as_deref(), Some("the whole month: 3,000.00 CNY"));
         assert_eq!(page.total, "3,152.70 CNY");

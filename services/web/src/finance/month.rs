@@ -22,7 +22,8 @@ impl Month {
             return None;
         }
         let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        (canopy_kernel::edge::YEARS.contains(&year) && (1..=12).contains(&month)).then_some(Self { year, month })
+        (canopy_kernel::edge::YEARS.contains(&year) && (1..=12).contains(&month))
+            .then_some(Self { year, month })
     }
 
     /// The month `at` falls in, in `zone` (UTC when the zone is not known).
@@ -61,7 +62,10 @@ impl Month {
     /// `October 2026`, `2026年10月`.
     pub fn label(self, lang: Lang) -> String {
         let name = lang.t(&format!("fin-month-{}", self.month));
-        lang.t_with("fin-month-label", &[("month", Arg::Text(name)), ("year", Arg::Text(self.year.to_string()))])
+        lang.t_with(
+            "fin-month-label",
+            &[("month", Arg::Text(name)), ("year", Arg::Text(self.year.to_string()))],
+        )
     }
 }
 
@@ -82,7 +86,18 @@ mod tests {
     #[test]
     fn months_parse_strictly() {
         assert_eq!(Month::parse("2026-10"), Some(Month { year: 2026, month: 10 }));
-        for bad in ["2026-13", "2026-00", "abc", "2026-1", "26-01", "1999-12", "2101-01", "+202-01", "2026-10-01", ""] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "abc",
+            "2026-1",
+            "26-01",
+            "1999-12",
+            "2101-01",
+            "+202-01",
+            "2026-10-01",
+            "",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         assert_eq!(Month::parse("2026-01").unwrap().back(1).to_string(), "2025-12");
@@ -98,7 +113,11 @@ mod tests {
         let oct = Month::parse("2026-10").unwrap();
         assert!(oct.has_ended(now, "Asia/Shanghai"));
         assert!(!oct.has_ended(now, "America/Los_Angeles"));
-        assert_eq!(Month::last_ended(now, "Nowhere/Else").to_string(), "2026-09", "unknown zones read as UTC");
+        assert_eq!(
+            Month::last_ended(now, "Nowhere/Else").to_string(),
+            "2026-09",
+            "unknown zones read as UTC"
+        );
         let months: Vec<String> =
             Month::last_ended_months(now, "Asia/Shanghai", 12).iter().map(Month::to_string).collect();
         assert_eq!((months.len(), months[0].as_str(), months[11].as_str()), (12, "2026-10", "2025-11"));

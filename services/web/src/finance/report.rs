@@ -123,8 +123,16 @@ impl ReportView {
                 value: percent(lang, f.sla_compliance_bp),
                 hint: Some(count_of(lang, "fin-kpi-breaches", f.breaches.values().sum::<u32>())),
             },
-            Kpi { label: lang.t("fin-kpi-arrive"), value: minutes(lang, f.avg_minutes_to_arrive), hint: None },
-            Kpi { label: lang.t("fin-kpi-resolve"), value: minutes(lang, f.avg_minutes_to_resolve), hint: None },
+            Kpi {
+                label: lang.t("fin-kpi-arrive"),
+                value: minutes(lang, f.avg_minutes_to_arrive),
+                hint: None,
+            },
+            Kpi {
+                label: lang.t("fin-kpi-resolve"),
+                value: minutes(lang, f.avg_minutes_to_resolve),
+                hint: None,
+            },
             Kpi {
                 label: lang.t("fin-kpi-complaints"),
                 value: percent(lang, f.complaint_rate_bp),
@@ -132,12 +140,15 @@ impl ReportView {
             },
             Kpi {
                 label: lang.t("fin-kpi-availability"),
-                value: availability
-                    .map_or_else(|| lang.t("fin-not-measured"), |a| percent(lang, u32::try_from(a.availability_bp).ok())),
-                hint: availability.map(|a| a.note.clone()).filter(|n| !n.is_empty()),
+                value: percent(lang, availability.and_then(|a| u32::try_from(a.availability_bp).ok())),
+                hint: match availability {
+                    None => Some(lang.t("fin-not-measured")),
+                    Some(a) => Some(a.note.clone()).filter(|n| !n.is_empty()),
+                },
             },
         ];
-        let by_type = f.by_type.iter().map(|(k, v)| Fact { label: type_name(lang, k), value: v.to_string() }).collect();
+        let by_type =
+            f.by_type.iter().map(|(k, v)| Fact { label: type_name(lang, k), value: v.to_string() }).collect();
         let categories = BarChart::new(
             "chart-categories",
             lang.t("fin-chart-categories"),
@@ -146,7 +157,10 @@ impl ReportView {
             vec![Series { name: lang.t("fin-kpi-failures"), class: "s0" }],
             f.failures_by_category
                 .iter()
-                .map(|(k, v)| GroupInput { label: category_name(lang, k), values: vec![(f64::from(*v), v.to_string())] })
+                .map(|(k, v)| GroupInput {
+                    label: category_name(lang, k),
+                    values: vec![(f64::from(*v), v.to_string())],
+                })
                 .collect(),
         );
         let sla_rows = f.sla.iter().map(|c| sla_row(lang, c)).collect();
@@ -154,7 +168,8 @@ impl ReportView {
         let mut priorities: Vec<&str> = f.sla.iter().map(|c| c.priority.as_str()).collect();
         priorities.sort_unstable();
         priorities.dedup();
-        let metrics: Vec<&str> = METRICS.iter().copied().filter(|m| f.sla.iter().any(|c| c.metric == *m)).collect();
+        let metrics: Vec<&str> =
+            METRICS.iter().copied().filter(|m| f.sla.iter().any(|c| c.metric == *m)).collect();
         let sla_chart = BarChart::new(
             "chart-sla",
             lang.t("fin-chart-sla"),
@@ -174,7 +189,9 @@ impl ReportView {
                         .map(|m| {
                             f.sla.iter().find(|c| c.priority == *p && c.metric == *m).map_or_else(
                                 || (0.0, "–".to_owned()),
-                                |c| (f64::from(c.compliance_bp) / 100.0, percent(lang, Some(c.compliance_bp))),
+                                |c| {
+                                    (f64::from(c.compliance_bp) / 100.0, percent(lang, Some(c.compliance_bp)))
+                                },
                             )
                         })
                         .collect(),
@@ -331,13 +348,17 @@ mod tests {
         assert_eq!(kpi("SLA compliance").value, "81.25%");
         assert_eq!(kpi("SLA compliance").hint.as_deref(), Some("2 breaches"));
         assert_eq!(kpi("Average time to arrive on site").value, "1 h 45 min");
-        assert_eq!(kpi("Availability").value, "not measured");
+        assert_eq!(kpi("Availability").value, "–");
+        assert_eq!(kpi("Availability").hint.as_deref(), Some("not measured"));
         let cats: Vec<(&str, &str)> =
             v.categories.groups.iter().map(|g| (g.label.as_str(), g.texts[0].as_str())).collect();
         assert_eq!(cats, [("Hardware", "1"), ("Network", "2"), ("printers", "0"), ("Virus / security", "1")]);
         assert_eq!(v.sla_rows[1].compliance, "50.00%");
         assert_eq!(v.sla_rows[1].level, "breached");
-        assert_eq!(v.credits.as_deref(), Some("The month's SLA breaches earned one credit, 210.00 CNY in all."));
+        assert_eq!(
+            v.credits.as_deref(),
+            Some("The month's SLA breaches earned one credit, 210.00 CNY in all.")
+        );
         assert!(v.trend_rows[1].current && !v.trend_rows[0].current);
         assert_eq!(v.trend_rows[0].month, "September 2026");
 
@@ -350,9 +371,14 @@ mod tests {
     fn the_sla_chart_groups_targets_by_priority() {
         let v = ReportView::of(Lang::En, Month::parse("2026-10").unwrap(), &report(), None);
         let c = &v.sla_chart;
-        assert_eq!(c.series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["First response", "Resolution"]);
+        assert_eq!(
+            c.series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["First response", "Resolution"]
+        );
         assert_eq!(c.groups.iter().map(|g| g.label.as_str()).collect::<Vec<_>>(), ["P1", "P2"]);
         assert_eq!(c.groups[0].texts, ["100.00%", "50.00%"]);
+        let above: Vec<&str> = c.groups[1].bars.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(above, ["67%", "–"], "whole percentages above the bars");
         assert_eq!(c.groups[1].texts, ["66.67%", "–"], "P2 has no resolution clock this month");
     }
 

@@ -182,7 +182,8 @@ impl BillingClient {
         tenant: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<InvoiceView>, CallError> {
-        let path = PathQuery::new("/api/v1/billing/invoices").opt("tenant_id", tenant).arg("limit", limit).build();
+        let path =
+            PathQuery::new("/api/v1/billing/invoices").opt("tenant_id", tenant).arg("limit", limit).build();
         Call::get(self.service(), path).bearer(token).answer().await
     }
 
@@ -203,8 +204,10 @@ impl BillingClient {
         tenant: Uuid,
         period: &str,
     ) -> Result<Option<AvailabilityView>, CallError> {
-        let path =
-            PathQuery::new("/api/v1/billing/availability").arg("tenant_id", tenant).arg("period", period).build();
+        let path = PathQuery::new("/api/v1/billing/availability")
+            .arg("tenant_id", tenant)
+            .arg("period", period)
+            .build();
         let rows: Vec<AvailabilityView> = Call::get(self.service(), path).bearer(token).answer().await?;
         Ok(rows.into_iter().find(|a| a.period == period))
     }
@@ -230,7 +233,11 @@ mod tests {
         };
         assert_eq!(details.lines[0].per_breach_bp(), Some(500));
         assert_eq!(details.lines[0].breaches[1].reference, "ACME-7");
-        assert_eq!(serde_json::to_value(LineDetails::Credit(details)).unwrap(), credit, "the same shape back");
+        assert_eq!(
+            serde_json::to_value(LineDetails::Credit(details)).unwrap(),
+            credit,
+            "the same shape back"
+        );
 
         let sub = json!({"plan_id": Uuid::nil(), "days": 12, "period_days": 30, "monthly_minor": 300_000});
         assert_eq!(

@@ -40,7 +40,10 @@ fn reported(ctx: &Chrome, raw: &str, status_if_malformed: StatusCode) -> Result<
     let Some(month) = Month::parse(raw) else {
         let text = lang.t_with(
             "fin-bad-period-text",
-            &[("period", Arg::Text(raw.chars().take(40).collect())), ("example", Arg::Text(latest.to_string()))],
+            &[
+                ("period", Arg::Text(raw.chars().take(40).collect())),
+                ("example", Arg::Text(latest.to_string())),
+            ],
         );
         return Err(notice(status_if_malformed, lang.t("fin-bad-period-title"), text));
     };
