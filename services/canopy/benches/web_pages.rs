@@ -79,7 +79,8 @@ async fn sign_in(http: &reqwest::Client, gw: &str, email: &str, password: &str) 
 /// The history: tickets over the last 60 days, a category and priority each in turn, seven in
 /// ten resolved within hours.
 async fn load(http: &reqwest::Client, gw: &str, root: &str, tenant: &str, n: usize) -> Vec<String> {
-    let now = Utc::now() - TimeDelta::minutes(5);
+    // Every event of the history lies in the past: the newest ticket was resolved an hour ago.
+    let now = Utc::now() - TimeDelta::hours(4);
     let mut references = Vec::with_capacity(n);
     for batch in 0..n.div_ceil(1000) {
         let tickets: Vec<Value> = (batch * 1000..((batch + 1) * 1000).min(n))
@@ -167,7 +168,10 @@ fn main() {
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
-    let (settings, data) = common::settings();
+    let (mut settings, data) = common::settings();
+    // The pages' own limit per address, which `common::settings` leaves as configured.
+    settings.gateway.rate_limits.pages =
+        canopy_kernel::config::QuotaSettings { requests: 1_000_000_000, period_secs: 60 };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let backends = Backends::from_settings(&settings).await.unwrap();
