@@ -381,6 +381,7 @@ async fn each_role_reads_the_part_of_the_configuration_it_needs(app: &TestApp) {
             "custom_fields",
             "locale",
             "priority_matrix",
+            "sites",
             "tenant_id",
             "ticket_categories",
             "timezone",
@@ -389,6 +390,8 @@ async fn each_role_reads_the_part_of_the_configuration_it_needs(app: &TestApp) {
         ]
     );
     assert_eq!(portal["branding"]["display_name"], "View Co");
+    // Sites by name and address, to ask for on-site work at one.
+    assert_eq!(portal["sites"], json!([{"id": site, "name": "HQ", "address": "1 Main St"}]));
     assert_eq!(portal["version"], saved["version"]);
 
     // Services still see the whole configuration on the requester's behalf: a site is checked.

@@ -38,4 +38,5 @@ mod validation;
 mod web;
 mod web_client;
 mod web_finance;
+mod web_portal;
 mod webhooks;

@@ -115,6 +115,12 @@ impl WebClient {
         self.answer(req).await
     }
 
+    /// A page as htmx asks for it (`HX-Request`): the fragment only.
+    pub async fn get_htmx(&mut self, path: &str) -> Answer {
+        let req = self.http.get(format!("{}{path}", self.base)).header("hx-request", "true");
+        self.answer(req).await
+    }
+
     /// Follows redirects like a browser after a form (303 → GET).
     pub async fn get_following(&mut self, path: &str) -> Answer {
         let mut answer = self.get(path).await;

@@ -4,6 +4,7 @@ mod m20261122_000001_initial;
 mod m20261123_000002_webhook_deliveries;
 mod m20261201_000031_login_security;
 mod m20261201_000032_access_revocations;
+mod m20261210_000033_user_locale;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_webhook_deliveries::Migration),
             Box::new(m20261201_000031_login_security::Migration),
             Box::new(m20261201_000032_access_revocations::Migration),
+            Box::new(m20261210_000033_user_locale::Migration),
         ]
     }
 }

@@ -23,8 +23,9 @@ pub async fn forward(
     let path = req.path().to_owned();
     let not_found =
         || ApiError::new(ErrorCode::RouteNotFound, format!("No endpoint {} {path}", req.method()));
-    // The API's and the service's own namespaces never reach the pages.
-    if path.starts_with("/api/") || path.starts_with("/internal/") {
+    // The API's and the services' own namespaces (and the metrics, which are served on an
+    // internal listener only) never reach the pages: machines get a problem document.
+    if path.starts_with("/api/") || path.starts_with("/internal/") || path == "/metrics" {
         return Err(not_found());
     }
     let upstream = state.upstream("web").ok_or_else(not_found)?;

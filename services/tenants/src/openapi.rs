@@ -2,13 +2,14 @@ use utoipa::openapi::Required;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api_keys, auth, config, tenants, totp, users, webhooks};
+use crate::routes::{api_keys, auth, config, profile, tenants, totp, users, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canopy tenants", description = "Tenants, users, sign-in and tokens, API keys, virtual configuration."),
     paths(
         auth::login, auth::refresh, auth::logout, auth::me, auth::whoami, auth::jwks,
+        profile::update_me, profile::change_password,
         tenants::create, tenants::list, tenants::get, tenants::update, tenants::suspend, tenants::activate, tenants::cancel,
         users::create_tenant_user, users::list_tenant_users, users::get_tenant_user, users::update_tenant_user,
         users::deactivate_tenant_user, users::create_staff, users::list_staff, users::get_staff, users::update_staff,

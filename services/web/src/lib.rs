@@ -57,6 +57,7 @@ impl Service for Web {
         assets::routes(cfg);
         pages::auth::routes(cfg);
         pages::home::routes(cfg);
+        pages::portal::routes(cfg);
         pages::finance::routes(cfg);
         cfg.app_data(pages::form_config()).app_data(pages::query_config());
         // Every other path names nothing: the not-found page (routed last).

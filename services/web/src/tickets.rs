@@ -16,7 +16,10 @@ pub struct TicketRow {
     pub status: &'static str,
     pub priority: &'static str,
     pub category: String,
+    /// The tenant's name of the category, when the page knows its categories.
+    pub category_name: Option<String>,
     pub created: String,
+    pub created_iso: String,
     /// The next deadline of a running clock: what it is for, when, and how close.
     pub next_due: Option<Due>,
     pub paused: bool,
@@ -56,10 +59,25 @@ impl TicketRow {
             status: t.status.as_str(),
             priority: t.priority.as_str(),
             category: t.category,
+            category_name: None,
             created: ctx.when(&t.created_at),
+            created_iso: ctx.iso(&t.created_at),
             next_due,
             paused,
         }
+    }
+}
+
+impl TicketRow {
+    /// Shows the category by the tenant's name for it (retired ones too).
+    pub fn with_category(mut self, categories: &[canopy_api::tenants::Category]) -> Self {
+        self.category_name = Some(
+            categories
+                .iter()
+                .find(|c| c.key == self.category)
+                .map_or_else(|| self.category.clone(), |c| c.name.clone()),
+        );
+        self
     }
 }
 

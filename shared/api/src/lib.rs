@@ -10,8 +10,10 @@ pub mod billing;
 pub mod catalog;
 pub mod client;
 pub mod events;
+pub mod knowledge;
 pub mod reports;
 pub mod tenants;
+pub mod ticket_work;
 pub mod ticketing;
 
 use serde::{Deserialize, Serialize};

@@ -514,6 +514,10 @@ pub struct TicketQuery {
     pub unassigned: bool,
     /// Open tickets whose next deadline is within this many minutes.
     pub at_risk_within_mins: Option<i64>,
+    /// Only the tickets the caller raised or requested.
+    pub mine: bool,
+    /// Newest first (else oldest first); the cursor follows.
+    pub newest_first: bool,
 }
 
 /// Ticketing, as other services call it.
@@ -554,6 +558,8 @@ impl TicketingClient {
             .opt("onsite", query.onsite)
             .opt("unassigned", query.unassigned.then_some(true))
             .opt("at_risk_within_mins", query.at_risk_within_mins)
+            .opt("mine", query.mine.then_some(true))
+            .opt("order", query.newest_first.then_some("newest"))
             .arg("limit", query.limit.unwrap_or(200))
             .opt("cursor", cursor)
             .build();

@@ -35,7 +35,7 @@ fn invalid_credentials() -> ApiError {
 }
 
 /// Tokens for a user who may sign in: active, and not of a cancelled tenant.
-async fn issue(
+pub(super) async fn issue(
     state: &TenantsState,
     user: &UserRow,
     family_token: Option<(String, chrono::DateTime<chrono::Utc>)>,
@@ -71,7 +71,7 @@ async fn issue(
 }
 
 /// 429 until `until`, with the seconds to wait in `Retry-After`.
-fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
+pub(super) fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
     let wait = ((until - now).num_milliseconds().max(1) + 999) / 1000;
     ApiError::new(
         ErrorCode::RateLimited,
@@ -82,7 +82,7 @@ fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
 
 /// Counts a failed sign-in for the account (known or not); the failure that starts a wait
 /// is written to the security audit, once per burst.
-async fn record_failure(
+pub(super) async fn record_failure(
     state: &TenantsState,
     hash: &str,
     email: &str,

@@ -94,8 +94,8 @@ const HISTORY_READERS: [Role; 5] =
     description = "Each role reads what it needs. Tenant admins and provider staff read the whole configuration \
         (`ConfigView`; webhook secrets are never returned). Requesters, and API keys with `tickets:write` or \
         `events:write`, read only what the portal needs to raise and follow tickets (`PortalConfigView`: time zone, \
-        locale, business calendar, active categories, priority matrix, custom fields, branding) — not webhooks, \
-        sites, tax, monitoring rules or sign-in rules.",
+        locale, business calendar, active categories, priority matrix, custom fields, sites by name and address, \
+        branding) — not webhooks, tax, monitoring rules or sign-in rules.",
     responses((status = 200, body = ConfigRead, description = "`ConfigView` for tenant admins and provider staff, `PortalConfigView` for requesters and API keys"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod config;
 pub mod internal;
+pub mod profile;
 pub mod tenants;
 pub mod totp;
 pub mod users;
@@ -16,6 +17,7 @@ use canopy_kernel::{ApiError, ApiResult, ErrorCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::routes(cfg);
+    profile::routes(cfg);
     tenants::routes(cfg);
     users::routes(cfg);
     api_keys::routes(cfg);

@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+use canopy_api::tenants::Locale;
 pub use canopy_api::tenants::UserView;
 
 impl From<UserRow> for UserView {
@@ -49,6 +50,7 @@ impl From<UserRow> for UserView {
             last_login_at: u.last_login_at,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            locale: u.locale.as_deref().and_then(Locale::from_tag),
         }
     }
 }
@@ -195,7 +197,7 @@ async fn update(
         Some(p) => Some(state.hash_password(p).await?),
         None => None,
     };
-    let patch = UserPatch { display_name, roles, active: body.active, password_hash };
+    let patch = UserPatch { display_name, roles, active: body.active, password_hash, locale: None };
     let change = state.users.update(scope, id, patch, state.now(), state.revocation_expires_at()).await?;
     if let Some(cursor) = change.revoked {
         state.announce_revocation(cursor, change.user.tenant_id).await;

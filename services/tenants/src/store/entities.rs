@@ -49,6 +49,8 @@ pub mod user {
         /// Raised when the user's access must end (deactivation, role or password change);
         /// tokens carry the generation they were issued under.
         pub access_generation: i64,
+        /// The user's own language for the pages (`en`, `zh-CN`); none: the tenant's.
+        pub locale: Option<String>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

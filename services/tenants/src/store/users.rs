@@ -63,6 +63,7 @@ impl NewUser {
             created_at: Set(now),
             updated_at: Set(now),
             access_generation: Set(0),
+            locale: Set(None),
         }
     }
 }
@@ -73,6 +74,8 @@ pub struct UserPatch {
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// `Some(None)` clears the user's own language.
+    pub locale: Option<Option<String>>,
 }
 
 /// A user after a change, and the access revocation the change made (its `seq`), if any.
@@ -163,6 +166,9 @@ impl Users {
         }
         if let Some(hash) = patch.password_hash {
             active.password_hash = Set(hash);
+        }
+        if let Some(locale) = patch.locale {
+            active.locale = Set(locale);
         }
         if withdraws {
             active.access_generation = Set(generation);

@@ -83,23 +83,7 @@ pub struct ArticlePatch {
     pub version: Option<i32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ArticleView {
-    pub id: Uuid,
-    pub title: String,
-    pub body: String,
-    pub category: String,
-    pub tags: Vec<String>,
-    pub language: String,
-    pub visibility: String,
-    pub tenant_id: Option<Uuid>,
-    pub status: String,
-    pub version: i32,
-    pub source_ticket_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-}
+pub use canopy_api::knowledge::{ArticleView, Hit};
 
 impl From<ArticleRow> for ArticleView {
     fn from(a: ArticleRow) -> Self {
@@ -351,19 +335,6 @@ pub async fn versions(
             })
             .collect::<Vec<_>>(),
     ))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Hit {
-    pub id: Uuid,
-    pub title: String,
-    pub category: String,
-    pub language: String,
-    pub visibility: String,
-    /// BM25 relevance: higher is better.
-    pub score: f64,
-    /// The start of the article.
-    pub snippet: String,
 }
 
 fn hits(found: Vec<(ArticleRow, f64)>) -> Vec<Hit> {

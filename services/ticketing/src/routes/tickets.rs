@@ -212,8 +212,22 @@ pub struct ListQuery {
     pub unassigned: bool,
     /// Open tickets that need someone on site (true) or not (false): on-site rounds.
     pub onsite: Option<bool>,
+    /// Only the tickets the caller raised or is the requester of (a requester's list is
+    /// always only theirs).
+    #[serde(default)]
+    pub mine: bool,
+    /// `oldest` first (default) or `newest` first; the cursor follows the order asked for.
+    pub order: Option<ListOrder>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
+}
+
+/// The order of a ticket list: by creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    Oldest,
+    Newest,
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = []), ("apiKey" = [])), params(ListQuery),
@@ -247,7 +261,8 @@ pub async fn list(
         kind: q.kind,
         category: q.category,
         assignee_id: q.assignee_id,
-        mine: requester_only.then_some(principal.subject),
+        mine: (requester_only || (q.mine && principal.kind == PrincipalKind::User))
+            .then_some(principal.subject),
         text: q.q.filter(|t| !t.trim().is_empty()),
         created_from: q.created_from,
         created_to: q.created_to,
@@ -256,6 +271,7 @@ pub async fn list(
         breached: q.breached,
         unassigned: q.unassigned,
         onsite: q.onsite,
+        newest_first: q.order == Some(ListOrder::Newest),
     };
     let page = PageParams { limit: q.limit, cursor: q.cursor };
     let (rows, limit) = state.tickets.list(&scope, &filters, &page).await?;
@@ -394,7 +410,8 @@ pub struct AuditQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/audit", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path), AuditQuery),
-    description = "Every change to the ticket and its SLA clocks, in order, with who and when.",
+    description = "Every change to the ticket and its SLA clocks, in order, with who and when. Customers are not shown \
+        the internal notes of provider staff (a page may then hold fewer entries than `limit`).",
     responses((status = 200, body = AuditPage), (status = 404, body = Problem)))]
 pub async fn audit(
     state: web::Data<TicketingState>,
@@ -421,6 +438,10 @@ pub async fn audit(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(|r| r.seq.to_string()) } else { None };
+    // Internal notes are provider staff's: a customer does not even learn that one was written.
+    if !principal.is_provider() {
+        rows.retain(|r| !(r.kind == "commented" && r.data["public"] == Value::Bool(false)));
+    }
     Ok(HttpResponse::Ok()
         .json(AuditPage { items: rows.into_iter().map(AuditEntry::from).collect(), next_cursor }))
 }

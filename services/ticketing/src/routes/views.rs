@@ -1,12 +1,9 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::domain::ticket::Ticket;
 use crate::store::tickets::TicketEventRow;
 
+pub use canopy_api::ticket_work::{AuditEntry, AuditPage};
 pub use canopy_api::ticketing::{ClockView, PauseView, SlaView, TicketView};
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -78,19 +75,6 @@ impl From<Ticket> for TicketView {
     }
 }
 
-/// One line of a ticket's audit trail.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditEntry {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor_id: Uuid,
-    /// `user`, `api_key` or `system`.
-    pub actor_kind: String,
-    /// e.g. `created`, `status_changed`, `priority_changed`, `clock_paused`, `escalated`.
-    pub kind: String,
-    pub data: Value,
-}
-
 impl From<TicketEventRow> for AuditEntry {
     fn from(e: TicketEventRow) -> Self {
         Self {
@@ -102,10 +86,4 @@ impl From<TicketEventRow> for AuditEntry {
             data: e.data,
         }
     }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    pub next_cursor: Option<String>,
 }

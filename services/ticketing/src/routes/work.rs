@@ -35,28 +35,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CommentView {
-    pub id: Uuid,
-    pub author_id: Uuid,
-    pub public: bool,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
+pub use canopy_api::ticket_work::{CommentView, FeedbackView, NewComment, NewFeedback};
 
 impl From<CommentRow> for CommentView {
     fn from(c: CommentRow) -> Self {
         Self { id: c.id, author_id: c.author_id, public: c.public, body: c.body, created_at: c.created_at }
     }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewComment {
-    pub body: String,
-    /// Internal notes (`false`) are seen by provider staff only. Default public.
-    #[serde(default = "yes")]
-    pub public: bool,
 }
 
 fn yes() -> bool {
@@ -291,26 +275,6 @@ pub async fn worklogs(
     ])?;
     let rows = state.tickets.worklogs(&scope, t.id).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(WorklogView::from_row).collect::<Vec<_>>()))
-}
-
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFeedback {
-    /// 1 (poor) to 5 (excellent).
-    pub rating: i16,
-    #[serde(default)]
-    pub complaint: bool,
-    #[serde(default)]
-    pub text: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FeedbackView {
-    pub rating: i16,
-    pub complaint: bool,
-    pub text: String,
-    pub given_by: Uuid,
-    pub given_at: DateTime<Utc>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/feedback", tag = "tickets", security(("bearer" = [])), request_body = NewFeedback,

@@ -143,6 +143,8 @@ pub struct Filters {
     pub unassigned: bool,
     /// Open tickets that need (or do not need) someone on site.
     pub onsite: Option<bool>,
+    /// Newest first (the cursor then pages towards older tickets).
+    pub newest_first: bool,
 }
 
 #[derive(Clone)]
@@ -505,7 +507,16 @@ impl Tickets {
                 ticket::Column::Id.not_in_subquery(with_breach)
             });
         }
-        let (q, limit) = paged(q, ticket::Column::Id, page)?;
+        let (q, limit) = if f.newest_first {
+            let limit = page.limit()?;
+            let mut q = q.order_by_desc(ticket::Column::Id).limit(limit + 1);
+            if let Some(before) = page.after()? {
+                q = q.filter(ticket::Column::Id.lt(before));
+            }
+            (q, limit)
+        } else {
+            paged(q, ticket::Column::Id, page)?
+        };
         let rows = q.all(&self.db).await?;
         // The clocks, one query per tenant on the page.
         let mut by_tenant: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();

@@ -140,8 +140,11 @@ async fn login(
             display_name: me.display_name,
             roles: me.roles,
         },
-        // The language chosen before signing in stays chosen.
-        lang: session::cookie(&req, session::LANG_COOKIE).and_then(Lang::from_tag),
+        // The user's own language (their profile's), else the one chosen before signing in.
+        lang: me
+            .locale
+            .and_then(|l| Lang::from_tag(l.as_str()))
+            .or_else(|| session::cookie(&req, session::LANG_COOKIE).and_then(Lang::from_tag)),
         tenant,
         touched_at: now,
     };

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod finance;
 pub mod home;
+pub mod portal;
 
 use std::future::Future;
 use std::pin::Pin;

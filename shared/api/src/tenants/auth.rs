@@ -63,6 +63,9 @@ pub struct UserView {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The user's own language for the pages; none: the tenant's.
+    #[serde(default)]
+    pub locale: Option<super::Locale>,
 }
 
 /// Who a trusted front end (the web application) acts for, on the public sign-in endpoints

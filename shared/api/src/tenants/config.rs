@@ -31,6 +31,11 @@ impl Locale {
             Self::ZhCn => "zh-CN",
         }
     }
+
+    /// The locale of its exact tag (`en`, `zh-CN`).
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        [Self::En, Self::ZhCn].into_iter().find(|l| l.as_str() == tag)
+    }
 }
 
 /// The configuration document.
@@ -111,9 +116,10 @@ impl TenantConfig {
 }
 
 /// What a tenant's requesters (and its API keys) may read of the configuration: what the
-/// portal needs to raise and follow tickets. No webhooks, sites, tax, monitoring or
-/// sign-in rules; tenant admins and provider staff read the whole [`ConfigView`].
-/// A reader may also take the whole [`ConfigView`] as this (its other fields are ignored).
+/// portal needs to raise and follow tickets, the sites by name and address only. No webhooks,
+/// tax, monitoring or sign-in rules; tenant admins and provider staff read the whole
+/// [`ConfigView`]. A reader may also take the whole [`ConfigView`] as this (its other fields
+/// are ignored, and its sites read as [`PortalSite`]s).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct PortalConfigView {
     pub tenant_id: Uuid,
@@ -127,7 +133,18 @@ pub struct PortalConfigView {
     pub ticket_categories: Vec<Category>,
     pub priority_matrix: PriorityMatrix,
     pub custom_fields: Vec<CustomField>,
+    /// Where on-site work can be asked for.
+    #[serde(default)]
+    pub sites: Vec<PortalSite>,
     pub branding: Branding,
+}
+
+/// A site as a requester picks it for on-site work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PortalSite {
+    pub id: Uuid,
+    pub name: String,
+    pub address: String,
 }
 
 impl PortalConfigView {
@@ -143,6 +160,11 @@ impl PortalConfigView {
             ticket_categories: c.ticket_categories.iter().filter(|c| c.active).cloned().collect(),
             priority_matrix: c.priority_matrix.clone(),
             custom_fields: c.custom_fields.clone(),
+            sites: c
+                .sites
+                .iter()
+                .map(|s| PortalSite { id: s.id, name: s.name.clone(), address: s.address.clone() })
+                .collect(),
             branding: c.branding.clone(),
         }
     }

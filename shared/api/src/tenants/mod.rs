@@ -5,6 +5,8 @@
 mod access;
 pub mod auth;
 mod config;
+mod people;
+mod profile;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,9 @@ pub use access::{Revocation, RevocationsPage, SERVICE_SECRET_HEADER, Withdrawn};
 pub use auth::{LoginRequest, LogoutRequest, OnBehalf, RefreshRequest, TokenResponse, UserView};
 pub use config::{
     Branding, Category, ConfigUpdate, ConfigView, CustomField, FieldKind, Locale, PortalConfigView,
-    PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
+    PortalSite, PriorityMatrix, SecurityConfig, Site, TenantConfig, Webhook, default_categories,
 };
+pub use profile::{PasswordChange, ProfileUpdate};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
