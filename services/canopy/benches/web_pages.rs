@@ -5,8 +5,8 @@
 //! through the sign-in form. Every request goes browser → gateway → web, which reads the
 //! session from the cache and calls the API back through the gateway with the user's token.
 //!
-//! The pages are a list: a page that is not served yet (404) is reported as such and skipped,
-//! so `/tickets` and `/tickets/{reference}` are measured as soon as they exist.
+//! The pages are a list: a page that does not answer 200 to a first probe is reported as such
+//! and skipped, so a page can be named before it exists.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
