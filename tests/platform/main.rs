@@ -41,5 +41,6 @@ mod web;
 mod web_admin;
 mod web_client;
 mod web_config;
+mod web_finance;
 mod web_portal;
 mod webhooks;

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use canopy_api::billing::{CreditDetails, LineDetails};
 use canopy_api::catalog::{ContractView, PlanView};
 use canopy_api::{CallError, Failure, TenantProblem};
 use canopy_kernel::days::Zone;
@@ -487,9 +488,14 @@ struct GroupCredit {
 
 impl GroupCredit {
     /// What a credit line (or note) shows of how it was worked out.
-    fn details(&self, credit_id: Uuid) -> Value {
-        json!({"credit_id": credit_id, "monthly_fee_minor": self.monthly_fee, "cap_bp": self.cap_bp,
-            "credited_before_minor": self.already, "lines": self.outcome.lines})
+    fn details(&self, credit_id: Uuid) -> LineDetails {
+        LineDetails::Credit(CreditDetails {
+            credit_id,
+            monthly_fee_minor: self.monthly_fee,
+            cap_bp: self.cap_bp,
+            credited_before_minor: self.already,
+            lines: self.outcome.lines.clone(),
+        })
     }
 }
 
@@ -647,7 +653,7 @@ fn invoice_for(
             quantity: l.quantity,
             unit_minor: l.unit_minor,
             amount_minor: l.amount_minor,
-            details: l.details,
+            details: serde_json::to_value(&l.details).unwrap_or(Value::Null),
         })
         .collect();
     Ok(NewInvoice { invoice, lines, credits: credit_rows, credited: credited_rows, payment_op: None })

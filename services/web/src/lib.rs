@@ -4,6 +4,7 @@
 //! the gateway with the signed-in user's token, and reads no service's tables.
 
 pub mod assets;
+pub mod finance;
 pub mod format;
 pub mod i18n;
 pub mod pages;
@@ -59,6 +60,7 @@ impl Service for Web {
         pages::portal::routes(cfg);
         pages::admin::routes(cfg);
         pages::settings::routes(cfg);
+        pages::finance::routes(cfg);
         cfg.app_data(pages::form_config()).app_data(pages::query_config());
         // Every other path names nothing: the not-found page (routed last).
         cfg.route("/{tail:.*}", web::route().to(pages::not_found));

@@ -1,5 +1,6 @@
 //! Billing's bodies that other services read or send: invoices and credits (ticketing's monthly
-//! report), runs and dunning (the scheduler's jobs); and [`BillingClient`].
+//! report, the web's invoice pages), runs and dunning (the scheduler's jobs); and
+//! [`BillingClient`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,12 @@ use uuid::Uuid;
 use canopy_kernel::client::ServiceClient;
 
 use crate::client::{Call, CallError, PathQuery};
+
+mod invoices;
+pub use invoices::{
+    AvailabilityView, Breach, CreditDetails, CreditKind, CreditLine, CreditNoteView, ExtraWorkDetails,
+    InvoiceDetail, LineDetails, LineView, SubscriptionDetails,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceView {
@@ -50,8 +57,7 @@ pub struct CreditView {
     pub late: bool,
     pub created_at: DateTime<Utc>,
     /// The credit lines with the breaches behind each, as billing worked them out.
-    #[schema(value_type = Vec<Object>)]
-    pub lines: Value,
+    pub lines: Vec<CreditLine>,
 }
 
 /// `POST /billing/runs`.

@@ -248,6 +248,19 @@ impl<'a> Call<'a> {
         self.send().await.map(drop)
     }
 
+    /// The answer as a file, whatever its type.
+    pub(crate) async fn download(self) -> Result<Download, CallError> {
+        let response = self.send().await?;
+        let header = |name: reqwest::header::HeaderName| {
+            response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        };
+        let content_type =
+            header(reqwest::header::CONTENT_TYPE).unwrap_or_else(|| "application/octet-stream".to_owned());
+        let disposition = header(reqwest::header::CONTENT_DISPOSITION);
+        let body = response.bytes().await.map_err(|e| self.error(Failure::Unreadable(format!("{e:#}"))))?;
+        Ok(Download { content_type, disposition, body: body.to_vec() })
+    }
+
     /// The answer's body, as the contract says it is.
     pub(crate) async fn answer<T: DeserializeOwned>(self) -> Result<T, CallError> {
         let response = self.send().await?;
@@ -256,6 +269,15 @@ impl<'a> Call<'a> {
         serde_path_to_error::deserialize(&mut de)
             .map_err(|e| self.error(Failure::Unreadable(crate::described(e))))
     }
+}
+
+/// A file as a service sent it (a CSV export, a report): its type, the name it gave, its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Download {
+    pub content_type: String,
+    /// The service's `Content-Disposition`, when it sent one.
+    pub disposition: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// Every item of a collection, page after page: `fetch(cursor)` reads one page.

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod client;
 pub mod events;
 pub mod knowledge;
+pub mod reports;
 pub mod tenants;
 pub mod ticket_work;
 pub mod ticketing;

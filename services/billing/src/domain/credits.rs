@@ -5,53 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-
 use canopy_sla::{CreditPolicy, Metric, Priority};
 
 use super::money::bp_of;
 
-/// A missed target, as ticketing recorded it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Breach {
-    pub ticket_id: Uuid,
-    pub reference: String,
-    pub metric: Metric,
-    pub priority: Priority,
-    pub due_at: DateTime<Utc>,
-    /// When the target was met at last (`None`: not yet).
-    pub met_at: Option<DateTime<Utc>>,
-    /// How late, in seconds (until met, or until the breach was judged when never met).
-    pub late_by_secs: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CreditKind {
-    /// Breaches of one metric and priority.
-    Breaches,
-    /// The availability band reached.
-    Availability,
-    /// Brings the period's credits down to the cap.
-    Cap,
-}
-
-/// One credit line. `amount_minor` is what the customer is credited (positive), except a cap
-/// line, which takes back (negative) what exceeds the cap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct CreditLine {
-    pub kind: CreditKind,
-    pub metric: Option<Metric>,
-    pub priority: Option<Priority>,
-    /// Basis points of the monthly fee this line stands for (per breach × breaches, or the band).
-    pub bp: i64,
-    pub amount_minor: i64,
-    pub breaches: Vec<Breach>,
-    pub description: String,
-}
+// The credit lines and the breaches they name are part of the contract (invoices show them).
+pub use canopy_api::billing::{Breach, CreditKind, CreditLine};
 
 pub struct CreditInput<'a> {
     /// The contract's monthly fee (quantity × unit price), in minor units.
@@ -160,6 +119,7 @@ pub fn credits(input: &CreditInput<'_>) -> CreditOutcome {
 mod tests {
     use super::*;
     use canopy_sla::AvailabilityBand;
+    use uuid::Uuid;
 
     fn policy() -> CreditPolicy {
         // The design's Gold tier.

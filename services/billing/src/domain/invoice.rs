@@ -4,9 +4,10 @@
 
 use chrono::{NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use canopy_api::billing::{ExtraWorkDetails, LineDetails, SubscriptionDetails};
 
 use super::money::{Period, bp_of, days_in, prorate, ratio};
 
@@ -95,7 +96,7 @@ pub struct Line {
     pub quantity: i64,
     pub unit_minor: i64,
     pub amount_minor: i64,
-    pub details: Value,
+    pub details: LineDetails,
 }
 
 /// A contract's subscription lines: one per set of terms in force in the period, prorated by
@@ -128,8 +129,12 @@ pub fn subscription_lines(period: Period, c: &Contract) -> Vec<Line> {
             quantity: t.quantity,
             unit_minor: t.plan.unit_price_minor,
             amount_minor: amount,
-            details: json!({"plan_id": t.plan.plan_id, "days": days, "period_days": period.days(),
-                "monthly_minor": monthly}),
+            details: LineDetails::Subscription(SubscriptionDetails {
+                plan_id: t.plan.plan_id,
+                days,
+                period_days: period.days(),
+                monthly_minor: monthly,
+            }),
         });
     }
     out
@@ -157,7 +162,10 @@ pub fn extra_work_lines(period: Period, c: &Contract, onsite_mins: i64, remote_m
                 quantity: minutes,
                 unit_minor: t.plan.extra_hour_minor,
                 amount_minor: ratio(minutes, t.plan.extra_hour_minor, 60),
-                details: json!({"minutes": minutes, "hour_minor": t.plan.extra_hour_minor}),
+                details: LineDetails::ExtraWork(ExtraWorkDetails {
+                    minutes,
+                    hour_minor: t.plan.extra_hour_minor,
+                }),
             });
         }
     }
@@ -309,7 +317,7 @@ mod tests {
             quantity: 1,
             unit_minor: amount,
             amount_minor: amount,
-            details: Value::Null,
+            details: LineDetails::ExtraWork(ExtraWorkDetails { minutes: 0, hour_minor: 0 }),
         };
         // 300 000 + 90 000 − 33 000 = 357 000; 13 % VAT = 46 410; total 403 410.
         let lines = [

@@ -5,8 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -76,97 +75,48 @@ impl From<InvoiceRow> for InvoiceView {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LineView {
-    pub line_no: i32,
-    /// `subscription`, `extra_work`, `credit`, `late_credit`.
-    pub kind: String,
-    pub description: String,
-    pub contract_id: Option<Uuid>,
-    /// The period the line is for (an earlier one for a late credit).
-    pub period: String,
-    pub quantity: i64,
-    pub unit_minor: i64,
-    pub amount_minor: i64,
-    /// For credits: the policy's numbers and every credit line with the breaches behind it
-    /// (ticket reference, metric, priority, due time, how late).
-    #[schema(value_type = Object)]
-    pub details: Value,
+pub use canopy_api::billing::{AvailabilityView, CreditNoteView, InvoiceDetail, LineDetails, LineView};
+
+/// A stored line as the API shows it. Billing wrote its details from the same types, so a row
+/// that does not read back is damaged: an internal error, logged.
+fn line_view(l: LineRow) -> ApiResult<LineView> {
+    let details: LineDetails = serde_json::from_value(l.details).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "invoice {} line {}: details unreadable: {e}",
+            l.invoice_id,
+            l.line_no
+        ))
+    })?;
+    Ok(LineView {
+        line_no: l.line_no,
+        kind: l.kind,
+        description: l.description,
+        contract_id: l.contract_id,
+        period: l.period,
+        quantity: l.quantity,
+        unit_minor: l.unit_minor,
+        amount_minor: l.amount_minor,
+        details,
+    })
 }
 
-impl From<LineRow> for LineView {
-    fn from(l: LineRow) -> Self {
-        Self {
-            line_no: l.line_no,
-            kind: l.kind,
-            description: l.description,
-            contract_id: l.contract_id,
-            period: l.period,
-            quantity: l.quantity,
-            unit_minor: l.unit_minor,
-            amount_minor: l.amount_minor,
-            details: l.details,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct InvoiceDetail {
-    #[serde(flatten)]
-    pub invoice: InvoiceView,
-    pub lines: Vec<LineView>,
-    /// Credit notes issued on this invoice since (Stripe: breaches recorded after it).
-    pub credit_notes: Vec<CreditNoteView>,
-    /// What the notes took off, tax included.
-    pub credit_notes_minor: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreditNoteView {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    /// The invoice it credits.
-    pub invoice_id: Uuid,
-    /// The credit it carries (`/billing/credits`, with the breaches behind it).
-    pub credit_id: Uuid,
-    /// The invoice's number with `-CN1`, `-CN2`, ….
-    pub number: String,
-    pub currency: String,
-    /// The credit, before tax.
-    pub amount_minor: i64,
-    /// The tax that falls with it.
-    pub tax_minor: i64,
-    pub total_minor: i64,
-    /// `amount_due` (taken off what the invoice asks) or `customer_balance` (the invoice was
-    /// paid: the customer's balance, taken off their next invoice).
-    pub settlement: String,
-    pub description: String,
-    /// `pending` (being handed to the provider), `issued`, `failed` (left for finance).
-    pub status: String,
-    pub provider_ref: Option<String>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<CreditNoteRow> for CreditNoteView {
-    fn from(n: CreditNoteRow) -> Self {
-        Self {
-            id: n.id,
-            tenant_id: n.tenant_id,
-            invoice_id: n.invoice_id,
-            credit_id: n.credit_id,
-            number: n.number,
-            currency: n.currency,
-            amount_minor: n.amount_minor,
-            tax_minor: n.tax_minor,
-            total_minor: n.total_minor,
-            settlement: n.settlement,
-            description: n.description,
-            status: n.status,
-            provider_ref: n.provider_ref,
-            last_error: n.last_error,
-            created_at: n.created_at,
-        }
+fn note_view(n: CreditNoteRow) -> CreditNoteView {
+    CreditNoteView {
+        id: n.id,
+        tenant_id: n.tenant_id,
+        invoice_id: n.invoice_id,
+        credit_id: n.credit_id,
+        number: n.number,
+        currency: n.currency,
+        amount_minor: n.amount_minor,
+        tax_minor: n.tax_minor,
+        total_minor: n.total_minor,
+        settlement: n.settlement,
+        description: n.description,
+        status: n.status,
+        provider_ref: n.provider_ref,
+        last_error: n.last_error,
+        created_at: n.created_at,
     }
 }
 
@@ -225,12 +175,14 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (inv, lines, notes) = read(&state, &principal, *id).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", inv.version))).json(InvoiceDetail {
+    let version = inv.version;
+    let detail = InvoiceDetail {
         invoice: inv.into(),
-        lines: lines.into_iter().map(LineView::from).collect(),
+        lines: lines.into_iter().map(line_view).collect::<ApiResult<_>>()?,
         credit_notes_minor: notes.iter().map(|n| n.total_minor).sum(),
-        credit_notes: notes.into_iter().map(CreditNoteView::from).collect(),
-    }))
+        credit_notes: notes.into_iter().map(note_view).collect(),
+    };
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(detail))
 }
 
 /// Minor units as a decimal amount (two decimals: the currencies Canopy bills in).
@@ -344,20 +296,21 @@ pub async fn pay(
         .json(InvoiceView::from(paid)))
 }
 
-impl From<CreditRow> for CreditView {
-    fn from(c: CreditRow) -> Self {
-        Self {
-            id: c.id,
-            tenant_id: c.tenant_id,
-            invoice_id: c.invoice_id,
-            contract_id: c.contract_id,
-            period: c.period,
-            amount_minor: c.amount_minor,
-            late: c.late,
-            created_at: c.created_at,
-            lines: c.lines,
-        }
-    }
+/// A stored credit as the API shows it (its lines written from the same types as read here).
+fn credit_view(c: CreditRow) -> ApiResult<CreditView> {
+    let lines = serde_json::from_value(c.lines)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("credit {}: lines unreadable: {e}", c.id)))?;
+    Ok(CreditView {
+        id: c.id,
+        tenant_id: c.tenant_id,
+        invoice_id: c.invoice_id,
+        contract_id: c.contract_id,
+        period: c.period,
+        amount_minor: c.amount_minor,
+        late: c.late,
+        created_at: c.created_at,
+        lines,
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -377,7 +330,8 @@ pub async fn credits(
 ) -> ApiResult<HttpResponse> {
     let scope = scope(&principal, q.tenant_id)?;
     let rows = state.invoices.credits(&scope, q.invoice_id, limit(q.limit)?).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditView::from).collect::<Vec<_>>()))
+    let views = rows.into_iter().map(credit_view).collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(views))
 }
 
 #[utoipa::path(get, path = "/api/v1/billing/credit-notes", tag = "billing", security(("bearer" = [])),
@@ -391,7 +345,7 @@ pub async fn credit_notes(
 ) -> ApiResult<HttpResponse> {
     let scope = scope(&principal, q.tenant_id)?;
     let rows = state.invoices.notes(&scope, q.invoice_id, limit(q.limit)?).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(CreditNoteView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(note_view).collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -404,16 +358,6 @@ pub struct AvailabilityRecord {
     pub availability_bp: i32,
     #[serde(default)]
     pub note: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AvailabilityView {
-    pub tenant_id: Uuid,
-    pub period: String,
-    pub availability_bp: i32,
-    pub note: String,
-    pub recorded_by: Uuid,
-    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<AvailabilityRow> for AvailabilityView {

@@ -5,8 +5,9 @@
 //! - A ticket is *resolved on site* when an engineer arrived (a worklog on site, or an
 //!   imported arrival) or its resolution says so; otherwise remotely.
 //! - *Time to arrive*: from the ticket being raised to the first arrival; *time on site*: from
-//!   arrival to departure (or, without a departure, to resolution). Averages in whole minutes,
-//!   half up.
+//!   arrival to departure (or, without a departure, to resolution); *time to resolve*: from
+//!   being raised to being resolved, of the tickets resolved in the period. Averages in whole
+//!   minutes, half up.
 //! - *SLA compliance* per metric and priority: of the period's tickets with that clock, the
 //!   share not breached, in basis points (half up).
 //! - *Satisfaction*: the average rating of the feedback on tickets resolved in the period;
@@ -16,8 +17,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// What the report needs to know of one ticket.
 #[derive(Clone, Debug, Default)]
@@ -39,51 +38,7 @@ pub struct TicketFacts {
     pub clocks: Vec<(String, bool)>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Compliance {
-    pub metric: String,
-    pub priority: String,
-    pub tickets: u32,
-    pub met: u32,
-    pub breached: u32,
-    /// Met / tickets, in basis points.
-    pub compliance_bp: u32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Figures {
-    /// `YYYY-MM`.
-    pub period: String,
-    /// Tickets raised in the period.
-    pub tickets: u32,
-    pub by_type: BTreeMap<String, u32>,
-    /// Incidents (failures) by category.
-    pub failures_by_category: BTreeMap<String, u32>,
-    pub failures: u32,
-    pub seats: Option<u32>,
-    /// Failures per 100 seats, two decimals.
-    pub failures_per_100_seats: Option<f64>,
-    /// Tickets resolved in the period, and how.
-    pub resolved: u32,
-    pub resolved_remotely: u32,
-    pub resolved_on_site: u32,
-    pub onsite_visits: u32,
-    pub avg_minutes_to_arrive: Option<i64>,
-    pub avg_minutes_on_site: Option<i64>,
-    pub sla: Vec<Compliance>,
-    /// Breaches of the period's tickets, by metric.
-    pub breaches: BTreeMap<String, u32>,
-    /// Share of the period's SLA clocks met, in basis points.
-    pub sla_compliance_bp: Option<u32>,
-    pub feedback_responses: u32,
-    /// Average rating, two decimals.
-    pub satisfaction: Option<f64>,
-    pub complaints: u32,
-    /// Complaints per ticket resolved, in basis points.
-    pub complaint_rate_bp: Option<u32>,
-    /// Open at the end of the period.
-    pub backlog: u32,
-}
+pub use canopy_api::reports::{Compliance, Figures};
 
 fn ratio_bp(part: u32, whole: u32) -> Option<u32> {
     (whole > 0).then(|| ((u64::from(part) * 20_000 + u64::from(whole)) / (2 * u64::from(whole))) as u32)
@@ -121,7 +76,7 @@ pub fn figures(
         f.failures_by_category.insert(c.clone(), 0);
     }
     let mut sla: BTreeMap<(usize, String), (u32, u32)> = BTreeMap::new();
-    let (mut arrive, mut on_site) = (Vec::new(), Vec::new());
+    let (mut arrive, mut on_site, mut resolve) = (Vec::new(), Vec::new(), Vec::new());
     let mut ratings = Vec::new();
     for t in tickets {
         if within(t.created_at) {
@@ -141,8 +96,9 @@ pub fn figures(
                 }
             }
         }
-        if t.resolved_at.is_some_and(within) {
+        if let Some(resolved_at) = t.resolved_at.filter(|r| within(*r)) {
             f.resolved += 1;
+            resolve.push((resolved_at - t.created_at).num_seconds().max(0));
             let on = t.arrived_at.is_some() || t.resolved_remotely == Some(false);
             if on {
                 f.resolved_on_site += 1;
@@ -171,6 +127,7 @@ pub fn figures(
         seats.filter(|s| *s > 0).map(|s| two_decimals(f64::from(f.failures) * 100.0 / f64::from(s)));
     f.avg_minutes_to_arrive = avg_minutes(&arrive);
     f.avg_minutes_on_site = avg_minutes(&on_site);
+    f.avg_minutes_to_resolve = avg_minutes(&resolve);
     let (mut all, mut met_all) = (0, 0);
     f.sla = sla
         .into_iter()
@@ -245,6 +202,7 @@ mod tests {
         assert_eq!(f.failures_per_100_seats, Some(2.5));
         assert_eq!((f.resolved, f.resolved_on_site, f.resolved_remotely), (1, 1, 0));
         assert_eq!((f.avg_minutes_to_arrive, f.avg_minutes_on_site), (Some(90), Some(90)));
+        assert_eq!(f.avg_minutes_to_resolve, Some(480), "raised 17:00, resolved 01:00");
         assert_eq!(f.sla.iter().map(|c| c.compliance_bp).collect::<Vec<_>>(), [10_000, 0]);
         assert_eq!(f.sla_compliance_bp, Some(6667));
         assert_eq!((f.satisfaction, f.complaints, f.complaint_rate_bp), (Some(2.0), 1, Some(10_000)));

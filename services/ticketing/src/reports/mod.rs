@@ -7,11 +7,6 @@ pub mod figures;
 pub mod render;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-
-use figures::Figures;
 
 /// A calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,79 +67,8 @@ impl std::fmt::Display for Month {
     }
 }
 
-/// A month's headline figures, for the trend.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TrendPoint {
-    pub period: String,
-    pub tickets: u32,
-    pub failures: u32,
-    pub resolved: u32,
-    pub avg_minutes_to_arrive: Option<i64>,
-    pub avg_minutes_on_site: Option<i64>,
-    pub sla_compliance_bp: Option<u32>,
-    pub complaint_rate_bp: Option<u32>,
-    pub satisfaction: Option<f64>,
-    pub backlog: u32,
-}
-
-impl From<&Figures> for TrendPoint {
-    fn from(f: &Figures) -> Self {
-        Self {
-            period: f.period.clone(),
-            tickets: f.tickets,
-            failures: f.failures,
-            resolved: f.resolved,
-            avg_minutes_to_arrive: f.avg_minutes_to_arrive,
-            avg_minutes_on_site: f.avg_minutes_on_site,
-            sla_compliance_bp: f.sla_compliance_bp,
-            complaint_rate_bp: f.complaint_rate_bp,
-            satisfaction: f.satisfaction,
-            backlog: f.backlog,
-        }
-    }
-}
-
-/// SLA credits the period's breaches earned (from billing, once the month is invoiced).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CreditsEarned {
-    pub credits: u32,
-    pub amount_minor: i64,
-    pub currency: Option<String>,
-}
-
-/// One tenant's line in the provider-wide report.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TenantLine {
-    pub tenant_id: Uuid,
-    pub tickets: u32,
-    pub failures: u32,
-    pub resolved: u32,
-    pub sla_compliance_bp: Option<u32>,
-    pub complaints: u32,
-    pub backlog: u32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct MonthlyReport {
-    /// `None`: the provider's report across tenants.
-    pub tenant_id: Option<Uuid>,
-    pub tenant_key: Option<String>,
-    pub period: String,
-    /// The month's bounds are midnight in this zone.
-    pub timezone: String,
-    /// `zh-CN` or `en`.
-    pub locale: String,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub figures: Figures,
-    pub credits: Option<CreditsEarned>,
-    /// The three months before and the same month a year earlier, where there is data,
-    /// oldest first, then this month.
-    pub trend: Vec<TrendPoint>,
-    /// Provider-wide: each tenant's headline figures.
-    pub tenants: Vec<TenantLine>,
-    pub generated_at: DateTime<Utc>,
-}
+// The report's bodies are part of the contract: the web application shows them.
+pub use canopy_api::reports::{CreditsEarned, MonthlyReport, TenantLine, TrendPoint};
 
 #[cfg(test)]
 mod tests {

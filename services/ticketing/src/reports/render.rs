@@ -28,6 +28,7 @@ fn label(locale: &str, key: &str) -> String {
         ("onsite", "Resolved on site", "现场解决"),
         ("arrive", "Average time to arrive on site (min)", "平均到场时间（分钟）"),
         ("on_site", "Average time on site (min)", "平均现场处理时间（分钟）"),
+        ("resolve", "Average time to resolve (min)", "平均解决时长（分钟）"),
         ("sla", "SLA compliance", "SLA 达成率"),
         ("metric", "Target", "指标"),
         ("priority", "Priority", "优先级"),
@@ -101,6 +102,7 @@ pub fn csv(r: &MonthlyReport) -> String {
     }
     rows.push(("onsite".into(), "avg_minutes_to_arrive".into(), opt(f.avg_minutes_to_arrive)));
     rows.push(("onsite".into(), "avg_minutes_on_site".into(), opt(f.avg_minutes_on_site)));
+    rows.push(("resolution".into(), "avg_minutes_to_resolve".into(), opt(f.avg_minutes_to_resolve)));
     for c in &f.sla {
         rows.push((
             "sla".into(),
@@ -276,6 +278,7 @@ pub fn html(r: &MonthlyReport) -> String {
     row("onsite", f.resolved_on_site.to_string());
     row("arrive", opt(f.avg_minutes_to_arrive));
     row("on_site", opt(f.avg_minutes_on_site));
+    row("resolve", opt(f.avg_minutes_to_resolve));
     row("sla", pct(f.sla_compliance_bp));
     row("breaches", f.breaches.values().sum::<u32>().to_string());
     if let Some(c) = &r.credits {

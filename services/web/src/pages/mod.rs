@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod finance;
 pub mod home;
 pub mod portal;
 pub mod settings;
