@@ -39,6 +39,7 @@ mod tokens;
 mod validation;
 mod web;
 mod web_admin;
+mod web_browser;
 mod web_client;
 mod web_config;
 mod web_finance;

@@ -6,9 +6,9 @@ mod access;
 mod api_keys;
 pub mod auth;
 mod config;
+mod history;
 mod people;
 mod profile;
-mod history;
 mod settings;
 mod users;
 
