@@ -5,21 +5,13 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::browser::Browser;
 use crate::helpers::*;
+use crate::web_portal::tier;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn tier(name: &str) -> Value {
-    json!({"name": name, "coverage": "24x7",
-        "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
-                    "P2": {"first_response_mins": 60, "resolution_mins": 480},
-                    "P3": {"first_response_mins": 120, "resolution_mins": 960},
-                    "P4": {"first_response_mins": 240, "resolution_mins": 1920}},
-        "availability_target_bp": 9900, "credit_policy": {"cap_bp": 1000}})
-}
 
 async fn type_into(browser: &Browser, css: &str, text: &str) {
     let field = browser.client().find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));

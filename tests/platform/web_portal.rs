@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::web_client::{Answer, WebClient};
 
-fn tier(name: &str) -> Value {
+/// A 24×7 tier with targets for every priority (also the browser tests').
+pub(crate) fn tier(name: &str) -> Value {
     json!({"name": name, "coverage": "24x7",
         "targets": {"P1": {"first_response_mins": 30, "resolution_mins": 240},
                     "P2": {"first_response_mins": 60, "resolution_mins": 480},
