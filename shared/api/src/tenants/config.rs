@@ -118,9 +118,9 @@ impl TenantConfig {
 /// What a tenant's requesters (and its API keys) may read of the configuration: what the
 /// portal needs to raise and follow tickets, the sites by name and address only. No webhooks,
 /// tax, monitoring or sign-in rules; tenant admins and provider staff read the whole
-/// [`ConfigView`]. A reader may also take the whole [`ConfigView`] as this (its other fields
-/// are ignored, and its sites read as [`PortalSite`]s).
+/// [`ConfigView`] (whose answer a reader turns into this with [`PortalConfigView::of`]).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PortalConfigView {
     pub tenant_id: Uuid,
     pub version: i64,

@@ -278,7 +278,21 @@ impl TenantsClient {
     /// The tenant's configuration as the token's holder may read it: the whole of it for its
     /// admins, the portal's part (categories, fields, sites, branding, zone) for requesters.
     pub async fn portal_config(&self, token: &str, tenant: Uuid) -> Result<PortalConfigView, CallError> {
-        Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config")).bearer(token).answer().await
+        /// What the endpoint answers, by the caller's role.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum ConfigRead {
+            Portal(PortalConfigView),
+            Full(Box<ConfigView>),
+        }
+        let read: ConfigRead = Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config"))
+            .bearer(token)
+            .answer()
+            .await?;
+        Ok(match read {
+            ConfigRead::Portal(view) => view,
+            ConfigRead::Full(view) => PortalConfigView::of(&view),
+        })
     }
 
     /// Trades a monitoring agent's API key (the proof itself) for an access token.
