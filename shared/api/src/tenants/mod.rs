@@ -282,7 +282,7 @@ impl TenantsClient {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum ConfigRead {
-            Portal(PortalConfigView),
+            Portal(Box<PortalConfigView>),
             Full(Box<ConfigView>),
         }
         let read: ConfigRead = Call::get(&self.client, format!("/api/v1/tenants/{tenant}/config"))
@@ -290,7 +290,7 @@ impl TenantsClient {
             .answer()
             .await?;
         Ok(match read {
-            ConfigRead::Portal(view) => view,
+            ConfigRead::Portal(view) => *view,
             ConfigRead::Full(view) => PortalConfigView::of(&view),
         })
     }
