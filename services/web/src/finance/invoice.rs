@@ -54,12 +54,14 @@ pub struct InvoiceRow {
 
 impl InvoiceRow {
     pub fn of(ctx: &Chrome, inv: &InvoiceView) -> Self {
+        // Due dates are payment terms, counted in UTC days like billing's dunning.
+        let status = status_of(inv, ctx.now.date_naive());
         Self {
             id: inv.id.to_string(),
             number: inv.number.clone(),
             period: period_label(ctx.lang, &inv.period),
-            status: status_of(inv, ctx.now.date_naive()),
-            status_key: format!("fin-status-{}", status_of(inv, ctx.now.date_naive())),
+            status,
+            status_key: format!("fin-status-{status}"),
             total: money(inv.total_minor, &inv.currency),
             credits: (inv.credits_minor != 0).then(|| money(-inv.credits_minor, &inv.currency)),
             issued: format::local_day(&inv.issued_at, ctx.zone()),
